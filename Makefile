@@ -1,0 +1,140 @@
+# kmdash: one entry point. `make help` lists what each target does.
+.DEFAULT_GOAL := kmdash
+SHELL := /bin/bash
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+V       ?= 0
+
+PKGS := ncursesw libssh2 vterm libcjson
+# Deferred (=) so that `make deps` can install pkg-config's packages first.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+
+CFLAGS   ?= -O2 -g
+KMCFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	    -Wstrict-prototypes -Wno-unused-parameter $(PKG_CFLAGS) -MMD -MP
+SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=undefined
+
+CORE_SRC := $(wildcard core/*.c)
+TUI_SRC  := $(wildcard tui/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-7s %s\n' $(1) $(2)
+endif
+
+.PHONY: help deps kmdash all kmod target vm-start vm-stop vm-ssh vm-status \
+	run install uninstall test asan bench format check-format clean
+
+help:
+	@echo 'make deps      install the Debian packages kmdash needs (sudo if not root)'
+	@echo 'make [kmdash]  build the dashboard into $(BUILD)/kmdash'
+	@echo 'make target    build the embedded ARM64 target (cached in ~/.cache/kmdash)'
+	@echo 'make kmod      cross-build the module in kmod/ (KMOD_SRC=dir for another)'
+	@echo 'make vm-start  boot the target (MACHINE=virt|raspi3b, PORT=n)'
+	@echo 'make vm-ssh    open a shell on the target; make vm-stop stops it'
+	@echo 'make run       all of the above, then open the dashboard'
+	@echo 'make test      build with ASan+UBSan and run every test suite'
+	@echo 'make bench     measure boot, build, transfer and render figures'
+	@echo 'make install   install into $$(DESTDIR)$$(PREFIX) (default /usr/local)'
+
+deps:
+	@target/deps.sh
+
+# --- the dashboard, in two flavours: release (build/) and sanitized ------
+# (build/asan/, used by the tests). core/ goes into a static library so each
+# test links only what it uses.
+
+define flavour
+$(1)/%.o: %.c
+	@mkdir -p $$(@D)
+	$$(call quiet,CC,$$@)
+	$(Q)$$(CC) $$(KMCFLAGS) $(2) -c $$< -o $$@
+
+$(1)/libkmcore.a: $$(CORE_SRC:%.c=$(1)/%.o)
+	$$(call quiet,AR,$$@)
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
+
+$(1)/kmdash: $$(TUI_SRC:%.c=$(1)/%.o) $(1)/libkmcore.a
+	$$(call quiet,LD,$$@)
+	$(Q)$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
+
+$(1)/tests/unit/%: $(1)/tests/unit/%.o $(1)/libkmcore.a
+	$$(call quiet,LD,$$@)
+	$(Q)$$(CC) $(2) -o $$@ $$^ -lcmocka $$(PKG_LIBS) $$(LDLIBS)
+endef
+
+$(eval $(call flavour,$(BUILD),$$(CFLAGS)))
+$(eval $(call flavour,$(BUILD)/asan,$$(SANFLAGS)))
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+kmdash all: $(BUILD)/kmdash
+
+asan: $(BUILD)/asan/kmdash $(UNIT_SRC:%.c=$(BUILD)/asan/%)
+
+# --- the embedded target and the module ----------------------------------
+
+target:
+	@target/build-target.sh
+
+# One machinery for every module: KMOD_SRC names the source directory.
+KMOD_SRC ?= kmod
+KMOD_OUT ?= $(BUILD)/$(KMOD_SRC)
+kmod:
+	@target/kbuild.sh $(KMOD_SRC) $(KMOD_OUT)
+
+VM_ARGS = $(if $(MACHINE),--machine $(MACHINE)) $(if $(PORT),--port $(PORT))
+
+vm-start:
+	@target/vm.sh start $(VM_ARGS)
+
+vm-stop:
+	@target/vm.sh stop
+
+vm-status:
+	@target/vm.sh status
+
+vm-ssh:
+	@target/vm.sh ssh
+
+run: deps
+	@$(MAKE) --no-print-directory kmdash target
+	@target/vm.sh status >/dev/null 2>&1 || target/vm.sh start $(VM_ARGS)
+	@echo 'run: the dashboard is not built yet: opening a shell on the target (make vm-stop stops it)'
+	@target/vm.sh ssh
+
+install: $(BUILD)/kmdash
+	install -D -m 0755 $(BUILD)/kmdash $(DESTDIR)$(PREFIX)/bin/kmdash
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/kmdash
+
+# --- tests and benchmarks --------------------------------------------------
+
+test: deps
+	@$(MAKE) --no-print-directory kmdash asan target
+	@tests/run.sh $(SUITES)
+
+bench: deps
+	@$(MAKE) --no-print-directory kmdash target
+	@tests/bench/run.sh $(BENCHES)
+
+C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
+format:
+	clang-format -i $(C_FILES)
+
+check-format:
+	@clang-format --dry-run -Werror $(C_FILES)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs the Debian packages kmdash needs to build, run and test, skipping
+# what is installed. Host (amd64) packages only: the arm64 kernel, headers
+# and guest userland are downloaded by build-target.sh into a private cache,
+# because apt-get installing arm64 headers would remove the host compiler.
+set -euo pipefail
+
+packages=(
+	# build
+	gcc make pkg-config libc6-dev
+	libncurses-dev libssh2-1-dev libvterm-dev libcjson-dev
+	# embedded target: emulator, cross compiler, initramfs tools
+	qemu-system-arm gcc-aarch64-linux-gnu
+	cpio gzip xz-utils fakeroot kmod dropbear-bin
+	# kbuild's host tools (linux-kbuild) link against these
+	libelf1 libssl3
+	# second compile check of the module against the host's headers
+	linux-headers-amd64
+	# run and test
+	openssh-client openssh-server socat tmux iproute2 procps
+	libcmocka-dev valgrind
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#packages[@]} packages are installed"
+	exit 0
+fi
+
+sudo=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null ||
+		{ echo "deps: error: not root and no sudo; install as root: apt-get install ${missing[*]}" >&2; exit 1; }
+	sudo=sudo
+fi
+apt=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 -q)
+echo "deps: installing ${missing[*]}"
+$sudo "${apt[@]}" update
+# No recommends: qemu-system-arm would pull in a desktop's worth.
+$sudo "${apt[@]}" install -y --no-install-recommends "${missing[@]}"

@@ -1,0 +1,112 @@
+# Sourced by the shell tests. Each check prints one TAP-like line,
+# "ok - NAME" or "not ok - NAME", that tests/run.sh counts. Everything a test
+# starts is tracked by PID and stopped on exit; files live in a private
+# temp dir; VMs get a private runtime dir.
+set -u
+
+T_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+T_BUILD=${BUILD:-build}
+case "$T_BUILD" in /*) ;; *) T_BUILD=$T_ROOT/$T_BUILD ;; esac
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kmdash-test.XXXXXX")
+chmod 700 "$T_TMP"
+export KMDASH_RUNTIME_DIR=$T_TMP/run
+T_PIDS=()
+T_VMS=()
+
+t_cleanup()
+{
+	local name pid
+	for name in "${T_VMS[@]}"; do
+		"$T_ROOT/target/vm.sh" stop --name "$name" >/dev/null 2>&1
+	done
+	for pid in "${T_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${T_PIDS[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	rm -rf "$T_TMP"
+}
+trap t_cleanup EXIT
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; }
+
+# check NAME CMD...: one check from a command's exit status.
+check()
+{
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# skip NAME WHY: allowed on a developer's machine, a failure in CI.
+skip()
+{
+	if [ "${CI:-}" = true ]; then
+		not_ok "$1 (cannot be skipped in CI: $2)"
+	else
+		echo "ok - $1 # SKIP $2"
+	fi
+}
+
+# contains HAYSTACK NEEDLE: with a readable complaint when it does not.
+contains()
+{
+	if grep -qF -- "$2" <<<"$1"; then
+		return 0
+	fi
+	printf 'expected to find: %s\nin:\n%s\n' "$2" "$(head -20 <<<"$1")" >&2
+	return 1
+}
+
+# wait_until SECONDS CMD...: polls every 20 ms until CMD succeeds.
+wait_until()
+{
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.02
+	done
+}
+
+track_pid() { T_PIDS+=("$1"); }
+
+# --- the embedded target ----------------------------------------------
+
+vm() { "$T_ROOT/target/vm.sh" "$@"; }
+
+# vm_start NAME [vm.sh options]: boots a private VM, stopped on exit.
+vm_start()
+{
+	local name=$1
+	shift
+	T_VMS+=("$name")
+	vm start --name "$name" "$@"
+}
+
+vm_dir() { echo "$KMDASH_RUNTIME_DIR/vm-$1"; }
+
+# vm_ssh NAME CMD: runs CMD on the guest with strict host-key checking.
+vm_ssh()
+{
+	local name=$1
+	shift
+	ssh -F "$(vm_dir "$name")/ssh_config" -o BatchMode=yes \
+		-o ConnectTimeout=10 kmdash-target "$@"
+}
+
+# target_env VAR: a value from the built target's target.env.
+target_env()
+{
+	(
+		. "$T_ROOT/target/common.sh"
+		. "$KMDASH_TARGET_ENV"
+		eval "printf '%s\n' \"\$$1\""
+	)
+}
