@@ -21,7 +21,10 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 CORE_SRC := $(wildcard core/*.c)
 TUI_SRC  := $(wildcard tui/*.c)
-UNIT_SRC := $(wildcard tests/unit/test_*.c)
+# Host-side test programs: cmocka unit tests and the drivers that the
+# integration, tui and e2e suites run (tests/kmod/ and tests/fixtures/ hold
+# code for the arm64 guest, built by `make kmod`).
+TEST_SRC := $(wildcard tests/unit/*.c tests/integration/*.c tests/tui/*.c tests/e2e/*.c)
 
 ifeq ($(V),1)
 Q :=
@@ -67,7 +70,7 @@ $(1)/kmdash: $$(TUI_SRC:%.c=$(1)/%.o) $(1)/libkmcore.a
 	$$(call quiet,LD,$$@)
 	$(Q)$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
 
-$(1)/tests/unit/%: $(1)/tests/unit/%.o $(1)/libkmcore.a
+$(1)/tests/%: $(1)/tests/%.o $(1)/libkmcore.a
 	$$(call quiet,LD,$$@)
 	$(Q)$$(CC) $(2) -o $$@ $$^ -lcmocka $$(PKG_LIBS) $$(LDLIBS)
 endef
@@ -75,11 +78,12 @@ endef
 $(eval $(call flavour,$(BUILD),$$(CFLAGS)))
 $(eval $(call flavour,$(BUILD)/asan,$$(SANFLAGS)))
 
+.SECONDARY:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 kmdash all: $(BUILD)/kmdash
 
-asan: $(BUILD)/asan/kmdash $(UNIT_SRC:%.c=$(BUILD)/asan/%)
+asan: $(BUILD)/asan/kmdash $(TEST_SRC:%.c=$(BUILD)/asan/%)
 
 # --- the embedded target and the module ----------------------------------
 

@@ -10,7 +10,7 @@ packages=(
 	gcc make pkg-config libc6-dev
 	libncurses-dev libssh2-1-dev libvterm-dev libcjson-dev
 	# embedded target: emulator, cross compiler, initramfs tools
-	qemu-system-arm gcc-aarch64-linux-gnu
+	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	cpio gzip xz-utils fakeroot kmod dropbear-bin
 	# kbuild's host tools (linux-kbuild) link against these
 	libelf1 libssl3
@@ -18,7 +18,7 @@ packages=(
 	linux-headers-amd64
 	# run and test
 	openssh-client openssh-server socat tmux iproute2 procps
-	libcmocka-dev valgrind
+	libcmocka-dev valgrind clang-format
 )
 
 missing=()
