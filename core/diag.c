@@ -318,13 +318,16 @@ static const char *tool_name(const char *tool)
 	return slash ? slash + 1 : tool;
 }
 
+/* ld, ld.bfd, ld.lld, aarch64-linux-gnu-ld, collect2 (gcc's ld wrapper). */
 static bool is_linker(const char *tool)
 {
 	const char *name = tool_name(tool);
-	size_t n = strlen(name);
+	const char *dash = strrchr(name, '-');
 
-	return ends(name, n, "ld") || strstr(name, "ld.") ||
-	       !strcmp(name, "collect2");
+	if (dash)
+		name = dash + 1;
+	return !strcmp(name, "ld") || starts(name, "ld.") ||
+	       !strcmp(name, "lld") || !strcmp(name, "collect2");
 }
 
 static const struct {
