@@ -42,8 +42,9 @@ struct build {
 	int64_t t0, t1;
 	struct proc_result res;
 	char result[512];
-	char partial[BUILD_LINE_MAX];
-	size_t npartial;
+	/* per stream: with pipes, stdout and stderr interleave */
+	char partial[2][BUILD_LINE_MAX];
+	size_t npartial[2];
 	bool dirty;
 };
 
@@ -221,27 +222,30 @@ static void on_output(void *arg, const char *buf, size_t len,
 		      enum proc_stream stream)
 {
 	struct build *b = arg;
+	int i = stream == PROC_STDERR;
+	char *part = b->partial[i];
+	size_t *np = &b->npartial[i];
 
 	while (len) {
 		const char *nl = memchr(buf, '\n', len);
 		size_t n = nl ? (size_t)(nl - buf) : len;
-		size_t room = sizeof(b->partial) - b->npartial;
+		size_t room = BUILD_LINE_MAX - *np;
 
 		if (n > room)
 			n = room;
-		memcpy(b->partial + b->npartial, buf, n);
-		b->npartial += n;
+		memcpy(part + *np, buf, n);
+		*np += n;
 		buf += n;
 		len -= n;
 		if (len && *buf == '\n') {
 			buf++;
 			len--;
-		} else if (b->npartial < sizeof(b->partial)) {
+		} else if (*np < BUILD_LINE_MAX) {
 			break; /* a partial line: wait for the rest */
 		}
 		/* Complete, or too long to wait for: a line either way. */
-		take_line(b, b->partial, b->npartial);
-		b->npartial = 0;
+		take_line(b, part, *np);
+		*np = 0;
 	}
 }
 
@@ -288,9 +292,10 @@ static void on_done(void *arg, const struct proc_result *res)
 {
 	struct build *b = arg;
 
-	if (b->npartial) {
-		take_line(b, b->partial, b->npartial);
-		b->npartial = 0;
+	for (int i = 0; i < 2; i++) {
+		if (b->npartial[i])
+			take_line(b, b->partial[i], b->npartial[i]);
+		b->npartial[i] = 0;
 	}
 	b->res = *res;
 	b->t1 = b->t0 + res->elapsed_ms;
@@ -315,7 +320,7 @@ static void reset_run(struct build *b)
 	b->last_main = -1;
 	b->errors = b->warnings = 0;
 	b->step[0] = '\0';
-	b->npartial = 0;
+	b->npartial[0] = b->npartial[1] = 0;
 	b->result[0] = '\0';
 	memset(&b->res, 0, sizeof(b->res));
 	b->res.exit_code = -1;

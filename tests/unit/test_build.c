@@ -232,6 +232,32 @@ static void test_replay_of_a_real_kbuild_log(void **state)
 	build_free(b);
 }
 
+static void test_pipes_keep_partial_lines_per_stream(void **state)
+{
+	/* stderr's line arrives while stdout's is half written */
+	static const char *const argv[] = {
+		"sh", "-c",
+		"printf 'a.c:1:1: err'; sleep 0.1; "
+		"printf 'x.c:2:2: warning: w\\n' >&2; sleep 0.1; "
+		"printf 'or: e\\n'",
+		NULL
+	};
+	struct build_opts o = { .argv = argv, .io = PROC_PIPES };
+	struct seen s = { 0 };
+	struct build *b;
+	char err[256];
+
+	o.on_done = on_done;
+	o.arg = &s;
+	b = build_new(&o, err, sizeof(err));
+	assert_non_null(b);
+	run(b, &s);
+	assert_int_equal(build_errors(b), 1);
+	assert_int_equal(build_warnings(b), 1);
+	assert_int_equal(ring_count(build_ring(b)), 2);
+	build_free(b);
+}
+
 static void test_bounded_log_and_diagnostics(void **state)
 {
 	static const char *const argv[] = {
@@ -323,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_diagnostics_counts_and_result),
 		cmocka_unit_test(test_ok_result_and_restart),
 		cmocka_unit_test(test_replay_of_a_real_kbuild_log),
+		cmocka_unit_test(test_pipes_keep_partial_lines_per_stream),
 		cmocka_unit_test(test_bounded_log_and_diagnostics),
 		cmocka_unit_test(test_long_lines_are_split),
 		cmocka_unit_test(test_cancel),
