@@ -120,7 +120,7 @@ static void child_run(const struct proc_opts *o, char **env, int slave,
 		    dup2(slave, 2) < 0)
 			child_fail(errfd, 3);
 	} else {
-		null = open("/dev/null", O_RDONLY);
+		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 ||
 		    dup2(errp[1], 2) < 0)
 			child_fail(errfd, 3);
