@@ -93,8 +93,35 @@ target:
 # One machinery for every module: KMOD_SRC names the source directory.
 KMOD_SRC ?= kmod
 KMOD_OUT ?= $(BUILD)/$(KMOD_SRC)
-kmod:
+kmod: $(if $(filter kmod,$(KMOD_SRC)),kmod-tools)
 	@target/kbuild.sh $(KMOD_SRC) $(KMOD_OUT)
+
+# The engine's tools and test programs: static arm64 binaries for the target.
+.PHONY: kmod-tools kmod-native
+KMOD_CC ?= aarch64-linux-gnu-gcc
+KMOD_TOOL_CFLAGS = -std=gnu11 -static -O2 -g -Wall -Wextra -Werror -Wshadow \
+		   -Wstrict-prototypes -pthread
+KMOD_TOOL_DEPS := kmod/storage_hash.h kmod/tools/shdev.h kmod/tools/shdev.c
+kmod-tools: $(BUILD)/kmod/tools/sectl $(BUILD)/kmod/tools/sebench \
+	    $(BUILD)/kmod/tests/shtest
+$(BUILD)/kmod/tools/%: kmod/tools/%.c $(KMOD_TOOL_DEPS)
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(KMOD_CC) $(KMOD_TOOL_CFLAGS) -o $@ $< kmod/tools/shdev.c -lm
+$(BUILD)/kmod/tests/%: kmod/tests/%.c $(KMOD_TOOL_DEPS)
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)
+	$(Q)$(KMOD_CC) $(KMOD_TOOL_CFLAGS) -Ikmod/tools -o $@ $< kmod/tools/shdev.c -lm
+
+# Second compile check of the module: the host's amd64 headers (make deps).
+KMOD_NATIVE_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
+kmod-native:
+	@test -d "$(KMOD_NATIVE_KDIR)" || { echo "kmod-native: no /usr/src/linux-headers-*-amd64: run 'make deps' (installs linux-headers-amd64)" >&2; exit 1; }
+	@mkdir -p $(BUILD)/kmod-native
+	@find $(BUILD)/kmod-native -type l ! -exec test -e {} \; -delete
+	@cp -rsf $(CURDIR)/kmod/. $(BUILD)/kmod-native/
+	$(Q)$(MAKE) --no-print-directory -C $(KMOD_NATIVE_KDIR) \
+		M=$(abspath $(BUILD)/kmod-native) modules
 
 VM_ARGS = $(if $(MACHINE),--machine $(MACHINE)) $(if $(PORT),--port $(PORT))
 

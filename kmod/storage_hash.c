@@ -17,7 +17,8 @@
  * unlinked item is freed after an RCU grace period, when its last reference
  * goes. GET copies the value to user space under RCU with page faults
  * disabled; only if the user buffer is not resident does it pin the item
- * (refcount) and copy outside RCU. The GET path never allocates.
+ * (refcount) and copy outside RCU. The GET path never allocates, and copies
+ * with the architecture's user-copy primitives (see sh_copy_key()).
  *
  * Memory: every item is charged its allocation size (the kmalloc bucket, or
  * whole pages for large values) against max_bytes before it is allocated; a
@@ -249,6 +250,34 @@ fail:
 	return err;
 }
 
+/*
+ * The hot path's two user copies: access_ok() and the architecture's copy,
+ * without the generic wrappers' object-size check (hardened usercopy), which
+ * costs 40% of a batched GET in the guest (1.1M vs 1.86M ops/s). Both copies
+ * are bounded here instead: keys by SH_KEY_MAX into a buffer of that size,
+ * values by the item's own val_len. Faults still end in -EFAULT through the
+ * exception table.
+ */
+static int sh_copy_key(u8 *key, const void __user *ukey, u32 key_len)
+{
+	if (WARN_ON_ONCE(key_len > SH_KEY_MAX) || !access_ok(ukey, key_len))
+		return -EFAULT;
+	return raw_copy_from_user(key, ukey, key_len) ? -EFAULT : 0;
+}
+
+/* Copies a value without sleeping (under RCU); -EFAULT if it would fault. */
+static int sh_copy_value_nofault(void __user *ubuf, const struct sh_item *it)
+{
+	unsigned long left;
+
+	if (!access_ok(ubuf, it->val_len))
+		return -EFAULT;
+	pagefault_disable();
+	left = raw_copy_to_user(ubuf, it->data + it->key_len, it->val_len);
+	pagefault_enable();
+	return left ? -EFAULT : 0;
+}
+
 /* *val_len: in, the buffer size; out, the value's length. */
 static int sh_get(const u8 *key, u32 key_len, void __user *ubuf, u32 *val_len)
 {
@@ -270,8 +299,7 @@ static int sh_get(const u8 *key, u32 key_len, void __user *ubuf, u32 *val_len)
 		}
 		*val_len = it->val_len;
 		/* Fast path: the buffer is resident, no fault, no sleep. */
-		if (!copy_to_user_nofault(ubuf, it->data + key_len,
-					  it->val_len)) {
+		if (!sh_copy_value_nofault(ubuf, it)) {
 			rcu_read_unlock();
 			return 0;
 		}
@@ -383,20 +411,41 @@ static int sh_fetch_key(u8 *key, u64 ukey, u32 key_len)
 		return -EINVAL;
 	if (key_len > SH_KEY_MAX)
 		return -EMSGSIZE;
-	if (copy_from_user(key, u64_to_user_ptr(ukey), key_len))
-		return -EFAULT;
-	return 0;
+	return sh_copy_key(key, u64_to_user_ptr(ukey), key_len);
 }
 
-/* One PUT, GET or DEL; counts it. *val_len is updated for GET. */
-static int sh_do_op(bool wr, u32 op, u8 *key, u64 ukey, u32 key_len, u64 uval,
-		    u32 *val_len)
+/*
+ * Counts of one ioctl, added to the per-CPU counters once at its end: a
+ * batch of 64 GETs costs two per-CPU adds, not 128.
+ */
+struct sh_tally {
+	u32 puts, gets, get_hits, get_misses, dels, del_misses, errors;
+};
+
+static void sh_tally_flush(const struct sh_tally *t)
+{
+#define SH_FLUSH(f) \
+	if (t->f)   \
+	this_cpu_add(sh_pcpu.f, t->f)
+	SH_FLUSH(puts);
+	SH_FLUSH(gets);
+	SH_FLUSH(get_hits);
+	SH_FLUSH(get_misses);
+	SH_FLUSH(dels);
+	SH_FLUSH(del_misses);
+	SH_FLUSH(errors);
+#undef SH_FLUSH
+}
+
+/* One PUT, GET or DEL, counted in *t. *val_len is updated for GET. */
+static int sh_do_op(bool wr, struct sh_tally *t, u32 op, u8 *key, u64 ukey,
+		    u32 key_len, u64 uval, u32 *val_len)
 {
 	int err;
 
 	switch (op) {
 	case SH_OP_PUT:
-		sh_count(puts);
+		t->puts++;
 		err = wr ? sh_fetch_key(key, ukey, key_len) : -EBADF;
 		if (!err && *val_len > max_value_len)
 			err = -EMSGSIZE;
@@ -405,68 +454,65 @@ static int sh_do_op(bool wr, u32 op, u8 *key, u64 ukey, u32 key_len, u64 uval,
 				     *val_len);
 		break;
 	case SH_OP_GET:
-		sh_count(gets);
+		t->gets++;
 		err = sh_fetch_key(key, ukey, key_len);
 		if (!err)
 			err = sh_get(key, key_len, u64_to_user_ptr(uval),
 				     val_len);
 		if (!err)
-			sh_count(get_hits);
+			t->get_hits++;
 		else if (err == -ENOENT)
-			sh_count(get_misses);
+			t->get_misses++;
 		break;
 	case SH_OP_DEL:
-		sh_count(dels);
+		t->dels++;
 		err = wr ? sh_fetch_key(key, ukey, key_len) : -EBADF;
 		if (!err)
 			err = sh_del(key, key_len);
 		if (err == -ENOENT)
-			sh_count(del_misses);
+			t->del_misses++;
 		break;
 	default:
 		err = -EINVAL;
 	}
 	if (err && err != -ENOENT)
-		sh_count(errors);
-	return err;
-}
-
-static long sh_do_op_kv(bool wr, u32 op, u8 *key, struct sh_kv *kv,
-			struct sh_kv __user *ukv)
-{
-	int err = sh_do_op(wr, op, key, kv->key, kv->key_len, kv->val,
-			   &kv->val_len);
-
-	/* GET says how long the value is, also when the buffer is short. */
-	if (op == SH_OP_GET && (!err || err == -ENOSPC) &&
-	    put_user(kv->val_len, &ukv->val_len)) {
-		sh_count(errors);
-		return -EFAULT;
-	}
+		t->errors++;
 	return err;
 }
 
 static long sh_ioctl_kv(bool wr, u32 op, struct sh_kv __user *ukv)
 {
+	struct sh_tally t = {};
 	u8 key[SH_KEY_MAX];
 	struct sh_kv kv;
 	int err;
 
-	if (copy_from_user(&kv, ukv, sizeof(kv)))
+	if (copy_from_user(&kv, ukv, sizeof(kv))) {
 		err = -EFAULT;
-	else if (kv.version != SH_UAPI)
+	} else if (kv.version != SH_UAPI) {
 		err = -EPROTO;
-	else if (kv.flags)
+	} else if (kv.flags) {
 		err = -EINVAL;
-	else
-		return sh_do_op_kv(wr, op, key, &kv, ukv);
-	sh_count(errors);
+	} else {
+		err = sh_do_op(wr, &t, op, key, kv.key, kv.key_len, kv.val,
+			       &kv.val_len);
+		/* GET says how long the value is, also for a short buffer. */
+		if (op == SH_OP_GET && (!err || err == -ENOSPC) &&
+		    put_user(kv.val_len, &ukv->val_len))
+			err = -EFAULT;
+		else
+			goto out;
+	}
+	t.errors++;
+out:
+	sh_tally_flush(&t);
 	return err;
 }
 
 static long sh_ioctl_batch(bool wr, struct sh_batch __user *ub)
 {
 	struct sh_op ops[SH_BATCH_CHUNK];
+	struct sh_tally t = {};
 	u8 key[SH_KEY_MAX];
 	struct sh_op __user *uops;
 	struct sh_batch b;
@@ -481,35 +527,40 @@ static long sh_ioctl_batch(bool wr, struct sh_batch __user *ub)
 		return -EINVAL;
 	if (b.count > SH_BATCH_MAX)
 		return -EMSGSIZE;
-	sh_count(batches);
 	uops = u64_to_user_ptr(b.ops);
 	while (done < b.count) {
 		n = min_t(u32, b.count - done, SH_BATCH_CHUNK);
-		if (copy_from_user(ops, uops + done, n * sizeof(ops[0]))) {
+		/* Bounded by sizeof(ops); see sh_copy_key() for why raw. */
+		if (!access_ok(uops + done, n * sizeof(ops[0])) ||
+		    raw_copy_from_user(ops, uops + done, n * sizeof(ops[0]))) {
 			ret = -EFAULT;
 			break;
 		}
 		for (i = 0; i < n; i++) {
 			struct sh_op *op = &ops[i];
 
-			op->result = sh_do_op(wr, op->op, key, op->key,
+			op->result = sh_do_op(wr, &t, op->op, key, op->key,
 					      op->key_len, op->val,
 					      &op->val_len);
 			if (op->result < 0)
 				failed++;
 		}
+		done += n;
 		/* Give back val_len and result of each op, nothing else. */
+		if (!access_ok(uops + done - n, n * sizeof(ops[0]))) {
+			ret = -EFAULT;
+			break;
+		}
 		for (i = 0; i < n; i++) {
-			if (copy_to_user(&uops[done + i].val_len,
-					 &ops[i].val_len,
-					 sizeof(ops[i].val_len) +
-						 sizeof(ops[i].result))) {
+			struct sh_op __user *u = uops + done - n + i;
+			u64 out; /* val_len and result, as they lie in memory */
+
+			memcpy(&out, &ops[i].val_len, sizeof(out));
+			if (__put_user(out, (u64 __user *)&u->val_len)) {
 				ret = -EFAULT;
 				break;
 			}
 		}
-		this_cpu_add(sh_pcpu.batch_ops, n);
-		done += n;
 		if (ret)
 			break;
 		if (fatal_signal_pending(current)) {
@@ -518,6 +569,9 @@ static long sh_ioctl_batch(bool wr, struct sh_batch __user *ub)
 		}
 		cond_resched();
 	}
+	this_cpu_inc(sh_pcpu.batches);
+	this_cpu_add(sh_pcpu.batch_ops, done);
+	sh_tally_flush(&t);
 	if (put_user(done, &ub->done) || put_user(failed, &ub->failed))
 		ret = -EFAULT;
 	return ret;
