@@ -109,8 +109,9 @@ static int fail_value(struct scan *sc)
 	if (cur(sc) == '/')
 		return fail(sc, sc->pos, "comments are not allowed in JSON");
 	if (cur(sc) == '\'')
-		return fail(sc, sc->pos,
-			    "strings must be in double quotes (\"...\"), not single quotes");
+		return fail(
+			sc, sc->pos,
+			"strings must be in double quotes (\"...\"), not single quotes");
 	while (sc->pos + n < sc->len && (((sc->s[sc->pos + n] | 0x20) >= 'a' &&
 					  (sc->s[sc->pos + n] | 0x20) <= 'z') ||
 					 sc->s[sc->pos + n] == '_'))
