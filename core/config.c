@@ -106,10 +106,15 @@ static const char *got(const cJSON *it, char *buf, size_t cap)
 
 static void join(char *out, const char *path, const char *key)
 {
+	int n;
+
 	if (path && *path)
-		snprintf(out, PATH_LEN, "%s.%s", path, key);
+		n = snprintf(out, PATH_LEN, "%s.%s", path, key);
 	else
-		snprintf(out, PATH_LEN, "%s", key);
+		n = snprintf(out, PATH_LEN, "%s", key);
+	/* a path longer than PATH_LEN is cut: only a message shows it */
+	if (n >= PATH_LEN)
+		out[PATH_LEN - 1] = '\0';
 }
 
 static void join_index(char *out, const char *path, size_t i)
