@@ -12,6 +12,7 @@ PKGS := ncursesw libssh2 vterm libcjson
 # Deferred (=) so that `make deps` can install pkg-config's packages first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+LDLIBS    += -lm
 
 CFLAGS   ?= -O2 -g
 KMCFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
