@@ -12,6 +12,7 @@ PKGS := ncursesw libssh2 vterm libcjson
 # Deferred (=) so that `make deps` can install pkg-config's packages first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+LDLIBS    += -lm
 
 CFLAGS   ?= -O2 -g
 KMCFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
@@ -21,6 +22,9 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 CORE_SRC := $(wildcard core/*.c)
 TUI_SRC  := $(wildcard tui/*.c)
+# tui/ minus main(): the pure pieces (layout, graph, keymap, theme) that the
+# unit tests link without a terminal.
+TUI_LIB_SRC := $(filter-out tui/app.c,$(TUI_SRC))
 # Host-side test programs: cmocka unit tests and the drivers that the
 # integration, tui and e2e suites run (tests/kmod/ and tests/fixtures/ hold
 # code for the arm64 guest, built by `make kmod`).
@@ -70,7 +74,11 @@ $(1)/kmdash: $$(TUI_SRC:%.c=$(1)/%.o) $(1)/libkmcore.a
 	$$(call quiet,LD,$$@)
 	$(Q)$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
 
-$(1)/tests/%: $(1)/tests/%.o $(1)/libkmcore.a
+$(1)/libkmtui.a: $$(TUI_LIB_SRC:%.c=$(1)/%.o)
+	$$(call quiet,AR,$$@)
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
+
+$(1)/tests/%: $(1)/tests/%.o $(1)/libkmtui.a $(1)/libkmcore.a
 	$$(call quiet,LD,$$@)
 	$(Q)$$(CC) $(2) -o $$@ $$^ -lcmocka $$(PKG_LIBS) $$(LDLIBS)
 endef
@@ -145,9 +153,12 @@ run: deps
 
 install: $(BUILD)/kmdash
 	install -D -m 0755 $(BUILD)/kmdash $(DESTDIR)$(PREFIX)/bin/kmdash
+	install -d $(DESTDIR)$(PREFIX)/share/kmdash/themes
+	install -m 0644 themes/*.json $(DESTDIR)$(PREFIX)/share/kmdash/themes/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/kmdash
+	rm -rf $(DESTDIR)$(PREFIX)/share/kmdash/themes
 
 # --- tests and benchmarks --------------------------------------------------
 
