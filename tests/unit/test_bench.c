@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sebench output parsing (a real run captured from the embedded target),
+ * bad lines, history on disk, comparison with the previous run.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../core/bench.h"
+
+static char *fixture(size_t *len)
+{
+	FILE *f = fopen("tests/fixtures/bench/sebench_kmod.jsonl", "r");
+	char *buf = calloc(1, 1 << 16);
+
+	assert_non_null(f);
+	*len = fread(buf, 1, (1 << 16) - 1, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_real_run_in_odd_splits(void **state)
+{
+	size_t len;
+	char *text = fixture(&len);
+
+	/* Every chunk size from 1 byte up gives the same result. */
+	for (size_t chunk = 1; chunk < 64; chunk += 7) {
+		struct bench *b = bench_new(4);
+		const struct bench_run *r;
+
+		bench_run_begin(b, "abc123", "SRC");
+		for (size_t at = 0; at < len; at += chunk)
+			bench_feed(b, text + at,
+				   len - at < chunk ? len - at : chunk);
+		bench_run_end(b, true, NULL);
+		r = bench_latest(b);
+		assert_int_equal(r->state, BENCH_DONE);
+		assert_int_equal(r->nsamples, 4);
+		assert_string_equal(r->engine, "kmod");
+		assert_non_null(strstr(r->workload, "batch 1"));
+		assert_true(r->samples[0].t > 0.5 && r->samples[0].t < 0.51);
+		assert_true(r->samples[0].v[BM_GET] == 327038);
+		assert_true(r->summary[BM_GET] == 249639);
+		assert_true(r->summary[BM_P99] == 6.40);
+		assert_true(r->summary[BM_PUT] == 0);
+		assert_int_equal(bench_bad_lines(b), 0);
+		assert_string_equal(r->commit, "abc123");
+		bench_free(b);
+	}
+	free(text);
+}
+
+static void test_crlf_from_a_pty(void **state)
+{
+	struct bench *b = bench_new(2);
+	const char *l =
+		"{\"type\":\"sample\",\"t\":1.0,\"ops_s\":{\"get\":10,\"total\":10},\"lat_us\":{\"p50\":1,\"p99\":2,\"p999\":3}}\r\n";
+
+	bench_run_begin(b, NULL, NULL);
+	bench_feed(b, l, strlen(l));
+	assert_int_equal(bench_latest(b)->nsamples, 1);
+	assert_int_equal(bench_bad_lines(b), 0);
+	/* No summary: the run failed even though sebench exited 0. */
+	bench_run_end(b, true, NULL);
+	assert_int_equal(bench_latest(b)->state, BENCH_FAILED);
+	assert_string_equal(bench_latest(b)->msg,
+			    "no summary line from sebench");
+	bench_free(b);
+}
+
+static void test_bad_lines_are_counted_and_skipped(void **state)
+{
+	struct bench *b = bench_new(2);
+	static const char in[] =
+		"sebench: warning: something\n"
+		"{\"type\":\"sample\",\"t\":1.0,\"ops_s\":{\"get\":5}}\n"
+		"{\"type\":\"sample\",\"t\":2.0,\"ops_s\":{\"g\n" /* cut */
+		"[1,2,3]\n"
+		"{\"type\":\"mystery\"}\n"
+		"{\"type\":\"sample\"}\n" /* no t */
+		"\xff\xfe\x00garbage\n"
+		"{\"type\":\"sample\",\"t\":3.0,\"ops_s\":{\"get\":7}}\n"
+		"{\"type\":\"summ";
+	bench_run_begin(b, NULL, NULL);
+	bench_feed(b, in, sizeof(in) - 1);
+	bench_run_end(b, false, "sebench exited with status 1");
+	assert_int_equal(bench_latest(b)->nsamples, 2);
+	assert_int_equal(bench_bad_lines(b), 7);
+	assert_int_equal(bench_latest(b)->state, BENCH_FAILED);
+	assert_string_equal(bench_latest(b)->msg,
+			    "sebench exited with status 1");
+	assert_true(isnan(bench_latest(b)->samples[0].v[BM_PUT]));
+	bench_free(b);
+}
+
+static void test_overlong_line_is_bad_not_fatal(void **state)
+{
+	struct bench *b = bench_new(2);
+	char *big = malloc(200000);
+
+	memset(big, 'x', 200000);
+	big[199999] = '\n';
+	bench_run_begin(b, NULL, NULL);
+	bench_feed(b, big, 200000);
+	assert_int_equal(bench_bad_lines(b), 1);
+	free(big);
+	bench_free(b);
+}
+
+static struct bench_run *fake_run(struct bench *b, const char *workload,
+				  double get, double p99)
+{
+	char line[512];
+	int n = snprintf(
+		line, sizeof(line),
+		"{\"type\":\"start\",\"engine\":\"kmod\",\"threads\":1,\"batch\":%s}\n"
+		"{\"type\":\"summary\",\"ops_s\":{\"get\":%g,\"put\":0,\"del\":0,\"total\":%g},\"lat_us\":{\"p50\":1,\"p99\":%g,\"p999\":9},\"elapsed_s\":1}\n",
+		workload, get, get, p99);
+	struct bench_run *r = bench_run_begin(b, "c", "s");
+
+	bench_feed(b, line, (size_t)n);
+	bench_run_end(b, true, NULL);
+	return r;
+}
+
+static void test_compare_with_previous_same_workload(void **state)
+{
+	struct bench *b = bench_new(8);
+	double d[BM_COUNT];
+	bool better[BM_COUNT];
+
+	fake_run(b, "1", 100000, 20);
+	fake_run(b, "64", 500000, 50); /* another workload in between */
+	fake_run(b, "1", 110000, 25);
+	const struct bench_run *cur = bench_latest(b);
+	const struct bench_run *prev = bench_previous(b, cur);
+
+	assert_non_null(prev);
+	assert_true(prev->summary[BM_GET] == 100000);
+	bench_compare(prev, cur, d, better);
+	assert_true(fabs(d[BM_GET] - 10.0) < 1e-9);
+	assert_true(better[BM_GET]);
+	assert_true(fabs(d[BM_P99] - 25.0) < 1e-9);
+	assert_false(better[BM_P99]); /* more latency is worse */
+	assert_true(isnan(d[BM_PUT])); /* 0 -> 0: no ratio */
+	assert_null(bench_previous(b, bench_run_at(b, 0)));
+	bench_free(b);
+}
+
+static void test_history_survives_a_restart(void **state)
+{
+	char path[] = "/tmp/kmdash-bench-XXXXXX";
+	int fd = mkstemp(path);
+	struct bench *b = bench_new(8), *again;
+	size_t len;
+	char *text = fixture(&len);
+
+	close(fd);
+	unlink(path);
+	bench_run_begin(b, "deadbeef", "ABC");
+	bench_feed(b, text, len);
+	bench_run_end(b, true, NULL);
+	assert_int_equal(bench_history_append(bench_latest(b), path), 0);
+	fake_run(b, "1", 5, 5);
+	assert_int_equal(bench_history_append(bench_latest(b), path), 0);
+	/* A torn last line from a crash must not lose the others. */
+	FILE *f = fopen(path, "a");
+
+	fputs("{\"started\":1,\"wor", f);
+	fclose(f);
+
+	again = bench_new(8);
+	assert_int_equal(bench_history_load(again, path), 0);
+	assert_int_equal(bench_nruns(again), 2);
+	assert_int_equal(bench_bad_lines(again), 1);
+	const struct bench_run *r = bench_run_at(again, 0);
+
+	assert_string_equal(r->commit, "deadbeef");
+	assert_string_equal(r->srcversion, "ABC");
+	assert_int_equal(r->state, BENCH_DONE);
+	assert_int_equal(r->nsamples, 4);
+	assert_true(r->summary[BM_GET] == 249639);
+	assert_true(r->samples[3].v[BM_P999] == 753.66);
+	assert_string_equal(r->workload, bench_run_at(b, 0)->workload);
+	assert_int_equal(bench_history_load(again, "/nonexistent/h"), 0);
+	unlink(path);
+	free(text);
+	bench_free(b);
+	bench_free(again);
+}
+
+static void test_history_is_bounded(void **state)
+{
+	struct bench *b = bench_new(3);
+
+	for (int i = 0; i < 10; i++)
+		fake_run(b, "1", 1000 + i, 1);
+	assert_int_equal(bench_nruns(b), 3);
+	assert_true(bench_run_at(b, 0)->summary[BM_GET] == 1007);
+	bench_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_real_run_in_odd_splits),
+		cmocka_unit_test(test_crlf_from_a_pty),
+		cmocka_unit_test(test_bad_lines_are_counted_and_skipped),
+		cmocka_unit_test(test_overlong_line_is_bad_not_fatal),
+		cmocka_unit_test(test_compare_with_previous_same_workload),
+		cmocka_unit_test(test_history_survives_a_restart),
+		cmocka_unit_test(test_history_is_bounded),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
