@@ -196,6 +196,8 @@ struct qmp {
 
 static int append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 {
+	if (!n)
+		return 0;
 	if (*len + n > *cap) {
 		size_t c = *cap ? *cap : 1024;
 		char *b;

@@ -52,7 +52,6 @@ struct vm {
 	int port;
 	int tries;
 	bool port_auto;
-	bool owned; /* we started it: we clean its directory on quit */
 	bool quitting;
 
 	int log_fd, ino_fd;
@@ -1035,9 +1034,9 @@ static void on_exit_fd(struct loop *loop, int fd, short revents, void *arg)
 
 	log_drain(vm);
 	release(vm);
+	/* Like `vm.sh stop`: a VM that was told to go leaves nothing. */
 	if (asked) {
-		if (vm->owned)
-			remove_dir(vm->run);
+		remove_dir(vm->run);
 	} else {
 		set_err(vm,
 			"QEMU (pid %d) exited unexpectedly; the console log is %s/serial.log",
@@ -1306,7 +1305,6 @@ int vm_start(struct vm *vm)
 	err = prepare_run_dir(vm);
 	if (err)
 		return err;
-	vm->owned = true;
 	err = log_follow(vm);
 	if (!err)
 		err = launch(vm);
@@ -1340,7 +1338,6 @@ int vm_attach(struct vm *vm)
 	snprintf(path, sizeof(path), "%s/port", vm->run);
 	if (read_small(path, buf, sizeof(buf)) > 0)
 		vm->port = atoi(buf);
-	vm->owned = false;
 	vm->t0 = loop_now_ms();
 	for (int i = 0; i < VM_STAGE_COUNT; i++)
 		vm->stage_at[i] = -1;
