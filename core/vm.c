@@ -57,6 +57,8 @@ struct vm {
 	int log_fd, ino_fd;
 	char line[512];
 	size_t linelen;
+	/* A console line cut by a kernel message, waiting for its end. */
+	char carry[256];
 
 	struct qmp *qmp;
 	int probe_fd;
@@ -811,14 +813,69 @@ static void scan_line(struct vm *vm, const char *line)
 	if (vm->stage < VM_STAGE_INIT && strstr(line, "Run ") &&
 	    strstr(line, " as init process")) {
 		set_stage(vm, VM_STAGE_INIT);
-		/* Without a marker (a Pi OS image), SSH is tried from here. */
-		if (!m || !*m)
-			probe_start(vm, 1000);
+		/*
+		 * SSH is tried from here, slowly: a Pi OS image prints no
+		 * marker, and a marker can still be garbled on the console.
+		 */
+		probe_start(vm, 1000);
 	}
 	if (m && *m && vm->stage < VM_STAGE_MARKER && strstr(line, m)) {
 		set_stage(vm, VM_STAGE_MARKER);
+		/* Now SSH answers: try at once instead of at the slow pace. */
+		probe_stop(vm);
 		probe_start(vm, 0);
 	}
+}
+
+/*
+ * Where a kernel message ("[    3.574765] ...") starts inside a line, or
+ * NULL. printk interrupts what user space is printing on the console:
+ * "kmdash-t[    3.57] Not activating ...\narget: ready" was seen on raspi3b.
+ */
+static const char *printk_inside(const char *line)
+{
+	for (const char *p = strchr(line + 1, '['); p && p[0];
+	     p = strchr(p + 1, '[')) {
+		const char *q = p + 1;
+
+		while (*q == ' ')
+			q++;
+		if (*q < '0' || *q > '9')
+			continue;
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (*q++ != '.' || *q < '0' || *q > '9')
+			continue;
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (q[0] == ']' && q[1] == ' ')
+			return p;
+	}
+	return NULL;
+}
+
+static void end_line(struct vm *vm)
+{
+	char joined[sizeof(vm->carry) + sizeof(vm->line)];
+	const char *k;
+
+	vm->line[vm->linelen] = '\0';
+	vm->linelen = 0;
+	k = printk_inside(vm->line);
+	if (k) {
+		/* Keep the cut-off start; the rest of it follows later. */
+		snprintf(vm->carry, sizeof(vm->carry), "%.*s",
+			 (int)(k - vm->line), vm->line);
+		scan_line(vm, k);
+		return;
+	}
+	if (vm->carry[0]) {
+		snprintf(joined, sizeof(joined), "%s%s", vm->carry, vm->line);
+		vm->carry[0] = '\0';
+		scan_line(vm, joined);
+		return;
+	}
+	scan_line(vm, vm->line);
 }
 
 static void log_drain(struct vm *vm)
@@ -838,9 +895,7 @@ static void log_drain(struct vm *vm)
 				vm->line[vm->linelen++] = c;
 				continue;
 			}
-			vm->line[vm->linelen] = '\0';
-			scan_line(vm, vm->line);
-			vm->linelen = 0;
+			end_line(vm);
 		}
 	}
 }
@@ -875,6 +930,7 @@ static int log_follow(struct vm *vm)
 		goto fail;
 	}
 	vm->linelen = 0;
+	vm->carry[0] = '\0';
 	return 0;
 fail:
 	err = -errno;
