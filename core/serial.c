@@ -203,7 +203,7 @@ static void on_io(struct loop *loop, int fd, short revents, void *arg)
 static int open_tty(struct serial *s)
 {
 	struct termios tio;
-	speed_t speed;
+	speed_t speed = B115200;
 	int fd = open(s->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
