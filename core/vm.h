@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The QEMU launcher: boots a guest from a profile (argv, never a shell),
+ * follows its boot on the console log, talks QMP to it and notices when it
+ * exits (pidfd). The runtime directory has the layout of target/vm.sh, so a
+ * VM started here and one started by `make vm-start` are interchangeable:
+ *   RUNTIME/vm-NAME/{qemu.pid,serial.sock,serial.log,qmp.sock,port,
+ *                    machine,known_hosts,ssh_config,qemu.log,started}
+ * RUNTIME is $KMDASH_RUNTIME_DIR, else $XDG_RUNTIME_DIR/kmdash, else
+ * /tmp/kmdash-UID/kmdash (mode 0700).
+ */
+#ifndef KMDASH_VM_H
+#define KMDASH_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct loop;
+struct vm;
+
+enum vm_profile {
+	VM_PROFILE_VIRT, /* the embedded target on -M virt (the default) */
+	VM_PROFILE_RASPI3B, /* the embedded target on an emulated Pi 3 */
+	VM_PROFILE_RPIOS, /* a user's Raspberry Pi OS SD image on raspi3b */
+};
+
+struct vm_config {
+	const char *name; /* NULL: "default" */
+	enum vm_profile profile;
+	const char *qemu; /* NULL: $QEMU or qemu-system-aarch64 */
+	int port; /* SSH port on 127.0.0.1; 0: a free one */
+	const char *runtime_dir; /* NULL: the rule above */
+	const char *kernel, *initrd, *dtb; /* initrd optional for rpios */
+	const char *net_modules; /* space separated (embedded target) */
+	const char *image; /* VM_PROFILE_RPIOS: the SD card image */
+	/* Embedded target: appended; rpios: the whole kernel command line. */
+	const char *append;
+	const char *ssh_key, *host_key_pub; /* for known_hosts/ssh_config */
+	const char *ready_marker; /* NULL: no marker, probe SSH after init */
+};
+
+/* The embedded target's target.env (written by target/build-target.sh). */
+struct vm_target {
+	char *kernel, *initrd, *dtb_raspi3b, *ssh_key, *host_key_pub;
+	char *virt_modules, *raspi_modules, *ready_marker;
+};
+
+/* path NULL: $KMDASH_CACHE_DIR|$XDG_CACHE_HOME/kmdash|~/.cache/kmdash/... */
+int vm_target_load(struct vm_target *t, const char *path, char *err,
+		   size_t errlen);
+void vm_target_free(struct vm_target *t);
+/* Fills kernel, initrd, dtb, modules, keys and marker for a profile. */
+void vm_config_from_target(struct vm_config *c, const struct vm_target *t);
+
+const char *vm_profile_name(enum vm_profile p);
+int vm_profile_parse(const char *s, enum vm_profile *p);
+
+/* The runtime base directory by the rule above (not created). */
+int vm_runtime_base(char *buf, size_t cap);
+
+/*
+ * The whole QEMU argv for a config, a runtime directory and a port.
+ * NULL-terminated, every string malloc'ed: free with vm_argv_free().
+ */
+char **vm_build_argv(const struct vm_config *c, const char *run_dir, int port,
+		     char *err, size_t errlen);
+void vm_argv_free(char **argv);
+
+enum vm_stage {
+	VM_STAGE_OFF,
+	VM_STAGE_LAUNCHING, /* QEMU started, not yet daemonized */
+	VM_STAGE_STARTED, /* running; the guest has not printed yet */
+	VM_STAGE_KERNEL, /* "Booting Linux" */
+	VM_STAGE_INIT, /* "Run /init as init process" */
+	VM_STAGE_MARKER, /* the target's ready marker */
+	VM_STAGE_SSH_READY, /* an SSH banner on 127.0.0.1:port */
+	VM_STAGE_STOPPING, /* quit sent */
+	VM_STAGE_EXITED, /* QEMU is gone */
+	VM_STAGE_FAILED, /* it never started: vm_error() says why */
+	VM_STAGE_COUNT
+};
+
+enum vm_note {
+	VM_NOTE_STAGE, /* detail: the stage name */
+	VM_NOTE_EVENT, /* detail: the QMP event ("RESET", "SHUTDOWN", ...) */
+	VM_NOTE_STATUS, /* detail: the run status ("running", ...) */
+};
+
+typedef void (*vm_note_fn)(struct vm *vm, enum vm_note what, const char *detail,
+			   void *arg);
+
+struct vm *vm_new(struct loop *loop, const struct vm_config *c);
+/* Does not stop QEMU: a dashboard may quit and leave its VM running. */
+void vm_free(struct vm *vm);
+void vm_set_callback(struct vm *vm, vm_note_fn fn, void *arg);
+
+/*
+ * Boots: checks, runtime directory, QEMU. Returns 0 once QEMU is being
+ * started (progress through the callback), or -errno with vm_error().
+ */
+int vm_start(struct vm *vm);
+/* Takes over a VM of that name that is already running (vm.sh's too). */
+int vm_attach(struct vm *vm);
+
+/* QMP: reset, ACPI power button, quit (SIGKILL if still there after 5 s). */
+int vm_reset(struct vm *vm);
+int vm_powerdown(struct vm *vm);
+int vm_quit(struct vm *vm);
+/* Asks query-status; the answer comes as VM_NOTE_STATUS. */
+int vm_query_status(struct vm *vm);
+
+enum vm_stage vm_stage(const struct vm *vm);
+const char *vm_stage_name(enum vm_stage s);
+/* ms from the (last) start or reset to reaching s, or -1. */
+int64_t vm_stage_ms(const struct vm *vm, enum vm_stage s);
+const char *vm_status(const struct vm *vm); /* "" until known */
+const char *vm_error(const struct vm *vm);
+/* Something done on the way the user should know (a stale dir removed). */
+const char *vm_notice(const struct vm *vm);
+const char *vm_dir(const struct vm *vm);
+const char *vm_name(const struct vm *vm);
+pid_t vm_pid(const struct vm *vm);
+int vm_port(const struct vm *vm);
+unsigned int vm_resets(const struct vm *vm);
+
+#endif
