@@ -755,8 +755,12 @@ static int write_ssh_files(struct vm *vm)
 {
 	char path[PATH_MAX + 32], key[1024], *text;
 	int err = 0;
-	bool strict = false;
 
+	/*
+	 * Without a known host key (a user's own image) known_hosts stays
+	 * empty and the first connection is refused until the user checks
+	 * the fingerprint (kmdash trust): never accept a new key silently.
+	 */
 	if (vm->cfg.host_key_pub &&
 	    read_small(vm->cfg.host_key_pub, key, sizeof(key)) > 0) {
 		/* "type base64 comment" -> "[127.0.0.1]:PORT type base64" */
@@ -769,7 +773,6 @@ static int write_ssh_files(struct vm *vm)
 		text = xasprintf("[127.0.0.1]:%d %s\n", vm->port, key);
 		err = text ? write_file(path, text) : -ENOMEM;
 		free(text);
-		strict = !err;
 	}
 	snprintf(path, sizeof(path), "%s/ssh_config", vm->run);
 	text = xasprintf("# The VM '%s': ssh -F %s/ssh_config kmdash-target\n"
@@ -781,15 +784,14 @@ static int write_ssh_files(struct vm *vm)
 			 "\tIdentitiesOnly yes\n"
 			 "\tUserKnownHostsFile %s/known_hosts\n"
 			 "\tGlobalKnownHostsFile /dev/null\n"
-			 "\tStrictHostKeyChecking %s\n"
+			 "\tStrictHostKeyChecking yes\n"
 			 "\tPasswordAuthentication no\n"
 			 "\tKbdInteractiveAuthentication no\n"
 			 "\tLogLevel ERROR\n",
 			 vm->cfg.name, vm->run, vm->port,
 			 vm->cfg.ssh_key ? "\tIdentityFile " : "",
 			 vm->cfg.ssh_key ? vm->cfg.ssh_key : "",
-			 vm->cfg.ssh_key ? "\n" : "", vm->run,
-			 strict ? "yes" : "accept-new");
+			 vm->cfg.ssh_key ? "\n" : "", vm->run);
 	if (!text)
 		return -ENOMEM;
 	if (!err)
