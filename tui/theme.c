@@ -17,6 +17,8 @@
 
 #include "theme.h"
 
+#include "../core/jsonpos.h"
+
 static const char *const role_names[TR_COUNT] = {
 	[TR_NORMAL] = "normal",
 	[TR_BORDER] = "border",
@@ -375,128 +377,25 @@ void theme_resolve(const struct theme *t, enum theme_depth depth,
 /* --- parsing ------------------------------------------------------------ */
 
 struct parse {
-	const char *path, *text;
-	size_t len;
+	const struct jsonpos_doc *doc;
 	char *err;
 	size_t cap;
 };
 
-/*
- * A small local scan for where a key or its value sits in the text:
- * cJSON keeps no positions. use jsonpos at merge (core/jsonpos.h).
- */
-static const char *scan_ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
+/* Writes "PATH:LINE:COL: msg" at item's key (at_key) or value. */
+static int fail(struct parse *ps, const cJSON *item, bool at_key,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static const char *scan_string(const char *p, const char *end)
-{
-	for (p++; p < end && *p != '"'; p++)
-		if (*p == '\\')
-			p++;
-	return p < end ? p + 1 : end;
-}
-
-static const char *scan_value(const char *p, const char *end)
-{
-	int depth = 0;
-
-	for (p = scan_ws(p, end); p < end; p++) {
-		if (*p == '"') {
-			p = scan_string(p, end);
-			if (depth == 0)
-				return p;
-			p--;
-		} else if (*p == '{' || *p == '[') {
-			depth++;
-		} else if (*p == '}' || *p == ']') {
-			if (depth-- <= 1)
-				return depth < 0 ? p : p + 1;
-		} else if (depth == 0 && *p == ',') {
-			return p;
-		}
-	}
-	return end;
-}
-
-/* In the object at @p ('{'), the member @key: its key (@at_key) or value. */
-static const char *scan_member(const char *p, const char *end, const char *key,
-			       int at_key)
-{
-	size_t klen = strlen(key);
-
-	p = scan_ws(p, end);
-	if (p >= end || *p != '{')
-		return NULL;
-	for (p++;;) {
-		const char *k, *kend;
-
-		p = scan_ws(p, end);
-		if (p >= end || *p != '"')
-			return NULL;
-		k = p;
-		kend = scan_string(p, end);
-		p = scan_ws(kend, end);
-		if (p >= end || *p != ':')
-			return NULL;
-		p = scan_ws(p + 1, end);
-		if ((size_t)(kend - k) == klen + 2 &&
-		    memcmp(k + 1, key, klen) == 0)
-			return at_key ? k : p;
-		p = scan_ws(scan_value(p, end), end);
-		if (p >= end || *p != ',')
-			return NULL;
-		p++;
-	}
-}
-
-static void line_col(const char *text, const char *at, int *line, int *col)
-{
-	*line = 1;
-	*col = 1;
-	for (const char *p = text; p < at; p++) {
-		if (*p == '\n') {
-			(*line)++;
-			*col = 1;
-		} else if ((*p & 0xc0) != 0x80) {
-			(*col)++; /* count characters, not UTF-8 bytes */
-		}
-	}
-}
-
-/* Writes "PATH:LINE:COL: msg" for the member k1 (under colors: k1.k2). */
-static int fail(struct parse *ps, const char *k1, const char *k2, int at_key,
-		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int fail(struct parse *ps, const char *k1, const char *k2, int at_key,
+static int fail(struct parse *ps, const cJSON *item, bool at_key,
 		const char *fmt, ...)
 {
-	const char *end = ps->text + ps->len, *p = ps->text;
-	int line = 1, col = 1, n;
+	char msg[512];
 	va_list ap;
 
-	if (k1 && k2) {
-		p = scan_member(p, end, "colors", 0);
-		p = p ? scan_member(p, end, k1, 0) : NULL;
-		p = p ? scan_member(p, end, k2, at_key) : NULL;
-	} else if (k1) {
-		const char *c = scan_member(p, end, "colors", 0);
-
-		p = c ? scan_member(c, end, k1, at_key) : NULL;
-		if (!p)
-			p = scan_member(ps->text, end, k1, at_key);
-	}
-	if (p)
-		line_col(ps->text, p, &line, &col);
-	n = snprintf(ps->err, ps->cap, "%s:%d:%d: ", ps->path, line, col);
-	if (n >= 0 && (size_t)n < ps->cap) {
-		va_start(ap, fmt);
-		vsnprintf(ps->err + n, ps->cap - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	jsonpos_errf(ps->doc, item, at_key, ps->err, ps->cap, "%s", msg);
 	return -EINVAL;
 }
 
@@ -529,14 +428,14 @@ static int parse_color(struct parse *ps, const char *role, const char *which,
 	if (cJSON_IsNumber(v)) {
 		if (v->valuedouble < 0 || v->valuedouble > 255 ||
 		    v->valuedouble != (int)v->valuedouble)
-			return fail(ps, role, which, 0,
+			return fail(ps, v, false,
 				    "'%s' %s: colour index %g is not 0-255",
 				    role, which, v->valuedouble);
 		snprintf(num, sizeof(num), "%d", v->valueint);
 		return theme_color_parse(num, out);
 	}
 	if (!cJSON_IsString(v) || theme_color_parse(v->valuestring, out) < 0)
-		return fail(ps, role, which, 0,
+		return fail(ps, v, false,
 			    "'%s' %s: unknown colour %s%s%s (use a name like "
 			    "red or bright-red, default, 0-255 or #rrggbb)",
 			    role, which, cJSON_IsString(v) ? "'" : "",
@@ -557,7 +456,7 @@ static int parse_style(struct parse *ps, const cJSON *item,
 					    { TC_DEFAULT, 0 },
 					    0 };
 		if (theme_color_parse(item->valuestring, &st->fg) < 0)
-			return fail(ps, role, NULL, 0,
+			return fail(ps, item, false,
 				    "'%s': unknown colour '%s' (use a name "
 				    "like red or bright-red, default, 0-255 "
 				    "or #rrggbb)",
@@ -565,7 +464,7 @@ static int parse_style(struct parse *ps, const cJSON *item,
 		return 0;
 	}
 	if (!cJSON_IsObject(item))
-		return fail(ps, role, NULL, 0,
+		return fail(ps, item, false,
 			    "'%s' must be an object like { \"fg\": \"red\", "
 			    "\"bg\": \"default\", \"attrs\": [\"bold\"] }",
 			    role);
@@ -596,14 +495,14 @@ static int parse_style(struct parse *ps, const cJSON *item,
 			}
 		} else {
 			return fail(
-				ps, role, m->string, 1,
+				ps, m, true,
 				"'%s': unknown key '%s' (a style has fg, bg "
 				"and attrs)",
 				role, m->string);
 		}
 		continue;
 bad_attr:
-		return fail(ps, role, "attrs", 0,
+		return fail(ps, m, false,
 			    "'%s' attrs: use a list of bold, dim, italic, "
 			    "underline, reverse",
 			    role);
@@ -613,79 +512,61 @@ bad_attr:
 
 static int parse_doc(struct parse *ps, struct theme *t)
 {
-	const char *end = NULL;
-	cJSON *root, *m, *colors = NULL;
-	int ret = 0;
+	const cJSON *root = ps->doc->root, *m, *colors = NULL, *dup;
 
-	root = cJSON_ParseWithLengthOpts(ps->text, ps->len, &end, 0);
-	if (!root) {
-		int line, col;
-		const char *at = end ? end : cJSON_GetErrorPtr();
-
-		if (!at || at < ps->text || at > ps->text + ps->len)
-			at = ps->text;
-		line_col(ps->text, at, &line, &col);
-		snprintf(ps->err, ps->cap,
-			 "%s:%d:%d: not valid JSON here (a missing comma or "
-			 "quote, or a trailing comma?)",
-			 ps->path, line, col);
-		return -EINVAL;
-	}
-	if (!cJSON_IsObject(root)) {
-		ret = fail(ps, NULL, NULL, 0,
-			   "a theme is a JSON object with a \"colors\" member");
-		goto out;
-	}
+	if (!cJSON_IsObject(root))
+		return fail(
+			ps, root, false,
+			"a theme is a JSON object with a \"colors\" member");
 	cJSON_ArrayForEach(m, root)
 	{
-		if (strcmp(m->string, "colors") == 0) {
+		if (strcmp(m->string, "colors") == 0)
 			colors = m;
-		} else if (strcmp(m->string, "name") != 0 &&
-			   strcmp(m->string, "description") != 0) {
-			ret = fail(ps, m->string, NULL, 1,
-				   "unknown key '%s' (a theme has name, "
-				   "description and colors)",
-				   m->string);
-			goto out;
-		}
+		else if (strcmp(m->string, "name") != 0 &&
+			 strcmp(m->string, "description") != 0)
+			return fail(ps, m, true,
+				    "unknown key '%s' (a theme has name, "
+				    "description and colors)",
+				    m->string);
 	}
-	if (!cJSON_IsObject(colors)) {
-		ret = fail(ps, colors ? "colors" : NULL, NULL, 0,
-			   "\"colors\" must be an object of roles, like "
-			   "\"border\": { \"fg\": \"blue\" }");
-		goto out;
-	}
+	if (!cJSON_IsObject(colors))
+		return fail(ps, colors ? colors : root, false,
+			    "\"colors\" must be an object of roles, like "
+			    "\"border\": { \"fg\": \"blue\" }");
+	dup = jsonpos_duplicate_key(colors);
+	if (dup)
+		return fail(ps, dup, true, "role '%s' is given twice",
+			    dup->string);
 	cJSON_ArrayForEach(m, colors)
 	{
 		int r = theme_role_find(m->string);
 
-		if (r < 0) {
-			ret = fail(ps, m->string, NULL, 1,
-				   "unknown role '%s' (roles: normal, border, "
-				   "border.focus, title, status, keybar.key, "
-				   "log.err, graph.1, link.up, ...; see "
-				   "themes/default.json)",
-				   m->string);
-			goto out;
-		}
-		ret = parse_style(ps, m, &t->role[r]);
-		if (ret < 0)
-			goto out;
+		if (r < 0)
+			return fail(ps, m, true,
+				    "unknown role '%s' (roles: normal, border, "
+				    "border.focus, title, status, keybar.key, "
+				    "log.err, graph.1, link.up, ...; see "
+				    "themes/default.json)",
+				    m->string);
+		if (parse_style(ps, m, &t->role[r]) < 0)
+			return -EINVAL;
 	}
-out:
-	cJSON_Delete(root);
-	return ret;
+	return 0;
 }
 
 int theme_parse(struct theme *t, const char *name, const char *text, size_t len,
 		const char *path, char *err, size_t cap)
 {
-	struct parse ps = { path ? path : "theme", text, len, err, cap };
+	struct jsonpos_doc *doc;
+	struct parse ps = { NULL, err, cap };
 	int ret;
 
 	theme_builtin_default(t);
 	snprintf(t->name, sizeof(t->name), "%s", name ? name : "default");
-	ret = parse_doc(&ps, t);
+	doc = jsonpos_parse(path ? path : "theme", text, len, err, cap);
+	ps.doc = doc;
+	ret = doc ? parse_doc(&ps, t) : -EINVAL;
+	jsonpos_free(doc);
 	if (ret < 0)
 		theme_builtin_default(t);
 	return ret;

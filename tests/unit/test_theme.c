@@ -313,9 +313,12 @@ static void test_broken_theme_errors(void **state)
 	/* Syntax: the place where the parser gave up. */
 	assert_string_equal(
 		broken("{\n  \"colors\": {\n    \"border\": { \"fg\": \"red\" }\n    \"title\": {}\n  }\n}"),
-		F ":4:5: not valid JSON here (a missing comma or quote, or a "
-		  "trailing comma?)");
-	assert_non_null(strstr(broken(""), F ":1:1: not valid JSON"));
+		F ":4:5: syntax error: expected ',' or '}', got '\"' (missing "
+		  "comma?)");
+	assert_non_null(strstr(broken(""), F ":1:1: syntax error"));
+	assert_string_equal(
+		broken("{ \"colors\": {\n  \"title\": \"red\",\n  \"title\": \"blue\" } }"),
+		F ":3:3: role 'title' is given twice");
 }
 
 static char tmpdir[64];
