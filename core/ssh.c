@@ -1148,7 +1148,8 @@ static void tunnel_ready(void *arg, int fd, const char *err)
 	enter(s);
 	s->tunnel = NULL;
 	if (fd < 0) {
-		fail_attempt(s, SSH_E_JUMP, "%s", err);
+		fail_attempt(s, SSH_E_JUMP, "via jump host %s: %s", s->jump,
+			     err);
 	} else {
 		s->fd = fd;
 		s->cstep = CS_HANDSHAKE;
@@ -1229,6 +1230,7 @@ static void start_attempt(struct ssh_session *s)
 	close_conn(s);
 	s->state = SSH_CONNECTING;
 	s->why = SSH_OK;
+	s->err[0] = '\0';
 	s->attempt_in = 0;
 	s->timeout_timer =
 		loop_add_timer(s->loop, s->timeout_ms, timeout_cb, s);
