@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
 	# build
 	gcc make pkg-config libc6-dev
-	libncurses-dev libssh2-1-dev libvterm-dev libcjson-dev
+	libncurses-dev libssh2-1-dev libvterm-dev libcjson-dev libssl-dev
 	# embedded target: emulator, cross compiler, initramfs tools
 	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	cpio gzip xz-utils fakeroot kmod dropbear-bin
