@@ -9,8 +9,9 @@
  * that to be safe for many threads; it could not be faster where it matters
  * here (each GET costs one jhash and a short chain walk, and the syscall
  * dominates). Measured in the embedded guest (make bench BENCHES=kmod, see
- * kmod/README.md): single-op GET SH_FIG_GET, BATCH of 64 GETs SH_FIG_BATCH,
- * against 110k and 590k ops/s for the naive chained table measured before.
+ * kmod/README.md): single-op GET 340k ops/s (p99 4 us), BATCH of 64 GETs
+ * 1.78M ops/s, against 110k and 590k ops/s for the naive chained table
+ * measured before in the same guest.
  *
  * Items are immutable: a PUT builds a new item (one allocation: header, key,
  * value) and swaps it in with rhashtable_replace_fast(); DEL unlinks. An
