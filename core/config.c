@@ -853,7 +853,8 @@ static void target_defaults(struct ctx *c, struct config_target *t,
 	set_str(c, &t->module.name, "storage_hash");
 	strv_set(c, &t->module.params, no_args);
 	set_str(c, &t->module.remote_dir, "/tmp/kmdash");
-	t->module.sectl = xasprintf(c, "%s/build/kmod/tools/sectl", cfg->repo_dir);
+	t->module.sectl =
+		xasprintf(c, "%s/build/kmod/tools/sectl", cfg->repo_dir);
 	t->module.sebench =
 		xasprintf(c, "%s/build/kmod/tools/sebench", cfg->repo_dir);
 	strv_set(c, &t->bench_args, no_args);

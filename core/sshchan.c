@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "loop.h"
+#include "quote.h"
 
 #define EXEC_CAP (4u << 20)
 #define CLOSE_DEADLINE_MS 2000
@@ -531,9 +532,18 @@ struct ssh_op *ssh_stream_open(struct ssh_session *s, const char *cmd,
 	if (!t)
 		return NULL;
 	if (flags & SSH_STREAM_PTY) {
-		/* the PID lets a cancel kill what the hangup did not */
-		if (asprintf(&t->cmd, "echo $$; exec %s", cmd) < 0)
+		/*
+		 * The PID lets a cancel kill what the hangup did not. sh -c
+		 * keeps that PID and takes any command, compound ones too
+		 * ("cd DIR && exec tool").
+		 */
+		size_t qlen = quote_sh_size(cmd, strlen(cmd));
+		char *q = malloc(qlen);
+
+		if (q && quote_sh(q, qlen, cmd) >= 0 &&
+		    asprintf(&t->cmd, "echo $$; exec sh -c %s", q) < 0)
 			t->cmd = NULL;
+		free(q);
 	} else {
 		t->cmd = strdup(cmd);
 	}

@@ -18,7 +18,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 machine=${MACHINE:-virt}
-name=${VM_NAME:-default}
+name=${VM_NAME:-qemu}
 port=${PORT:-}
 initrd_extra=
 append_extra=

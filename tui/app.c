@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmdash: entry point. Parses the command line and wires core to the
- * dashboard. The only place that may exit().
+ * kmdash: entry point. Parses the global options, then hands over to the
+ * headless commands (cli.c) or the dashboard. The only place that exits.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cJSON.h>
@@ -12,6 +13,7 @@
 #include <vterm.h>
 
 #include "../core/version.h"
+#include "cli.h"
 
 static void print_version(void)
 {
@@ -24,34 +26,75 @@ static void print_version(void)
 static void print_help(FILE *out)
 {
 	fprintf(out,
-		"usage: kmdash [--version] [--help]\n"
+		"usage: kmdash [--config FILE] [--target NAME] [COMMAND ...]\n"
 		"\n"
 		"A terminal dashboard for developing a Linux kernel module\n"
 		"against an ARM64 target (a QEMU guest or a real board).\n"
 		"\n"
-		"  --version   print the version and the libraries in use\n"
-		"  --help      print this help\n");
+		"commands:\n"
+		"  run [--json] STEP...  run steps: build deploy load unload\n"
+		"                        reload bench cycle (= build deploy\n"
+		"                        load bench); exit 0 when all succeed\n"
+		"  status                VM, link, module and last benchmark\n"
+		"  check                 config, connection, host key, module\n"
+		"  dmesg [-f]            the target's kernel log (-f: follow)\n"
+		"  vm start|stop|reset|status\n"
+		"                        the target's QEMU VM\n"
+		"  trust [TARGET] [--yes]\n"
+		"                        trust a new host key after showing\n"
+		"                        its fingerprint\n"
+		"  config --print        the effective configuration as JSON\n"
+		"\n"
+		"options:\n"
+		"  --config FILE   default $XDG_CONFIG_HOME/kmdash/config.json\n"
+		"  --target NAME   a target of the config (default: its\n"
+		"                  default_target)\n"
+		"  --json          JSON lines instead of text (run, dmesg,\n"
+		"                  status, check)\n"
+		"  --version       the version and the libraries in use\n"
+		"  --help          this help\n");
 }
 
 int main(int argc, char **argv)
 {
-	VTerm *vt;
+	struct cli_global g = { 0 };
+	int i;
 
-	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		/* Prove the terminal emulator links and runs, not just loads. */
-		vt = vterm_new(24, 80);
-		if (!vt)
-			return 1;
-		vterm_free(vt);
-		print_version();
-		return 0;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--version")) {
+			print_version();
+			return 0;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			print_help(stdout);
+			return 0;
+		} else if (!strcmp(a, "--json")) {
+			g.json = true;
+		} else if ((!strcmp(a, "--config") || !strcmp(a, "-c") ||
+			    !strcmp(a, "--target") || !strcmp(a, "-t")) &&
+			   i + 1 < argc) {
+			if (a[2] == 'c' || a[1] == 'c')
+				g.config_path = argv[++i];
+			else
+				g.target = argv[++i];
+		} else {
+			fprintf(stderr,
+				"kmdash: unknown option '%s' (kmdash --help)\n",
+				a);
+			return 2;
+		}
 	}
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		print_help(stdout);
-		return 0;
+	if (i == argc) {
+		fprintf(stderr,
+			"kmdash: the dashboard is not built yet; see kmdash --help for the commands\n");
+		return 2;
 	}
-	if (argc > 1)
-		fprintf(stderr, "kmdash: unknown argument '%s'\n\n", argv[1]);
-	print_help(stderr);
-	return 2;
+	/* "run --json" reads naturally too. */
+	if (i + 1 < argc && !strcmp(argv[i + 1], "--json")) {
+		g.json = true;
+		argv[i + 1] = argv[i];
+		i++;
+	}
+	return cli_main(&g, argc - i, argv + i);
 }

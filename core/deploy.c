@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Deploy, load and unload as small state machines over ssh_exec() and
+ * sftp_upload(). The kernel's explanation of a failed insmod is fetched in
+ * the same remote command (dmesg after a non-zero exit), so it does not
+ * depend on the kernel-log stream being up or caught up.
+ */
+#include "deploy.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "digest.h"
+#include "loop.h"
+#include "modinfo.h"
+#include "quote.h"
+#include "sftp.h"
+#include "ssh.h"
+
+#define KMSG_MARK "@@kmdash-kmsg@@"
+
+enum deploy_op {
+	OP_IDLE,
+	OP_PROBE,
+	OP_SEND,
+	OP_LOAD,
+	OP_UNLOAD,
+};
+
+struct upload_item {
+	char local[PATH_MAX];
+	char remote[PATH_MAX];
+	uint64_t size;
+	int mode;
+};
+
+struct deploy {
+	struct ssh_session *s;
+	struct ssh_op *op;
+	enum deploy_op state;
+	const struct deploy_module *m;
+	deploy_done_fn done;
+	deploy_progress_fn progress;
+	void *arg;
+	/* the state query runs beside the operations, in its own slot */
+	struct ssh_op *qop;
+	deploy_state_fn state_fn;
+	void *qarg;
+	bool tolerant;
+	struct modinfo mi;
+	char tool_hex[DEPLOY_MAX_TOOLS][DIGEST_HEX_LEN];
+	struct upload_item q[DEPLOY_MAX_TOOLS + 1];
+	size_t nq, qi;
+	uint64_t total, sent_before;
+	int64_t t0_ms;
+	char note[256];
+};
+
+struct deploy *deploy_new(struct ssh_session *s)
+{
+	struct deploy *d = calloc(1, sizeof(*d));
+
+	if (d)
+		d->s = s;
+	return d;
+}
+
+void deploy_cancel(struct deploy *d)
+{
+	if (d->op)
+		ssh_op_cancel(d->op);
+	d->op = NULL;
+	d->state = OP_IDLE;
+}
+
+static void cancel_query(struct deploy *d)
+{
+	if (d->qop)
+		ssh_op_cancel(d->qop);
+	d->qop = NULL;
+}
+
+void deploy_free(struct deploy *d)
+{
+	if (!d)
+		return;
+	deploy_cancel(d);
+	cancel_query(d);
+	free(d);
+}
+
+void deploy_set_session(struct deploy *d, struct ssh_session *s)
+{
+	deploy_cancel(d);
+	cancel_query(d);
+	d->s = s;
+}
+
+bool deploy_busy(const struct deploy *d)
+{
+	return d->state != OP_IDLE;
+}
+
+static void finish(struct deploy *d, int rc, enum moderr kind, const char *fmt,
+		   ...) __attribute__((format(printf, 4, 5)));
+
+static void finish(struct deploy *d, int rc, enum moderr kind, const char *fmt,
+		   ...)
+{
+	char msg[512];
+	va_list ap;
+	deploy_done_fn done = d->done;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	d->op = NULL;
+	d->state = OP_IDLE;
+	if (done)
+		done(d->arg, rc, kind, msg);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+/* "sudo -n " or "" before a privileged command. */
+static const char *priv(const struct deploy_module *m)
+{
+	return m->sudo ? "sudo -n " : "";
+}
+
+static int remote_path(char *dst, size_t cap, const char *dir, const char *file)
+{
+	int n = snprintf(dst, cap, "%s/%s", dir, file);
+
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+/* --- upload -------------------------------------------------------------- */
+
+static void send_next(struct deploy *d);
+
+static void on_upload_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct deploy *d = arg;
+
+	if (d->progress)
+		d->progress(d->arg, d->sent_before + done, d->total);
+}
+
+static void on_upload_done(void *arg, int rc, const char *msg)
+{
+	struct deploy *d = arg;
+
+	d->op = NULL;
+	if (rc < 0) {
+		finish(d, rc, MODERR_OTHER, "%s", msg);
+		return;
+	}
+	d->sent_before += d->q[d->qi].size;
+	d->qi++;
+	send_next(d);
+}
+
+static void send_next(struct deploy *d)
+{
+	char err[256];
+	struct upload_item *it;
+
+	if (d->qi == d->nq) {
+		int64_t ms = loop_now_ms() - d->t0_ms;
+
+		finish(d, 0, MODERR_NONE,
+		       "deployed %s.ko (%llu KiB, sha256 verified)%s in %lld ms",
+		       d->m->name,
+		       (unsigned long long)(d->q[0].size + 1023) / 1024,
+		       d->note, (long long)ms);
+		return;
+	}
+	it = &d->q[d->qi];
+	d->op = sftp_upload(d->s, it->local, it->remote, it->mode,
+			    on_upload_progress, on_upload_done, d, err,
+			    sizeof(err));
+	if (!d->op)
+		finish(d, -EIO, MODERR_OTHER, "%s", err);
+}
+
+static bool queue(struct deploy *d, const char *local, const char *remote_file,
+		  int mode)
+{
+	struct upload_item *it = &d->q[d->nq];
+	struct stat st;
+
+	if (stat(local, &st) < 0)
+		return false;
+	snprintf(it->local, sizeof(it->local), "%s", local);
+	if (remote_path(it->remote, sizeof(it->remote), d->m->remote_dir,
+			remote_file))
+		return false;
+	it->size = (uint64_t)st.st_size;
+	it->mode = mode;
+	d->total += it->size;
+	d->nq++;
+	return true;
+}
+
+/* Whether sha256sum's output lists file with this digest. */
+static bool remote_has(const char *out, const char *hex, const char *file)
+{
+	char want[DIGEST_HEX_LEN + PATH_MAX + 4];
+	const char *p = out;
+
+	snprintf(want, sizeof(want), "%s  %s", hex, file);
+	while ((p = strstr(p, want))) {
+		const char *e = p + strlen(want);
+
+		if ((p == out || p[-1] == '\n') && (*e == '\n' || !*e))
+			return true;
+		p = e;
+	}
+	return false;
+}
+
+static void on_probe(void *arg, int rc, const struct ssh_exec_result *r,
+		     const char *msg)
+{
+	struct deploy *d = arg;
+	char release[128], why[512], ko[PATH_MAX];
+	size_t n;
+
+	d->op = NULL;
+	if (rc < 0) {
+		finish(d, rc, MODERR_OTHER, "deploy: %s", msg);
+		return;
+	}
+	if (r->exit_status != 0) {
+		finish(d, -EIO, MODERR_OTHER,
+		       "deploy: cannot create %s on the target: %.200s",
+		       d->m->remote_dir, r->out);
+		return;
+	}
+	n = strcspn(r->out, "\n");
+	snprintf(release, sizeof(release), "%.*s", (int)n, r->out);
+	if (modexplain_vermagic(d->mi.vermagic, release, why, sizeof(why)) !=
+	    MODERR_NONE) {
+		finish(d, -ENOEXEC, MODERR_VERMAGIC, "%s", why);
+		return;
+	}
+	snprintf(ko, sizeof(ko), "%s.ko", d->m->name);
+	d->nq = d->qi = 0;
+	d->total = d->sent_before = 0;
+	queue(d, d->m->ko, ko, 0644);
+	for (int i = 0; i < DEPLOY_MAX_TOOLS && d->m->tools[i]; i++) {
+		const char *b = base_name(d->m->tools[i]);
+
+		if (!d->tool_hex[i][0] || remote_has(r->out, d->tool_hex[i], b))
+			continue;
+		if (queue(d, d->m->tools[i], b, 0755)) {
+			size_t l = strlen(d->note);
+
+			snprintf(d->note + l, sizeof(d->note) - l, "%s%s",
+				 l ? ", " : " + ", b);
+		}
+	}
+	d->state = OP_SEND;
+	send_next(d);
+}
+
+int deploy_upload(struct deploy *d, const struct deploy_module *m,
+		  deploy_progress_fn progress, deploy_done_fn done, void *arg)
+{
+	char err[512], qdir[PATH_MAX * 4 + 8], *cmd;
+	const char *files[DEPLOY_MAX_TOOLS + 1] = { 0 };
+	size_t nf = 0;
+	char *qfiles;
+
+	if (deploy_busy(d))
+		return -EBUSY;
+	d->m = m;
+	d->done = done;
+	d->progress = progress;
+	d->arg = arg;
+	d->note[0] = '\0';
+	d->t0_ms = loop_now_ms();
+	if (modinfo_read(m->ko, &d->mi, err, sizeof(err)) < 0) {
+		d->state = OP_PROBE;
+		finish(d, -ENOENT, MODERR_NO_FILE,
+		       "no module to deploy: %s (build it first)", err);
+		return 0;
+	}
+	for (int i = 0; i < DEPLOY_MAX_TOOLS; i++) {
+		d->tool_hex[i][0] = '\0';
+		if (!m->tools[i])
+			break;
+		/* A tool not built locally is simply not uploaded. */
+		if (digest_file_sha256(m->tools[i], d->tool_hex[i], err,
+				       sizeof(err)) == 0)
+			files[nf++] = base_name(m->tools[i]);
+	}
+	if (quote_sh(qdir, sizeof(qdir), m->remote_dir) < 0)
+		return -ENAMETOOLONG;
+	qfiles = nf ? quote_argv_dup(files) : strdup("");
+	if (!qfiles)
+		return -ENOMEM;
+	/* Release first, then the digests of the tools already there. */
+	if (asprintf(
+		    &cmd,
+		    "uname -r && mkdir -p %s && cd %s && { %s%s 2>/dev/null; true; }",
+		    qdir, qdir, nf ? "sha256sum " : "", qfiles) < 0)
+		cmd = NULL;
+	free(qfiles);
+	if (!cmd)
+		return -ENOMEM;
+	d->state = OP_PROBE;
+	d->op = ssh_exec(d->s, cmd, on_probe, d);
+	free(cmd);
+	if (!d->op) {
+		d->state = OP_IDLE;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* --- load / unload ------------------------------------------------------- */
+
+char *deploy_load_command(const struct deploy_module *m)
+{
+	const char *argv[66];
+	char ko[PATH_MAX], *args, *cmd;
+	size_t n = 0;
+
+	if (remote_path(ko, sizeof(ko), m->remote_dir, m->name) ||
+	    strlen(ko) + 4 >= sizeof(ko))
+		return NULL;
+	strcat(ko, ".ko");
+	argv[n++] = ko;
+	for (size_t i = 0; m->params && m->params[i] && n < 65; i++)
+		argv[n++] = m->params[i];
+	argv[n] = NULL;
+	args = quote_argv_dup(argv);
+	if (!args)
+		return NULL;
+	/* The kernel's reasons follow a marker when insmod fails. */
+	if (asprintf(&cmd,
+		     "%sinsmod %s 2>&1; rc=$?; if [ $rc -ne 0 ]; then echo '" KMSG_MARK
+		     "'; %sdmesg 2>&1 | tail -n 30; fi; exit $rc",
+		     priv(m), args, priv(m)) < 0)
+		cmd = NULL;
+	free(args);
+	return cmd;
+}
+
+char *deploy_unload_command(const struct deploy_module *m)
+{
+	char q[512], *cmd;
+
+	if (quote_sh(q, sizeof(q), m->name) < 0)
+		return NULL;
+	if (asprintf(&cmd, "%srmmod %s 2>&1", priv(m), q) < 0)
+		return NULL;
+	return cmd;
+}
+
+/* Splits "output MARK kmsg-lines" and explains. */
+static void on_load(void *arg, int rc, const struct ssh_exec_result *r,
+		    const char *msg)
+{
+	struct deploy *d = arg;
+	const char *lines[64];
+	size_t nl = 0;
+	char *out, *mark, *p, why[512];
+	enum moderr kind;
+
+	d->op = NULL;
+	if (rc < 0) {
+		finish(d, rc, MODERR_OTHER, "load: %s", msg);
+		return;
+	}
+	out = strdup(r->out);
+	if (!out) {
+		finish(d, -ENOMEM, MODERR_OTHER, "load: out of memory");
+		return;
+	}
+	mark = strstr(out, KMSG_MARK);
+	if (mark) {
+		*mark = '\0';
+		for (p = strtok(mark + strlen(KMSG_MARK), "\n"); p && nl < 64;
+		     p = strtok(NULL, "\n"))
+			lines[nl++] = p;
+	}
+	kind = modexplain(MODOP_LOAD, d->m->name, r->exit_status, out, lines,
+			  nl, why, sizeof(why));
+	free(out);
+	finish(d, kind == MODERR_NONE ? 0 : -EIO, kind, "%s", why);
+}
+
+int deploy_load(struct deploy *d, const struct deploy_module *m,
+		deploy_done_fn done, void *arg)
+{
+	char *cmd;
+
+	if (deploy_busy(d))
+		return -EBUSY;
+	cmd = deploy_load_command(m);
+	if (!cmd)
+		return -ENOMEM;
+	d->m = m;
+	d->done = done;
+	d->arg = arg;
+	d->state = OP_LOAD;
+	d->op = ssh_exec(d->s, cmd, on_load, d);
+	free(cmd);
+	if (!d->op) {
+		d->state = OP_IDLE;
+		return -EIO;
+	}
+	return 0;
+}
+
+static void on_unload(void *arg, int rc, const struct ssh_exec_result *r,
+		      const char *msg)
+{
+	struct deploy *d = arg;
+	char why[512];
+	enum moderr kind;
+
+	d->op = NULL;
+	if (rc < 0) {
+		finish(d, rc, MODERR_OTHER, "unload: %s", msg);
+		return;
+	}
+	kind = modexplain(MODOP_UNLOAD, d->m->name, r->exit_status, r->out,
+			  NULL, 0, why, sizeof(why));
+	if (kind == MODERR_NOT_LOADED && d->tolerant) {
+		finish(d, 0, MODERR_NONE, "%s was not loaded", d->m->name);
+		return;
+	}
+	finish(d, kind == MODERR_NONE ? 0 : -EIO, kind, "%s", why);
+}
+
+int deploy_unload(struct deploy *d, const struct deploy_module *m,
+		  bool tolerant, deploy_done_fn done, void *arg)
+{
+	char *cmd;
+
+	if (deploy_busy(d))
+		return -EBUSY;
+	cmd = deploy_unload_command(m);
+	if (!cmd)
+		return -ENOMEM;
+	d->m = m;
+	d->done = done;
+	d->arg = arg;
+	d->tolerant = tolerant;
+	d->state = OP_UNLOAD;
+	d->op = ssh_exec(d->s, cmd, on_unload, d);
+	free(cmd);
+	if (!d->op) {
+		d->state = OP_IDLE;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* --- state ---------------------------------------------------------------- */
+
+static void on_query(void *arg, int rc, const struct ssh_exec_result *r,
+		     const char *msg)
+{
+	struct deploy *d = arg;
+	struct deploy_state st = { .refcnt = -1 };
+	char *copy, *line, *save;
+	int i = 0;
+
+	d->qop = NULL;
+	if (rc < 0) {
+		d->state_fn(d->qarg, rc, NULL, msg);
+		return;
+	}
+	/* release \n loaded|absent [\n refcnt \n srcversion] */
+	copy = strdup(r->out);
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save), i++) {
+		if (i == 0)
+			snprintf(st.release, sizeof(st.release), "%s", line);
+		else if (i == 1)
+			st.loaded = !strcmp(line, "loaded");
+		else if (i == 2 && st.loaded)
+			st.refcnt = atoi(line);
+		else if (i == 3 && st.loaded)
+			snprintf(st.srcversion, sizeof(st.srcversion), "%s",
+				 line);
+	}
+	free(copy);
+	d->state_fn(d->qarg, 0, &st, "");
+}
+
+int deploy_query(struct deploy *d, const struct deploy_module *m,
+		 deploy_state_fn fn, void *arg)
+{
+	char q[512], *cmd;
+
+	if (!d->s)
+		return -ENOTCONN;
+	/* A newer question replaces an older one still in flight. */
+	cancel_query(d);
+	if (quote_sh(q, sizeof(q), m->name) < 0)
+		return -ENAMETOOLONG;
+	if (asprintf(
+		    &cmd,
+		    "uname -r; m=/sys/module/%s; if [ -d \"$m\" ]; then echo loaded; cat \"$m/refcnt\" 2>/dev/null || echo -1; cat \"$m/srcversion\" 2>/dev/null; else echo absent; fi",
+		    q) < 0)
+		return -ENOMEM;
+	d->state_fn = fn;
+	d->qarg = arg;
+	d->qop = ssh_exec(d->s, cmd, on_query, d);
+	free(cmd);
+	return d->qop ? 0 : -EIO;
+}

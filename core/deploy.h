@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Deploy, load and unload the module on a target over its SSH session:
+ * SFTP upload (temp name + rename, verified by size and SHA-256) of the .ko
+ * and of the on-target tools when missing or changed, after checking the
+ * module's vermagic against the target's kernel; insmod with parameters,
+ * rmmod, and the module's state from /sys/module/NAME. Failures come back
+ * explained (core/modexplain.h). Every remote command is built with
+ * core/quote.h. One operation at a time.
+ */
+#ifndef KMDASH_DEPLOY_H
+#define KMDASH_DEPLOY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "modexplain.h"
+
+struct ssh_session;
+struct deploy;
+
+#define DEPLOY_MAX_TOOLS 4
+
+struct deploy_module {
+	const char *name; /* storage_hash */
+	const char *ko; /* local path of the built module */
+	const char *const *params; /* NULL-terminated "name=value", or NULL */
+	const char *remote_dir;
+	/* local paths of on-target tools, uploaded beside the module */
+	const char *tools[DEPLOY_MAX_TOOLS + 1];
+	bool sudo; /* run insmod/rmmod/dmesg through sudo -n */
+};
+
+struct deploy_state {
+	bool loaded;
+	int refcnt; /* -1 when unknown */
+	char srcversion[64];
+	char release[128]; /* the target's uname -r */
+};
+
+/* rc 0 or -errno; kind says which failure; msg is one line for the user. */
+typedef void (*deploy_done_fn)(void *arg, int rc, enum moderr kind,
+			       const char *msg);
+typedef void (*deploy_progress_fn)(void *arg, uint64_t done, uint64_t total);
+typedef void (*deploy_state_fn)(void *arg, int rc,
+				const struct deploy_state *st, const char *msg);
+
+struct deploy *deploy_new(struct ssh_session *s);
+/* Cancels what runs; no callback after. */
+void deploy_free(struct deploy *d);
+void deploy_set_session(struct deploy *d, struct ssh_session *s);
+bool deploy_busy(const struct deploy *d);
+
+/* The module struct must stay valid until the callback ran. */
+int deploy_upload(struct deploy *d, const struct deploy_module *m,
+		  deploy_progress_fn progress, deploy_done_fn done, void *arg);
+int deploy_load(struct deploy *d, const struct deploy_module *m,
+		deploy_done_fn done, void *arg);
+/* tolerant: "not loaded" is success (the unload of a reload). */
+int deploy_unload(struct deploy *d, const struct deploy_module *m,
+		  bool tolerant, deploy_done_fn done, void *arg);
+int deploy_query(struct deploy *d, const struct deploy_module *m,
+		 deploy_state_fn fn, void *arg);
+void deploy_cancel(struct deploy *d);
+
+/* The remote command lines (exposed for the unit test of their quoting). */
+char *deploy_load_command(const struct deploy_module *m);
+char *deploy_unload_command(const struct deploy_module *m);
+
+#endif

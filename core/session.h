@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One target's live state: the models the dashboard draws and the actions
+ * the keys and `kmdash run` drive. It wires the configuration to the VM,
+ * the serial console, the SSH link, the kernel-log follower, the build,
+ * deploy/load/unload, the benchmark, the job pipeline and the journal.
+ * Models only record and mark themselves dirty; on_change tells the front
+ * end that something did.
+ */
+#ifndef KMDASH_SESSION_H
+#define KMDASH_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "job.h"
+
+struct loop;
+struct config;
+struct config_target;
+struct vm;
+struct serial;
+struct console;
+struct link;
+struct kmsg;
+struct build;
+struct bench;
+struct journal;
+struct session;
+
+enum session_change {
+	SC_CONSOLE = 1u << 0,
+	SC_LINK = 1u << 1,
+	SC_BUILD = 1u << 2,
+	SC_KMSG = 1u << 3,
+	SC_BENCH = 1u << 4,
+	SC_JOB = 1u << 5,
+	SC_VM = 1u << 6,
+	SC_MODULE = 1u << 7,
+};
+
+struct session_opts {
+	const struct config *cfg;
+	const char *target; /* NULL: the default target */
+	bool start_vm; /* boot the target's VM if it is not running */
+	bool follow_kmsg; /* stream the target's kernel log */
+	bool serial; /* attach the serial console */
+	bool journal; /* record the session under $XDG_STATE_HOME */
+	int console_rows, console_cols; /* 0: 24 x 80 */
+	void (*on_change)(struct session *s, unsigned changes, void *arg);
+	/* a job ended (ok, failed or cancelled) */
+	void (*on_job_done)(struct session *s, const struct job *job,
+			    void *arg);
+	/* a step started or ended, deploy progress: for CLI progress */
+	void (*on_step)(struct session *s, const struct job_step *step,
+			void *arg);
+	void *arg;
+};
+
+enum module_state {
+	MOD_UNKNOWN,
+	MOD_NOT_LOADED,
+	MOD_LOADED,
+};
+
+struct session_module {
+	enum module_state state;
+	int refcnt;
+	char srcversion[64];
+	char release[128]; /* the target's kernel */
+};
+
+/* NULL with the reason in err. Starts nothing: see session_start(). */
+struct session *session_new(struct loop *loop, const struct session_opts *o,
+			    char *err, size_t errlen);
+void session_free(struct session *s);
+int session_start(struct session *s, char *err, size_t errlen);
+
+const char *session_name(const struct session *s);
+const struct config_target *session_target(const struct session *s);
+
+/* `kmdash run` words: build deploy load unload reload bench cycle. */
+int session_run(struct session *s, const char *const *words, size_t nwords,
+		char *err, size_t errlen);
+void session_cancel(struct session *s);
+const struct job *session_job(const struct session *s);
+
+/* The VM of a VM target (NULL otherwise). */
+struct vm *session_vm(const struct session *s);
+int session_vm_start(struct session *s, char *err, size_t errlen);
+int session_vm_stop(struct session *s, char *err, size_t errlen);
+int session_vm_reset(struct session *s, char *err, size_t errlen);
+
+struct link *session_link(const struct session *s);
+struct serial *session_serial(const struct session *s);
+struct console *session_console(const struct session *s);
+struct kmsg *session_kmsg(const struct session *s);
+struct build *session_build(const struct session *s);
+struct bench *session_bench(const struct session *s);
+struct journal *session_journal(const struct session *s);
+const struct session_module *session_module(const struct session *s);
+/* Asks the target for the module's state again (after a manual change). */
+void session_refresh_module(struct session *s);
+
+/*
+ * The target's clock (kernel log usec) when the log stream started: older
+ * records are the backlog replayed by /dev/kmsg. 0 until known.
+ */
+int64_t session_kmsg_since(const struct session *s);
+
+/* Keyboard bytes for the serial line (console-input mode). */
+int session_console_write(struct session *s, const void *buf, size_t len);
+void session_console_resize(struct session *s, int rows, int cols);
+
+/* The last thing the session wants the user to know, "" if nothing. */
+const char *session_notice(const struct session *s);
+
+#endif
