@@ -347,8 +347,10 @@ static void deadline_cb(struct loop *loop, void *arg)
 	 * it with the session).
 	 */
 	if (t->pid > 0) {
-		snprintf(cmd, sizeof(cmd), "kill -9 %d 2>/dev/null",
-			 (int)t->pid);
+		/* On a PTY the command leads its own process group: take
+		 * the whole group (children of sh -c too), then the PID. */
+		snprintf(cmd, sizeof(cmd), "kill -9 -- -%d %d 2>/dev/null",
+			 (int)t->pid, (int)t->pid);
 		ssh_exec(t->op.s, cmd, NULL, NULL);
 	}
 	t->ch = NULL;

@@ -61,6 +61,8 @@ struct vm {
 	char carry[256];
 
 	struct qmp *qmp;
+	unsigned int qmp_pending; /* commands without a reply yet */
+	uint64_t qmp_close_timer;
 	int probe_fd;
 	uint64_t probe_timer, probe_deadline, kill_timer;
 	unsigned int resets;
@@ -591,6 +593,10 @@ static void release(struct vm *vm)
 		qmp_free(vm->qmp);
 		vm->qmp = NULL;
 	}
+	/* qmp_free() answered the pending calls, which may arm this. */
+	loop_cancel_timer(vm->loop, vm->qmp_close_timer);
+	vm->qmp_close_timer = 0;
+	vm->qmp_pending = 0;
 }
 
 void vm_free(struct vm *vm)
@@ -803,6 +809,7 @@ static int write_ssh_files(struct vm *vm)
 /* --- boot progress from the console log ----------------------------------- */
 
 static void probe_start(struct vm *vm, int64_t delay_ms);
+static void boot_again(struct vm *vm);
 
 static void scan_line(struct vm *vm, const char *line)
 {
@@ -810,6 +817,13 @@ static void scan_line(struct vm *vm, const char *line)
 
 	if (vm->stage < VM_STAGE_STARTED || vm->stage >= VM_STAGE_STOPPING)
 		return;
+	/*
+	 * A second boot without a RESET event: reset by another QMP client
+	 * (ours connects only while it has something to ask), or a reboot
+	 * from inside the guest.
+	 */
+	if (vm->stage >= VM_STAGE_KERNEL && strstr(line, "Booting Linux"))
+		boot_again(vm);
 	if (vm->stage < VM_STAGE_KERNEL && strstr(line, "Booting Linux"))
 		set_stage(vm, VM_STAGE_KERNEL);
 	if (vm->stage < VM_STAGE_INIT && strstr(line, "Run ") &&
@@ -1015,6 +1029,71 @@ static void probe_start(struct vm *vm, int64_t delay_ms)
 
 /* --- QMP ---------------------------------------------------------------- */
 
+/*
+ * QEMU serves one QMP client at a time: a dashboard that kept the socket
+ * would lock `kmdash vm reset` out. So a connection exists only while a
+ * command waits for its reply.
+ */
+struct qmp_call {
+	struct vm *vm;
+	qmp_reply_fn fn;
+};
+
+static int qmp_start(struct vm *vm);
+
+static void qmp_idle_close(struct loop *loop, void *arg)
+{
+	struct vm *vm = arg;
+
+	vm->qmp_close_timer = 0;
+	if (vm->qmp && !vm->qmp_pending) {
+		qmp_free(vm->qmp);
+		vm->qmp = NULL;
+	}
+}
+
+static void on_call_reply(struct qmp *q, const struct qmp_msg *m, void *arg)
+{
+	struct qmp_call *c = arg;
+	struct vm *vm = c->vm;
+
+	if (vm->qmp_pending)
+		vm->qmp_pending--;
+	if (c->fn && m)
+		c->fn(q, m, vm);
+	free(c);
+	if (!vm->qmp_pending && !vm->qmp_close_timer)
+		vm->qmp_close_timer =
+			loop_add_timer(vm->loop, 0, qmp_idle_close, vm);
+}
+
+/* Sends cmd, connecting first if needed. 0 or -errno. */
+static int qmp_send(struct vm *vm, const char *cmd, qmp_reply_fn fn)
+{
+	struct qmp_call *c;
+	int64_t id;
+
+	if (vm->qmp && (qmp_state(vm->qmp) == QMP_CLOSED ||
+			qmp_state(vm->qmp) == QMP_IDLE)) {
+		qmp_free(vm->qmp);
+		vm->qmp = NULL;
+		vm->qmp_pending = 0;
+	}
+	if (!vm->qmp && qmp_start(vm) < 0)
+		return -ENOTCONN;
+	c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	*c = (struct qmp_call){ vm, fn };
+	id = qmp_command(vm->qmp, cmd, NULL, on_call_reply, c);
+	if (id < 0) {
+		free(c);
+		return (int)id;
+	}
+	vm->qmp_pending++;
+	return 0;
+}
+
 static void on_status(struct qmp *q, const struct qmp_msg *m, void *arg)
 {
 	struct vm *vm = arg;
@@ -1025,7 +1104,7 @@ static void on_status(struct qmp *q, const struct qmp_msg *m, void *arg)
 	snprintf(vm->status, sizeof(vm->status), "%s", s);
 	/* With -no-shutdown a reset leaves the machine in prelaunch. */
 	if (!strcmp(s, "prelaunch") && vm->stage < VM_STAGE_STOPPING)
-		qmp_command(q, "cont", NULL, NULL, NULL);
+		qmp_send(vm, "cont", NULL);
 	note(vm, VM_NOTE_STATUS, vm->status);
 }
 
@@ -1048,7 +1127,7 @@ static void on_qmp_event(struct qmp *q, const struct qmp_msg *m, void *arg)
 
 	if (!strcmp(m->event, "RESET") && vm->stage < VM_STAGE_STOPPING) {
 		boot_again(vm);
-		qmp_command(q, "query-status", NULL, on_status, vm);
+		qmp_send(vm, "query-status", on_status);
 	} else if (!strcmp(m->event, "STOP")) {
 		snprintf(vm->status, sizeof(vm->status), "paused");
 	} else if (!strcmp(m->event, "RESUME")) {
@@ -1063,8 +1142,9 @@ static void on_qmp_state(struct qmp *q, enum qmp_state st, void *arg)
 {
 	struct vm *vm = arg;
 
-	if (st == QMP_READY)
-		qmp_command(q, "query-status", NULL, on_status, vm);
+	/* Replies that never came: the connection is gone. */
+	if (st == QMP_CLOSED)
+		vm->qmp_pending = 0;
 }
 
 static int qmp_start(struct vm *vm)
@@ -1168,7 +1248,7 @@ static void on_launcher_exit(struct loop *loop, pid_t pid, int status,
 		}
 		set_stage(vm, VM_STAGE_STARTED);
 		log_drain(vm);
-		if (qmp_start(vm) < 0)
+		if (qmp_send(vm, "query-status", on_status) < 0)
 			note(vm, VM_NOTE_STATUS, "no QMP");
 		return;
 	}
@@ -1411,23 +1491,24 @@ int vm_attach(struct vm *vm)
 	set_stage(vm, VM_STAGE_STARTED);
 	/* The log so far replays the boot stages. */
 	log_drain(vm);
-	qmp_start(vm);
+	qmp_send(vm, "query-status", on_status);
 	return 0;
 }
 
 static int command(struct vm *vm, const char *cmd, qmp_reply_fn fn)
 {
-	int64_t id;
+	int err;
 
-	if (!vm->qmp || qmp_state(vm->qmp) == QMP_CLOSED ||
-	    qmp_state(vm->qmp) == QMP_IDLE) {
+	if (vm->pidfd < 0) {
+		set_err(vm, "VM '%s' is not running", vm->cfg.name);
+		return -ESRCH;
+	}
+	err = qmp_send(vm, cmd, fn);
+	if (err)
 		set_err(vm, "VM '%s' has no QMP connection%s%s", vm->cfg.name,
 			vm->qmp && qmp_error(vm->qmp)[0] ? ": " : "",
 			vm->qmp ? qmp_error(vm->qmp) : "");
-		return -ENOTCONN;
-	}
-	id = qmp_command(vm->qmp, cmd, NULL, fn, vm);
-	return id < 0 ? (int)id : 0;
+	return err;
 }
 
 int vm_reset(struct vm *vm)

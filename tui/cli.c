@@ -37,6 +37,8 @@ struct cli {
 	/* dmesg: the next record to print, and the idle timer */
 	uint64_t kmsg_next;
 	bool follow;
+	enum link_state last_link;
+	unsigned resets_before;
 	uint64_t idle_timer;
 	int rc;
 };
@@ -350,7 +352,9 @@ static void print_record(struct cli *c, const struct kmsg_record *rec)
 					kmsg_level_name(rec->level));
 		cJSON_AddStringToObject(o, "text", rec->text);
 		if (rec->flags & KMSG_F_LOST)
-			cJSON_AddBoolToObject(o, "lost", true);
+			cJSON_AddStringToObject(o, "marker", "lost");
+		if (rec->flags & KMSG_F_REBOOT)
+			cJSON_AddStringToObject(o, "marker", "reboot");
 		emit_json(o);
 		return;
 	}
@@ -388,10 +392,35 @@ static void dmesg_idle(struct loop *loop, void *arg)
 	loop_stop(loop);
 }
 
+/* A following reader wants to know when the log may have a hole. */
+static void print_link_change(struct cli *c)
+{
+	struct link *l = session_link(c->s);
+	enum link_state st = l ? link_state(l) : LINK_DOWN;
+
+	if (st == c->last_link || st == LINK_DEGRADED)
+		return;
+	c->last_link = st;
+	if (c->g->json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "event", "link");
+		cJSON_AddStringToObject(o, "state", link_state_name(st));
+		cJSON_AddStringToObject(o, "reason", l ? link_message(l) : "");
+		emit_json(o);
+	} else {
+		say(c, "-- link %s%s%s --\n", link_state_name(st),
+		    l && link_message(l)[0] ? ": " : "",
+		    l ? link_message(l) : "");
+	}
+}
+
 static void on_dmesg_change(struct session *s, unsigned changes, void *arg)
 {
 	struct cli *c = arg;
 
+	if ((changes & SC_LINK) && c->follow)
+		print_link_change(c);
 	if (!(changes & SC_KMSG))
 		return;
 	print_kmsg(c, false);
@@ -408,6 +437,8 @@ static int cmd_dmesg(struct cli *c, int argc, char **argv)
 		.follow_kmsg = true,
 		.on_change = on_dmesg_change,
 	};
+
+	c->last_link = LINK_CONNECTING;
 	int r;
 
 	for (int i = 0; i < argc; i++) {
@@ -577,6 +608,11 @@ static bool vm_gone(struct cli *c)
 	       st == VM_STAGE_FAILED;
 }
 
+static bool vm_was_reset(struct cli *c)
+{
+	return vm_resets(session_vm(c->s)) > c->resets_before;
+}
+
 static int cmd_vm(struct cli *c, int argc, char **argv)
 {
 	struct session_opts so = { 0 };
@@ -654,8 +690,14 @@ static int cmd_vm(struct cli *c, int argc, char **argv)
 			fprintf(stderr, "kmdash vm reset: %s\n", err);
 			return 1;
 		}
-		say(c, "reset sent to %s\n", session_name(c->s));
-		(void)before;
+		c->resets_before = before;
+		if (!run_until(c, vm_was_reset, 10000)) {
+			fprintf(stderr,
+				"kmdash vm reset: QEMU did not confirm the reset within 10 s%s%s\n",
+				vm_error(vm)[0] ? ": " : "", vm_error(vm));
+			return 1;
+		}
+		say(c, "%s reset; it is booting again\n", session_name(c->s));
 		return 0;
 	}
 	fprintf(stderr, "usage: kmdash vm start|stop|reset|status\n");
