@@ -48,6 +48,7 @@ enum up_state {
 	UP_OPEN,
 	UP_WRITE,
 	UP_CLOSE,
+	UP_EOF, /* stdin EOF to sftp-server, wait for it to exit */
 	UP_SHUTDOWN,
 	UP_VERIFY, /* waiting for the sha256sum exec */
 	UP_RENAME, /* waiting for the mv exec */
@@ -65,7 +66,7 @@ struct upload_op {
 	LIBSSH2_SFTP_HANDLE *h;
 	char *buf;
 	size_t len, off;
-	bool eof;
+	bool eof, eof_sent;
 	uint64_t total, sent;
 	EVP_MD_CTX *md;
 	char sha[65];
@@ -341,8 +342,32 @@ static enum op_ret up_step(struct ssh_op *op)
 			if (rc && !op->cancelled)
 				return up_error(u, rc, "closing the file");
 		}
+		u->st = u->sftp ? UP_EOF : UP_SHUTDOWN;
+		return OP_MORE;
+	case UP_EOF: {
+		/*
+		 * Let the server end sftp-server by itself before the channel
+		 * is closed: dropbear drops the whole connection when a
+		 * channel close races with the subsystem's exit.
+		 */
+		LIBSSH2_CHANNEL *ch = libssh2_sftp_get_channel(u->sftp);
+		char drain[4096];
+
+		if (!u->eof_sent) {
+			rc = libssh2_channel_send_eof(ch);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return OP_WAIT;
+			u->eof_sent = true;
+			op->wants_read = true;
+		}
+		while ((n = libssh2_channel_read(ch, drain, sizeof(drain))) > 0)
+			;
+		if (!libssh2_channel_eof(ch) && n == LIBSSH2_ERROR_EAGAIN)
+			return OP_WAIT;
+		op->wants_read = false;
 		u->st = UP_SHUTDOWN;
 		return OP_MORE;
+	}
 	case UP_SHUTDOWN:
 		if (u->sftp) {
 			rc = libssh2_sftp_shutdown(u->sftp);

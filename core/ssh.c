@@ -87,6 +87,7 @@ struct ssh_session {
 	struct ssh_op *ops;
 	struct ssh_stats st;
 	uint64_t attempt_in; /* bytes received in this attempt: banner seen? */
+	int sock_errno; /* the last socket error, for messages */
 	int busy;
 	bool freeing;
 };
@@ -155,8 +156,9 @@ bool ssh_fatal(struct ssh_session *s, int rc, const char *what)
 	if (!s->lost) {
 		s->lost = true;
 		snprintf(s->lost_msg, sizeof(s->lost_msg),
-			 "connection to %s lost (%s: %s)", s->target, what,
-			 ssh_last_error(s));
+			 "connection to %s lost (%s: %s%s%s)", s->target, what,
+			 ssh_last_error(s), s->sock_errno ? ": " : "",
+			 s->sock_errno ? strerror(s->sock_errno) : "");
 	}
 	return true;
 }
@@ -195,8 +197,11 @@ static LIBSSH2_RECV_FUNC(count_recv)
 	struct ssh_session *s = *abstract;
 	ssize_t n = recv(socket, buffer, length, flags);
 
-	if (n < 0)
+	if (n < 0) {
+		if (errno != EAGAIN)
+			s->sock_errno = errno;
 		return -errno;
+	}
 	s->st.bytes_in += (uint64_t)n;
 	s->attempt_in += (uint64_t)n;
 	return n;
