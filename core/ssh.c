@@ -88,6 +88,7 @@ struct ssh_session {
 	struct ssh_stats st;
 	uint64_t attempt_in; /* bytes received in this attempt: banner seen? */
 	int sock_errno; /* the last socket error, for messages */
+	bool tcp; /* a TCP socket (not a jump host's socketpair) */
 	int busy;
 	bool freeing;
 };
@@ -196,6 +197,7 @@ static LIBSSH2_RECV_FUNC(count_recv)
 {
 	struct ssh_session *s = *abstract;
 	ssize_t n = recv(socket, buffer, length, flags);
+	int one = 1;
 
 	if (n < 0) {
 		if (errno != EAGAIN)
@@ -204,6 +206,15 @@ static LIBSSH2_RECV_FUNC(count_recv)
 	}
 	s->st.bytes_in += (uint64_t)n;
 	s->attempt_in += (uint64_t)n;
+	/*
+	 * ACK at once: sshd sends with Nagle on for non-PTY sessions, so a
+	 * reply waits for our ACK of its previous packet, and a delayed
+	 * ACK made every channel open and exec ~40 ms slower. QUICKACK is
+	 * not sticky, hence per read.
+	 */
+	if (n > 0 && s->tcp)
+		setsockopt(socket, IPPROTO_TCP, TCP_QUICKACK, &one,
+			   sizeof(one));
 	return n;
 }
 
@@ -613,6 +624,7 @@ static bool tcp_try(struct ssh_session *s)
 		if (s->fd < 0)
 			continue;
 		sock_options(s->fd);
+		s->tcp = true;
 		if (connect(s->fd, a->ai_addr, a->ai_addrlen) == 0 ||
 		    errno == EINPROGRESS) {
 			s->cstep = CS_TCP;
@@ -1157,6 +1169,7 @@ static void tunnel_ready(void *arg, int fd, const char *err)
 			     err);
 	} else {
 		s->fd = fd;
+		s->tcp = false;
 		s->cstep = CS_HANDSHAKE;
 		if (watch_fd(s, POLLIN))
 			fail_attempt(s, SSH_E_OTHER, "cannot watch socket");

@@ -63,7 +63,7 @@ check "upload: missing local file named" contains "$out" "cannot upload $T_TMP/m
 D2=$T_TMP/sshd-badsum
 sshd_setup "$D2"
 mkdir -p "$T_TMP/fakebin"
-printf '#!/bin/sh\necho 0000000000000000000000000000000000000000000000000000000000000000  "$1"\n' >"$T_TMP/fakebin/sha256sum"
+printf '#!/bin/sh\ncat >/dev/null; echo 0000000000000000000000000000000000000000000000000000000000000000  -\n' >"$T_TMP/fakebin/sha256sum"
 chmod +x "$T_TMP/fakebin/sha256sum"
 main_port=$SSHD_PORT main_pid=$SSHD_PID
 SSHD_EXTRA="SetEnv PATH=$T_TMP/fakebin:/usr/bin:/bin" sshd_start "$D2"
