@@ -48,10 +48,9 @@ enum up_state {
 	UP_OPEN,
 	UP_WRITE,
 	UP_CLOSE,
+	UP_EOF, /* stdin EOF to sftp-server, wait for it to exit */
 	UP_SHUTDOWN,
-	UP_VERIFY, /* waiting for the sha256sum exec */
-	UP_RENAME, /* waiting for the mv exec */
-	UP_CLEANUP, /* waiting for rm of the temp file */
+	UP_VERIFY, /* waiting for the verify-and-rename exec */
 	UP_DONE,
 };
 
@@ -65,7 +64,7 @@ struct upload_op {
 	LIBSSH2_SFTP_HANDLE *h;
 	char *buf;
 	size_t len, off;
-	bool eof;
+	bool eof, eof_sent;
 	uint64_t total, sent;
 	EVP_MD_CTX *md;
 	char sha[65];
@@ -153,91 +152,47 @@ static enum op_ret up_error(struct upload_op *u, int rc, const char *what)
 	return OP_DONE;
 }
 
-static void verify_done(void *arg, int rc, const struct ssh_exec_result *r,
-			const char *msg);
-
-static void rename_done(void *arg, int rc, const struct ssh_exec_result *r,
-			const char *msg)
-{
-	struct upload_op *u = arg;
-
-	if (rc)
-		snprintf(u->msg, sizeof(u->msg),
-			 "upload of %s: rename failed: %s", u->local, msg);
-	else if (r->exit_status != 0)
-		snprintf(u->msg, sizeof(u->msg),
-			 "upload of %s: mv %s %s failed: %.300s", u->local,
-			 u->tmp, u->remote, r->err);
-	else
-		snprintf(u->msg, sizeof(u->msg),
-			 "uploaded %s to %s: %llu bytes, sha256 %s verified",
-			 u->local, u->remote, (unsigned long long)u->total,
-			 u->sha);
-	up_report(u, rc ? rc : r->exit_status ? -EIO : 0, u->msg);
-	u->st = UP_DONE;
-	ssh_kick(u->op.s);
-}
-
-static void cleanup_done(void *arg, int rc, const struct ssh_exec_result *r,
-			 const char *msg)
-{
-	struct upload_op *u = arg;
-
-	up_report(u, u->rc, u->msg);
-	u->st = UP_DONE;
-	ssh_kick(u->op.s);
-}
-
+/*
+ * One remote shell checks the digest and size and renames into place (or
+ * removes the temporary file): a remote command costs a shell start-up,
+ * which can dwarf the transfer on a loaded target.
+ */
 static void verify_done(void *arg, int rc, const struct ssh_exec_result *r,
 			const char *msg)
 {
 	struct upload_op *u = arg;
-	char cmd[8192];
+	const char *bad;
+	char sha[65] = "";
 	unsigned long long size = 0;
-	const char *last;
 
 	if (rc) {
 		snprintf(u->msg, sizeof(u->msg),
 			 "upload of %s: verify failed: %s", u->local, msg);
-		up_report(u, rc, u->msg);
-		u->st = UP_DONE;
-		ssh_kick(u->op.s);
-		return;
-	}
-	last = r->out_len ? r->out + r->out_len - 1 : r->out;
-	while (last > r->out && (last[0] == '\n' || last[0] == '\r'))
-		last--;
-	while (last > r->out && last[-1] != '\n')
-		last--;
-	size = strtoull(last, NULL, 10);
-	if (r->exit_status != 0 || r->out_len < 64) {
+		u->rc = rc;
+	} else if (r->exit_status == 0 && strstr(r->out, "KMDASH-OK")) {
+		snprintf(u->msg, sizeof(u->msg),
+			 "uploaded %s to %s: %llu bytes, sha256 %s verified",
+			 u->local, u->remote, (unsigned long long)u->total,
+			 u->sha);
+		u->rc = 0;
+	} else if ((bad = strstr(r->out, "KMDASH-BAD"))) {
+		sscanf(bad, "KMDASH-BAD %64s %llu", sha, &size);
 		snprintf(
 			u->msg, sizeof(u->msg),
-			"upload of %s: cannot verify %s on the target (sha256sum exit %d: %.200s)",
-			u->local, u->tmp, r->exit_status, r->err);
-		u->rc = -EIO;
-	} else if (strncmp(r->out, u->sha, 64) || size != u->total) {
-		snprintf(
-			u->msg, sizeof(u->msg),
-			"upload of %s to %s FAILED VERIFICATION: local %llu bytes sha256 %s, remote %llu bytes sha256 %.64s; the remote copy was removed",
+			"upload of %s to %s FAILED VERIFICATION: local %llu bytes sha256 %s, remote %llu bytes sha256 %s; the remote copy was removed",
 			u->local, u->remote, (unsigned long long)u->total,
-			u->sha, size, r->out);
+			u->sha, size, *sha ? sha : "(none: sha256sum failed)");
 		u->rc = -EIO;
 	} else {
-		snprintf(cmd, sizeof(cmd), "mv -f %s %s", u->qtmp, u->qremote);
-		u->st = UP_RENAME;
-		if (!ssh_exec(u->op.s, cmd, rename_done, u)) {
-			up_report(u, -ENOMEM, "out of memory");
-			u->st = UP_DONE;
-		}
-		return;
+		snprintf(
+			u->msg, sizeof(u->msg),
+			"upload of %s: verifying or renaming %s on the target failed (exit %d): %.300s",
+			u->local, u->tmp, r->exit_status, r->err);
+		u->rc = -EIO;
 	}
-	snprintf(cmd, sizeof(cmd), "rm -f %s", u->qtmp);
-	u->st = UP_CLEANUP;
-	if (!ssh_exec(u->op.s, cmd, cleanup_done, u)) {
-		up_report(u, u->rc, u->msg);
-		u->st = UP_DONE;
-	}
+	up_report(u, u->rc, u->msg);
+	u->st = UP_DONE;
+	ssh_kick(u->op.s);
 }
 
 /* Fills the buffer from the local file and feeds the digest. */
@@ -341,8 +296,32 @@ static enum op_ret up_step(struct ssh_op *op)
 			if (rc && !op->cancelled)
 				return up_error(u, rc, "closing the file");
 		}
+		u->st = u->sftp ? UP_EOF : UP_SHUTDOWN;
+		return OP_MORE;
+	case UP_EOF: {
+		/*
+		 * Let the server end sftp-server by itself before the channel
+		 * is closed: dropbear drops the whole connection when a
+		 * channel close races with the subsystem's exit.
+		 */
+		LIBSSH2_CHANNEL *ch = libssh2_sftp_get_channel(u->sftp);
+		char drain[4096];
+
+		if (!u->eof_sent) {
+			rc = libssh2_channel_send_eof(ch);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return OP_WAIT;
+			u->eof_sent = true;
+			op->wants_read = true;
+		}
+		while ((n = libssh2_channel_read(ch, drain, sizeof(drain))) > 0)
+			;
+		if (!libssh2_channel_eof(ch) && n == LIBSSH2_ERROR_EAGAIN)
+			return OP_WAIT;
+		op->wants_read = false;
 		u->st = UP_SHUTDOWN;
 		return OP_MORE;
+	}
 	case UP_SHUTDOWN:
 		if (u->sftp) {
 			rc = libssh2_sftp_shutdown(u->sftp);
@@ -358,8 +337,14 @@ static enum op_ret up_step(struct ssh_op *op)
 		EVP_DigestFinal_ex(u->md, md, NULL);
 		for (int i = 0; i < 32; i++)
 			snprintf(u->sha + 2 * i, 3, "%02x", md[i]);
-		snprintf(cmd, sizeof(cmd), "sha256sum %s && wc -c < %s",
-			 u->qtmp, u->qtmp);
+		snprintf(
+			cmd, sizeof(cmd),
+			"f=%s; set -- $(sha256sum < \"$f\") $(wc -c < \"$f\"); "
+			"if [ \"$1\" = %s ] && [ \"$3\" = %llu ]; then "
+			"mv -f -- \"$f\" %s && echo KMDASH-OK; "
+			"else echo \"KMDASH-BAD $1 $3\"; rm -f -- \"$f\"; exit 3; fi",
+			u->qtmp, u->sha, (unsigned long long)u->total,
+			u->qremote);
 		u->st = UP_VERIFY;
 		if (!ssh_exec(op->s, cmd, verify_done, u)) {
 			up_report(u, -ENOMEM, "out of memory");
@@ -367,8 +352,6 @@ static enum op_ret up_step(struct ssh_op *op)
 		}
 		return OP_WAIT;
 	case UP_VERIFY:
-	case UP_RENAME:
-	case UP_CLEANUP:
 		return OP_WAIT;
 	case UP_DONE:
 	default:

@@ -87,6 +87,8 @@ struct ssh_session {
 	struct ssh_op *ops;
 	struct ssh_stats st;
 	uint64_t attempt_in; /* bytes received in this attempt: banner seen? */
+	int sock_errno; /* the last socket error, for messages */
+	bool tcp; /* a TCP socket (not a jump host's socketpair) */
 	int busy;
 	bool freeing;
 };
@@ -155,8 +157,9 @@ bool ssh_fatal(struct ssh_session *s, int rc, const char *what)
 	if (!s->lost) {
 		s->lost = true;
 		snprintf(s->lost_msg, sizeof(s->lost_msg),
-			 "connection to %s lost (%s: %s)", s->target, what,
-			 ssh_last_error(s));
+			 "connection to %s lost (%s: %s%s%s)", s->target, what,
+			 ssh_last_error(s), s->sock_errno ? ": " : "",
+			 s->sock_errno ? strerror(s->sock_errno) : "");
 	}
 	return true;
 }
@@ -194,11 +197,24 @@ static LIBSSH2_RECV_FUNC(count_recv)
 {
 	struct ssh_session *s = *abstract;
 	ssize_t n = recv(socket, buffer, length, flags);
+	int one = 1;
 
-	if (n < 0)
+	if (n < 0) {
+		if (errno != EAGAIN)
+			s->sock_errno = errno;
 		return -errno;
+	}
 	s->st.bytes_in += (uint64_t)n;
 	s->attempt_in += (uint64_t)n;
+	/*
+	 * ACK at once: sshd sends with Nagle on for non-PTY sessions, so a
+	 * reply waits for our ACK of its previous packet, and a delayed
+	 * ACK made every channel open and exec ~40 ms slower. QUICKACK is
+	 * not sticky, hence per read.
+	 */
+	if (n > 0 && s->tcp)
+		setsockopt(socket, IPPROTO_TCP, TCP_QUICKACK, &one,
+			   sizeof(one));
 	return n;
 }
 
@@ -608,6 +624,7 @@ static bool tcp_try(struct ssh_session *s)
 		if (s->fd < 0)
 			continue;
 		sock_options(s->fd);
+		s->tcp = true;
 		if (connect(s->fd, a->ai_addr, a->ai_addrlen) == 0 ||
 		    errno == EINPROGRESS) {
 			s->cstep = CS_TCP;
@@ -1152,6 +1169,7 @@ static void tunnel_ready(void *arg, int fd, const char *err)
 			     err);
 	} else {
 		s->fd = fd;
+		s->tcp = false;
 		s->cstep = CS_HANDSHAKE;
 		if (watch_fd(s, POLLIN))
 			fail_attempt(s, SSH_E_OTHER, "cannot watch socket");

@@ -119,34 +119,38 @@ static enum op_ret exec_finish(struct exec_op *e, int rc, const char *msg)
 	return OP_DONE;
 }
 
-/* Reads both streams until EAGAIN; returns 1 at EOF, 0 on EAGAIN, <0. */
+/*
+ * Reads both streams until neither has data; returns 1 at EOF, 0 on
+ * EAGAIN, <0. Reading one stream can pull in the other's data (and the
+ * EOF), so passes repeat until one of them reads nothing at all.
+ */
 static int drain(LIBSSH2_CHANNEL *ch, struct buf *out, struct buf *err,
 		 size_t cap)
 {
 	char buf[READ_CHUNK];
-	bool again = false;
+	bool got;
 
-	for (int stream = 0; stream < 2; stream++) {
-		for (;;) {
-			ssize_t n = libssh2_channel_read_ex(
-				ch, stream ? SSH_EXTENDED_DATA_STDERR : 0, buf,
-				sizeof(buf));
+	do {
+		got = false;
+		for (int stream = 0; stream < 2; stream++) {
+			for (;;) {
+				ssize_t n = libssh2_channel_read_ex(
+					ch,
+					stream ? SSH_EXTENDED_DATA_STDERR : 0,
+					buf, sizeof(buf));
 
-			if (n == LIBSSH2_ERROR_EAGAIN) {
-				again = true;
-				break;
+				if (n == LIBSSH2_ERROR_EAGAIN || n == 0)
+					break;
+				if (n < 0)
+					return (int)n;
+				got = true;
+				if (buf_add(stream ? err : out, buf, (size_t)n,
+					    cap))
+					return LIBSSH2_ERROR_ALLOC;
 			}
-			if (n < 0)
-				return (int)n;
-			if (n == 0)
-				break;
-			if (buf_add(stream ? err : out, buf, (size_t)n, cap))
-				return LIBSSH2_ERROR_ALLOC;
 		}
-	}
-	if (libssh2_channel_eof(ch))
-		return 1;
-	return again ? 0 : 0;
+	} while (got);
+	return libssh2_channel_eof(ch) ? 1 : 0;
 }
 
 static enum op_ret exec_step(struct ssh_op *op)
@@ -495,9 +499,11 @@ static enum op_ret stream_step(struct ssh_op *op)
 	case CH_WAITCLOSED: {
 		char buf[4096];
 
-		/* keep draining so the remote close can arrive */
-		while (libssh2_channel_read(t->ch, buf, sizeof(buf)) > 0)
-			;
+		ssize_t n;
+
+		/* keep draining (and delivering) until the remote close */
+		while ((n = libssh2_channel_read(t->ch, buf, sizeof(buf))) > 0)
+			deliver(t, buf, (size_t)n);
 		rc = libssh2_channel_wait_closed(t->ch);
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			return OP_WAIT;

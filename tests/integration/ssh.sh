@@ -38,7 +38,7 @@ mark=kmdash-stream-$$-$RANDOM
 echo "first line" >"$T_TMP/streamed"
 out=$(drive -i "$KEY" -k "$KH" stream "tail -f $T_TMP/streamed /dev/null/$mark 2>/dev/null" 1200)
 check "stream: output delivered as it comes" contains "$out" "first line"
-check "stream: remote PID known" bash -c "grep -qE '^pid: [0-9]+' <<<'$out'"
+check "stream: remote PID known" grep -qE '^pid: [0-9]+' <<<"$out"
 check "stream: cancelled" contains "$out" "cancelled"
 check "stream: no remote process left after cancel" wait_until 5 bash -c "! pgrep -f '[k]${mark:1}' >/dev/null"
 # a command that ignores the hangup: the close deadline kills it by PID
@@ -63,7 +63,7 @@ check "upload: missing local file named" contains "$out" "cannot upload $T_TMP/m
 D2=$T_TMP/sshd-badsum
 sshd_setup "$D2"
 mkdir -p "$T_TMP/fakebin"
-printf '#!/bin/sh\necho 0000000000000000000000000000000000000000000000000000000000000000  "$1"\n' >"$T_TMP/fakebin/sha256sum"
+printf '#!/bin/sh\ncat >/dev/null; echo 0000000000000000000000000000000000000000000000000000000000000000  -\n' >"$T_TMP/fakebin/sha256sum"
 chmod +x "$T_TMP/fakebin/sha256sum"
 main_port=$SSHD_PORT main_pid=$SSHD_PID
 SSHD_EXTRA="SetEnv PATH=$T_TMP/fakebin:/usr/bin:/bin" sshd_start "$D2"

@@ -100,9 +100,16 @@ static void cancel_cb(struct loop *l, void *arg)
 	loop_add_timer(loop, 3000, quit_cb, NULL);
 }
 
+static int64_t t_up, t_written;
+
 static void progress(void *arg, uint64_t done, uint64_t total)
 {
 	static uint64_t last;
+
+	if (done == total)
+		t_written = loop_now_us();
+	if (!strcmp(cmd, "bench-upload"))
+		return;
 
 	if (done == total || done - last >= (4u << 20)) {
 		printf("progress: %llu/%llu\n", (unsigned long long)done,
@@ -120,7 +127,10 @@ static void upload_done(void *arg, int rc, const char *msg)
 		struct ssh_stats st;
 
 		ssh_session_stats(sess, &st);
-		printf("seconds: %.3f\n", secs);
+		printf("seconds: %.3f (connect %.3f, write %.3f, verify+rename %.3f)\n",
+		       secs, (double)(t_up - t0) / 1e6,
+		       (double)(t_written - t_up) / 1e6,
+		       (double)(loop_now_us() - t_written) / 1e6);
 	}
 	finish(rc ? 1 : 0);
 }
@@ -139,9 +149,8 @@ static void start_op(void)
 					    stream_data, stream_end, NULL);
 		loop_add_timer(loop, atoi(args[1]), cancel_cb, NULL);
 	} else if (!strcmp(cmd, "upload") || !strcmp(cmd, "bench-upload")) {
-		t0 = loop_now_us();
-		if (!sftp_upload(sess, args[0], args[1], -1,
-				 strcmp(cmd, "upload") ? NULL : progress,
+		t_up = loop_now_us();
+		if (!sftp_upload(sess, args[0], args[1], -1, progress,
 				 upload_done, NULL, err, sizeof(err))) {
 			printf("upload error: %s\n", err);
 			finish(1);
@@ -319,6 +328,7 @@ int main(int argc, char **argv)
 		printf("error: %s\n", err);
 		return 1;
 	}
+	t0 = loop_now_us();
 	ssh_session_start(sess);
 	loop_run(loop);
 	{
