@@ -346,8 +346,11 @@ static void print_record(struct cli *c, const struct kmsg_record *rec)
 		cJSON *o = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(o, "event", "kmsg");
-		cJSON_AddNumberToObject(o, "seq", (double)rec->seq);
-		cJSON_AddNumberToObject(o, "usec", (double)rec->usec);
+		/* A marker is kmdash's note, not a kernel record. */
+		if (!(rec->flags & KMSG_F_MARKER)) {
+			cJSON_AddNumberToObject(o, "seq", (double)rec->seq);
+			cJSON_AddNumberToObject(o, "usec", (double)rec->usec);
+		}
 		cJSON_AddStringToObject(o, "level",
 					kmsg_level_name(rec->level));
 		cJSON_AddStringToObject(o, "text", rec->text);
