@@ -520,12 +520,13 @@ static int report(struct cli *c, bool check)
 	struct vm *vm = session_vm(c->s);
 	struct link_stats ls = { 0 };
 	const struct bench_run *br = bench_latest(session_bench(c->s));
-	char mod[160];
+	char modbuf[160];
+	const char *mod;
 	bool ok = l && link_state(l) == LINK_UP;
 
 	if (l)
 		link_stats(l, &ls);
-	module_text(session_module(c->s), mod, sizeof(mod));
+	mod = module_text(session_module(c->s), modbuf, sizeof(modbuf));
 	if (c->g->json) {
 		cJSON *o = cJSON_CreateObject();
 
