@@ -316,12 +316,15 @@ static void stream_destroy(struct ssh_op *op)
 
 static void deliver(struct stream_op *t, const char *p, size_t n)
 {
-	if (t->op.cancelled || !n)
+	bool quiet = t->op.cancelled || !t->data;
+
+	if (!n)
 		return;
 	if ((t->flags & SSH_STREAM_PTY) && !t->pid) {
 		char *nl;
 
-		/* The first line is the shell's PID (echo $$). */
+		/* The first line is the shell's PID (echo $$), even after
+		 * cancel: it is what a kill needs. */
 		buf_add(&t->head, p, n, 1 << 16);
 		nl = memchr(t->head.p, '\n', t->head.len);
 		if (!nl)
@@ -330,12 +333,12 @@ static void deliver(struct stream_op *t, const char *p, size_t n)
 		if (t->pid <= 0)
 			t->pid = -1;
 		nl++;
-		if (t->data && (size_t)(nl - t->head.p) < t->head.len)
+		if (!quiet && (size_t)(nl - t->head.p) < t->head.len)
 			t->data(t->arg, nl,
 				t->head.len - (size_t)(nl - t->head.p));
 		return;
 	}
-	if (t->data)
+	if (!quiet)
 		t->data(t->arg, p, n);
 }
 
@@ -423,11 +426,20 @@ static enum op_ret stream_step(struct ssh_op *op)
 	int rc;
 
 	if (op->cancelled && !t->closing && t->st != CH_OPEN) {
-		t->closing = true;
-		if (t->st != CH_FREE)
-			t->st = CH_CLOSE;
-		t->deadline = loop_add_timer(ssh_loop(op->s), CLOSE_DEADLINE_MS,
-					     deadline_cb, t);
+		/* A PTY command not started yet: learn its PID first, or a
+		 * command that ignores the hangup could not be killed. */
+		bool need_pid = (t->flags & SSH_STREAM_PTY) && !t->pid &&
+				t->st <= CH_RUN;
+
+		if (!t->deadline)
+			t->deadline = loop_add_timer(ssh_loop(op->s),
+						     CLOSE_DEADLINE_MS,
+						     deadline_cb, t);
+		if (!need_pid) {
+			t->closing = true;
+			if (t->st != CH_FREE)
+				t->st = CH_CLOSE;
+		}
 	}
 	switch (t->st) {
 	case CH_OPEN:
@@ -504,6 +516,10 @@ static enum op_ret stream_step(struct ssh_op *op)
 		/* keep draining (and delivering) until the remote close */
 		while ((n = libssh2_channel_read(t->ch, buf, sizeof(buf))) > 0)
 			deliver(t, buf, (size_t)n);
+		/* wait_closed fails at once without the remote's EOF: the
+		 * command still runs, wait (the deadline kills it) */
+		if (!libssh2_channel_eof(t->ch))
+			return OP_WAIT;
 		rc = libssh2_channel_wait_closed(t->ch);
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			return OP_WAIT;

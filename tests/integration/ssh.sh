@@ -181,4 +181,7 @@ check "link: UP again after the freeze" wait_until 15 grep -q "^link: UP (reconn
 kill -TERM "$LP"
 wait "$LP"
 check "link: the driver exits cleanly (no ASan report)" bash -c "! grep -q 'ERROR: AddressSanitizer' '$T_TMP/link.log'"
+# A command that started late (slow remote shell) must be gone too.
+check "stream: still no process of the cancelled streams at the end" \
+	bash -c "! pgrep -f '[k]${mark:1}|[k]${mark2:1}' >/dev/null"
 exit 0
