@@ -80,6 +80,18 @@ int quote_argv(char *dst, size_t cap, const char *const *argv)
 	return (int)o;
 }
 
+char *quote_sh_dup(const char *s)
+{
+	size_t n = quote_sh_size(s, strlen(s));
+	char *q = malloc(n);
+
+	if (q && quote_sh(q, n, s) < 0) {
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
 char *quote_argv_dup(const char *const *argv)
 {
 	size_t cap;

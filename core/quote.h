@@ -45,5 +45,7 @@ int quote_argv(char *dst, size_t cap, const char *const *argv);
 
 /* As quote_argv() into a malloc'ed string; NULL on an empty argv or ENOMEM. */
 char *quote_argv_dup(const char *const *argv);
+/* quote_sh() into a new string (free()); NULL on ENOMEM or an embedded NUL. */
+char *quote_sh_dup(const char *s);
 
 #endif

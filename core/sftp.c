@@ -14,34 +14,7 @@
 
 #include "ssh_int.h"
 
-/*
- * Single-quotes s for a POSIX shell.
- * replaced by quote_sh() at merge
- */
-static char *sftp_quote(const char *s)
-{
-	size_t n = 3;
-	char *q, *d;
-
-	for (const char *p = s; *p; p++)
-		n += *p == '\'' ? 4 : 1;
-	q = malloc(n);
-	if (!q)
-		return NULL;
-	d = q;
-	*d++ = '\'';
-	for (const char *p = s; *p; p++) {
-		if (*p == '\'') {
-			memcpy(d, "'\\''", 4);
-			d += 4;
-		} else {
-			*d++ = *p;
-		}
-	}
-	*d++ = '\'';
-	*d = '\0';
-	return q;
-}
+#include "quote.h"
 
 enum up_state {
 	UP_INIT,
@@ -416,8 +389,8 @@ struct ssh_op *sftp_upload(struct ssh_session *s, const char *local,
 	u->local = strdup(local);
 	u->remote = strdup(remote);
 	u->tmp = rp ? temp_name(rp) : NULL;
-	u->qtmp = u->tmp ? sftp_quote(u->tmp) : NULL;
-	u->qremote = rp ? sftp_quote(rp) : NULL;
+	u->qtmp = u->tmp ? quote_sh_dup(u->tmp) : NULL;
+	u->qremote = rp ? quote_sh_dup(rp) : NULL;
 	u->buf = malloc(SFTP_CHUNK);
 	u->md = EVP_MD_CTX_new();
 	free(rp);

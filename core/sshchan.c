@@ -280,6 +280,7 @@ struct stream_op {
 	char *cmd;
 	int flags;
 	pid_t pid;
+	bool killed; /* the kill of its process group was sent */
 	struct buf head; /* PTY: output before the PID line ends */
 	struct buf in; /* pending stdin */
 	size_t in_off;
@@ -342,24 +343,34 @@ static void deliver(struct stream_op *t, const char *p, size_t n)
 		t->data(t->arg, p, n);
 }
 
+/*
+ * On a PTY the command leads its own process group: a cancel kills the
+ * whole group at once. The hangup alone would only reach the group's
+ * leader (the sh -c of ssh_stream_open), and a child that ignores SIGHUP
+ * would live on.
+ */
+static void kill_group(struct stream_op *t)
+{
+	char cmd[64];
+
+	if (t->pid <= 0 || t->killed)
+		return;
+	t->killed = true;
+	snprintf(cmd, sizeof(cmd), "kill -9 -- -%d %d 2>/dev/null", (int)t->pid,
+		 (int)t->pid);
+	ssh_exec(t->op.s, cmd, NULL, NULL);
+}
+
 static void deadline_cb(struct loop *loop, void *arg)
 {
 	struct stream_op *t = arg;
-	char cmd[64];
 
 	t->deadline = 0;
 	/*
-	 * The close did not complete: the command ignores the hangup.
-	 * Kill it by PID and stop waiting for the channel (libssh2 frees
-	 * it with the session).
+	 * The close did not complete: stop waiting for the channel
+	 * (libssh2 frees it with the session) after a last kill.
 	 */
-	if (t->pid > 0) {
-		/* On a PTY the command leads its own process group: take
-		 * the whole group (children of sh -c too), then the PID. */
-		snprintf(cmd, sizeof(cmd), "kill -9 -- -%d %d 2>/dev/null",
-			 (int)t->pid, (int)t->pid);
-		ssh_exec(t->op.s, cmd, NULL, NULL);
-	}
+	kill_group(t);
 	t->ch = NULL;
 	t->st = CH_FREE;
 	ssh_kick(t->op.s);
@@ -439,6 +450,7 @@ static enum op_ret stream_step(struct ssh_op *op)
 			t->closing = true;
 			if (t->st != CH_FREE)
 				t->st = CH_CLOSE;
+			kill_group(t);
 		}
 	}
 	switch (t->st) {
@@ -561,11 +573,9 @@ struct ssh_op *ssh_stream_open(struct ssh_session *s, const char *cmd,
 		 * keeps that PID and takes any command, compound ones too
 		 * ("cd DIR && exec tool").
 		 */
-		size_t qlen = quote_sh_size(cmd, strlen(cmd));
-		char *q = malloc(qlen);
+		char *q = quote_sh_dup(cmd);
 
-		if (q && quote_sh(q, qlen, cmd) >= 0 &&
-		    asprintf(&t->cmd, "echo $$; exec sh -c %s", q) < 0)
+		if (q && asprintf(&t->cmd, "echo $$; exec sh -c %s", q) < 0)
 			t->cmd = NULL;
 		free(q);
 	} else {

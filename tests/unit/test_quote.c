@@ -62,6 +62,17 @@ static void test_no_space_and_nul(void **state)
 	assert_int_equal(quote_sh(NULL, 0, "x"), -ENOSPC);
 }
 
+static void test_dup(void **state)
+{
+	char *q = quote_sh_dup("it's; $(x)");
+
+	assert_string_equal(q, "'it'\\''s; $(x)'");
+	free(q);
+	q = quote_sh_dup("");
+	assert_string_equal(q, "''");
+	free(q);
+}
+
 static void test_argv_join(void **state)
 {
 	const char *argv[] = { "insmod", "/tmp/my dir/x.ko", "name=it's",
@@ -215,6 +226,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_quoting),
 		cmocka_unit_test(test_no_space_and_nul),
+		cmocka_unit_test(test_dup),
 		cmocka_unit_test(test_argv_join),
 		cmocka_unit_test(test_sh_roundtrip_hostile),
 		cmocka_unit_test(test_sh_roundtrip_every_byte_and_long),
