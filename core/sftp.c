@@ -302,6 +302,8 @@ static enum op_ret up_step(struct ssh_op *op)
 				return OP_WAIT;
 			u->sftp = NULL;
 		}
+		/* sftp-server has exited: the verify exec may open. */
+		ssh_op_release_token(op);
 		if (op->cancelled) {
 			snprintf(cmd, sizeof(cmd), "rm -f %s", u->qtmp);
 			ssh_exec(op->s, cmd, NULL, NULL);
@@ -398,6 +400,7 @@ struct ssh_op *sftp_upload(struct ssh_session *s, const char *local,
 	    !u->md || !EVP_DigestInit_ex(u->md, EVP_sha256(), NULL))
 		goto fail;
 	u->op.ops = &upload_ops;
+	u->op.token = SSH_TOKEN_WHOLE;
 	u->op.wants_read = false;
 	u->mode = mode >= 0 ? mode : (int)(st.st_mode & 0777);
 	u->total = (uint64_t)st.st_size;

@@ -42,6 +42,7 @@ enum cstep {
 };
 
 struct ssh_session {
+	struct ssh_op *token_owner; /* see enum ssh_op_token */
 	struct loop *loop;
 	ssh_state_fn fn;
 	void *arg;
@@ -1057,6 +1058,27 @@ static void update_events(struct ssh_session *s)
 	fd_events(s, ev);
 }
 
+void ssh_op_release_token(struct ssh_op *op)
+{
+	if (op->holds_token && op->s->token_owner == op)
+		op->s->token_owner = NULL;
+	op->holds_token = false;
+	/* Once given back, never needed again by this op. */
+	op->token = SSH_TOKEN_NONE;
+}
+
+/* Whether op may step now; takes the token when it needs it. */
+static bool may_step(struct ssh_session *s, struct ssh_op *op)
+{
+	if (op->token == SSH_TOKEN_NONE || op->holds_token || op->cancelled)
+		return true;
+	if (s->token_owner && s->token_owner != op)
+		return false;
+	s->token_owner = op;
+	op->holds_token = true;
+	return true;
+}
+
 static void sweep(struct ssh_session *s)
 {
 	struct ssh_op **pp = &s->ops;
@@ -1066,6 +1088,7 @@ static void sweep(struct ssh_session *s)
 
 		if (op->done) {
 			*pp = op->next;
+			ssh_op_release_token(op);
 			op->ops->destroy(op);
 		} else {
 			pp = &op->next;
@@ -1083,14 +1106,21 @@ static void pump_ops(struct ssh_session *s)
 		     op = op->next) {
 			enum op_ret r = OP_MORE;
 
+			if (!op->done && !may_step(s, op))
+				continue;
 			for (int i = 0;
 			     i < 16 && r == OP_MORE && !op->done && !s->lost;
 			     i++) {
 				r = op->ops->step(op);
 				if (r == OP_MORE)
 					progress = true;
-				if (r == OP_DONE)
+				if (r == OP_DONE) {
 					op->done = true;
+					/* The next one may open now. */
+					if (op->holds_token)
+						progress = true;
+					ssh_op_release_token(op);
+				}
 			}
 			if (s->state != SSH_UP)
 				return;

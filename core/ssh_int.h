@@ -31,6 +31,20 @@ struct ssh_op_ops {
 	void (*destroy)(struct ssh_op *op);
 };
 
+/*
+ * dropbear 2022.83 (Debian 12, the embedded target) aborts the whole
+ * connection when a child process exits while a channel is open but has
+ * not had its exec request yet (mkj/dropbear#321, fixed upstream in
+ * 2024.86). So channels that run short-lived commands are opened one at a
+ * time: an op holds the session's channel token while it may open a
+ * channel, and for as long as its command may still exit.
+ */
+enum ssh_op_token {
+	SSH_TOKEN_NONE, /* opens no command channel */
+	SSH_TOKEN_WHOLE, /* exec, SFTP: from open until the channel is freed */
+	SSH_TOKEN_OPEN, /* streams: until the command runs */
+};
+
 struct ssh_op {
 	struct ssh_op *next;
 	struct ssh_session *s;
@@ -38,7 +52,13 @@ struct ssh_op {
 	bool done;
 	bool cancelled;
 	bool wants_read;
+	enum ssh_op_token token;
+	bool holds_token;
 };
+
+/* Gives the token back for good (a stream whose command runs, an upload
+ * whose sftp-server has exited). */
+void ssh_op_release_token(struct ssh_op *op);
 
 void ssh_op_add(struct ssh_session *s, struct ssh_op *op);
 /* Schedules a pump from the loop (for events outside the socket). */

@@ -264,6 +264,7 @@ struct ssh_op *ssh_exec(struct ssh_session *s, const char *cmd, ssh_exec_fn fn,
 		return NULL;
 	}
 	e->op.ops = &exec_ops;
+	e->op.token = SSH_TOKEN_WHOLE;
 	e->fn = fn;
 	e->arg = arg;
 	e->status = -1;
@@ -503,6 +504,9 @@ static enum op_ret stream_step(struct ssh_op *op)
 			t->ch, LIBSSH2_CHANNEL_EXTENDED_DATA_MERGE);
 		t->st = CH_RUN;
 		op->wants_read = true;
+		/* It runs: another channel may open (see ssh_int.h). */
+		ssh_op_release_token(op);
+		ssh_kick(op->s);
 		return OP_MORE;
 	case CH_RUN:
 		return stream_io(t);
@@ -586,6 +590,7 @@ struct ssh_op *ssh_stream_open(struct ssh_session *s, const char *cmd,
 		return NULL;
 	}
 	t->op.ops = &stream_ops;
+	t->op.token = SSH_TOKEN_OPEN;
 	t->flags = flags;
 	t->data = data;
 	t->end = end;
