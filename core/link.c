@@ -158,8 +158,8 @@ static void probe_end(void *arg, int rc, int status, const char *msg)
 static void probe_open(struct link *l)
 {
 	l->line_len = 0;
-	l->probe =
-		ssh_stream_open(l->s, "exec cat", 0, probe_data, probe_end, l);
+	l->probe = ssh_stream_open(l->s, "exec cat", SSH_STREAM_URGENT,
+				   probe_data, probe_end, l);
 }
 
 static void probe_tick(struct loop *loop, void *arg)

@@ -54,8 +54,12 @@ struct session {
 	struct deploy_module dm;
 	struct kmsg *kmsg;
 	struct ssh_op *kmsg_op;
-	struct ssh_op *boot_id_op;
 	int64_t kmsg_since_usec;
+	/* the stream's header (boot id, uptime) before the records */
+	char kmsg_head[160];
+	size_t kmsg_head_len;
+	bool kmsg_head_done;
+	int64_t kmsg_last_ms;
 	struct build *build;
 	struct bench *bench;
 	struct ssh_op *bench_op;
@@ -507,11 +511,47 @@ static void on_kmsg_record(const struct kmsg_record *rec, void *arg)
 		refresh_module(s);
 }
 
+/* "BOOT-ID\nUPTIME IDLE\n" comes first: the boot id tells a reboot
+ * from a replay after a reconnect; the uptime where the backlog ends. */
+static size_t take_kmsg_head(struct session *s, const char *buf, size_t len)
+{
+	size_t used = 0;
+	char *nl;
+
+	while (used < len && !s->kmsg_head_done) {
+		if (s->kmsg_head_len < sizeof(s->kmsg_head) - 1)
+			s->kmsg_head[s->kmsg_head_len++] = buf[used];
+		used++;
+		s->kmsg_head[s->kmsg_head_len] = '\0';
+		nl = strchr(s->kmsg_head, '\n');
+		if (nl && strchr(nl + 1, '\n'))
+			s->kmsg_head_done = true;
+	}
+	if (s->kmsg_head_done) {
+		char id[64];
+
+		snprintf(id, sizeof(id), "%.*s",
+			 (int)strcspn(s->kmsg_head, "\r\n"), s->kmsg_head);
+		if (id[0])
+			kmsg_set_boot_id(s->kmsg, id);
+		nl = strchr(s->kmsg_head, '\n');
+		/* 50 ms of slack for commands started beside the stream */
+		s->kmsg_since_usec =
+			(int64_t)(strtod(nl + 1, NULL) * 1e6) - 50000;
+	}
+	return used;
+}
+
 static void on_kmsg_data(void *arg, const char *buf, size_t len)
 {
 	struct session *s = arg;
+	size_t used = 0;
 
-	kmsg_feed(s->kmsg, buf, len);
+	if (!s->kmsg_head_done)
+		used = take_kmsg_head(s, buf, len);
+	s->kmsg_last_ms = loop_now_ms();
+	if (used < len)
+		kmsg_feed(s->kmsg, buf + used, len - used);
 	if (kmsg_take_dirty(s->kmsg))
 		changed(s, SC_KMSG);
 }
@@ -529,55 +569,32 @@ static void on_kmsg_end(void *arg, int rc, int exit_status, const char *msg)
 		       exit_status);
 }
 
-static void start_kmsg_stream(struct session *s)
+static void follow_kmsg(struct session *s)
 {
 	const char *p = s->t->kmsg_sudo ? "sudo -n " : "";
 	char *cmd;
 
+	if (!s->o.follow_kmsg || s->kmsg_op)
+		return;
 	/* dmesg -r -w where /dev/kmsg is not readable (a non-root user). */
 	if (asprintf(
 		    &cmd,
-		    "exec 2>&1; if [ -r /dev/kmsg ]; then exec %scat /dev/kmsg; else exec %sdmesg -r -w; fi",
+		    "cat /proc/sys/kernel/random/boot_id /proc/uptime; exec 2>&1; if [ -r /dev/kmsg ]; then exec %scat /dev/kmsg; else exec %sdmesg -r -w; fi",
 		    p, p) < 0)
 		return;
 	kmsg_restart(s->kmsg);
+	s->kmsg_head_len = 0;
+	s->kmsg_head_done = false;
 	s->kmsg_op = ssh_stream_open(link_session(s->link), cmd, SSH_STREAM_PTY,
 				     on_kmsg_data, on_kmsg_end, s);
 	free(cmd);
 }
 
-static void on_boot_id(void *arg, int rc, const struct ssh_exec_result *r,
-		       const char *msg)
+int64_t session_kmsg_idle_ms(const struct session *s)
 {
-	struct session *s = arg;
-	char id[64];
-
-	s->boot_id_op = NULL;
-	if (rc == 0 && r->exit_status == 0) {
-		const char *up = strchr(r->out, '\n');
-
-		snprintf(id, sizeof(id), "%.*s", (int)strcspn(r->out, "\r\n"),
-			 r->out);
-		kmsg_set_boot_id(s->kmsg, id);
-		/* Records stamped after this are news; 50 ms of slack for
-		 * commands started beside this one. */
-		if (up)
-			s->kmsg_since_usec =
-				(int64_t)(strtod(up + 1, NULL) * 1e6) - 50000;
-	}
-	if (link_up(s) && !s->kmsg_op)
-		start_kmsg_stream(s);
-}
-
-static void follow_kmsg(struct session *s)
-{
-	if (!s->o.follow_kmsg || s->kmsg_op || s->boot_id_op)
-		return;
-	/* The boot id tells a reboot from a replay after a reconnect. */
-	s->boot_id_op =
-		ssh_exec(link_session(s->link),
-			 "cat /proc/sys/kernel/random/boot_id /proc/uptime",
-			 on_boot_id, s);
+	if (!s->kmsg_op || !s->kmsg_head_done)
+		return -1;
+	return loop_now_ms() - s->kmsg_last_ms;
 }
 
 /* --- link ------------------------------------------------------------------ */
@@ -603,7 +620,6 @@ static void on_link(struct link *l, enum link_state state,
 	if (!up && was_up) {
 		/* Operations on the lost connection failed by themselves. */
 		s->kmsg_op = NULL;
-		s->boot_id_op = NULL;
 	}
 	changed(s, SC_LINK);
 }
@@ -691,7 +707,7 @@ static void on_vm(struct vm *vm, enum vm_note what, const char *detail,
 		s->link = NULL;
 		s->last_link = LINK_DOWN;
 		deploy_set_session(s->deploy, NULL);
-		s->kmsg_op = s->boot_id_op = NULL;
+		s->kmsg_op = NULL;
 		changed(s, SC_LINK);
 	}
 	changed(s, SC_VM);
@@ -956,8 +972,6 @@ void session_free(struct session *s)
 		ssh_op_cancel(s->bench_op);
 	if (s->kmsg_op)
 		ssh_op_cancel(s->kmsg_op);
-	if (s->boot_id_op)
-		ssh_op_cancel(s->boot_id_op);
 	deploy_free(s->deploy);
 	link_free(s->link);
 	build_free(s->build);
@@ -1013,7 +1027,7 @@ int session_vm_stop(struct session *s, char *err, size_t errlen)
 		s->link = NULL;
 		s->last_link = LINK_DOWN;
 		deploy_set_session(s->deploy, NULL);
-		s->kmsg_op = s->boot_id_op = NULL;
+		s->kmsg_op = NULL;
 	}
 	changed(s, SC_VM | SC_LINK);
 	return r;

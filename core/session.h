@@ -109,6 +109,10 @@ void session_refresh_module(struct session *s);
  */
 int64_t session_kmsg_since(const struct session *s);
 
+/* Milliseconds since the kernel log stream last delivered, -1 while it is
+ * not running: a CLI waits for it to go quiet before it exits. */
+int64_t session_kmsg_idle_ms(const struct session *s);
+
 /* Keyboard bytes for the serial line (console-input mode). */
 int session_console_write(struct session *s, const void *buf, size_t len);
 void session_console_resize(struct session *s, int rows, int cols);

@@ -809,7 +809,7 @@ static int write_ssh_files(struct vm *vm)
 /* --- boot progress from the console log ----------------------------------- */
 
 static void probe_start(struct vm *vm, int64_t delay_ms);
-static void boot_again(struct vm *vm);
+static void restart_stages(struct vm *vm);
 
 static void scan_line(struct vm *vm, const char *line)
 {
@@ -822,8 +822,9 @@ static void scan_line(struct vm *vm, const char *line)
 	 * (ours connects only while it has something to ask), or a reboot
 	 * from inside the guest.
 	 */
+	/* (Not boot_again(): this runs inside the log drain.) */
 	if (vm->stage >= VM_STAGE_KERNEL && strstr(line, "Booting Linux"))
-		boot_again(vm);
+		restart_stages(vm);
 	if (vm->stage < VM_STAGE_KERNEL && strstr(line, "Booting Linux"))
 		set_stage(vm, VM_STAGE_KERNEL);
 	if (vm->stage < VM_STAGE_INIT && strstr(line, "Run ") &&
@@ -1108,10 +1109,9 @@ static void on_status(struct qmp *q, const struct qmp_msg *m, void *arg)
 	note(vm, VM_NOTE_STATUS, vm->status);
 }
 
-static void boot_again(struct vm *vm)
+/* The stage bookkeeping of a new boot (what the log shows from now on). */
+static void restart_stages(struct vm *vm)
 {
-	/* What the old boot printed is read before the clock restarts. */
-	log_drain(vm);
 	probe_stop(vm);
 	vm->resets++;
 	vm->t0 = loop_now_ms();
@@ -1119,6 +1119,13 @@ static void boot_again(struct vm *vm)
 		vm->stage_at[i] = -1;
 	vm->stage = VM_STAGE_LAUNCHING; /* so that STARTED is noted */
 	set_stage(vm, VM_STAGE_STARTED);
+}
+
+static void boot_again(struct vm *vm)
+{
+	/* What the old boot printed is read before the clock restarts. */
+	log_drain(vm);
+	restart_stages(vm);
 }
 
 static void on_qmp_event(struct qmp *q, const struct qmp_msg *m, void *arg)

@@ -282,6 +282,13 @@ static void print_bench_summary(struct cli *c)
 	    r->summary[BM_P50], r->summary[BM_P99], r->summary[BM_P999]);
 }
 
+static bool kmsg_quiet(struct cli *c)
+{
+	int64_t idle = session_kmsg_idle_ms(c->s);
+
+	return idle >= 150 || (idle < 0 && !session_link(c->s));
+}
+
 static int cmd_run(struct cli *c, int argc, char **argv)
 {
 	struct session_opts so = {
@@ -310,8 +317,8 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 	}
 	c->rc = 1;
 	run_until(c, job_over, INT64_MAX / 2);
-	/* Kernel lines of the module that arrived with the last step. */
-	loop_run_once(c->loop, 200);
+	/* Kernel lines of the module that came with the last step. */
+	run_until(c, kmsg_quiet, 2000);
 	print_kmsg(c, true);
 	if (session_job(c->s)->steps[session_job(c->s)->nsteps - 1].kind ==
 		    JOB_BENCH &&

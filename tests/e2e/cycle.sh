@@ -116,6 +116,12 @@ check "the follower saw the link go DOWN" \
 	grep -q '"event":"link","state":"DOWN"' "$f"
 check "... and come back UP by itself" \
 	bash -c 'grep "\"event\":\"link\"" "$1" | tail -1 | grep -q "\"state\":\"UP\""' _ "$f"
+if ! grep -q '"marker":"reboot"' "$f"; then
+	echo "follower: $(wc -l <"$f") lines; link events and the last lines:"
+	grep '"event":"link"' "$f"
+	tail -3 "$f" | cut -c1-160
+	cat "$T_TMP/follow.err"
+fi
 check "the reboot is marked" grep -q '"marker":"reboot"' "$f"
 check "the new boot's log follows the marker" \
 	bash -c 'sed -n "/\"marker\":\"reboot\"/,\$p" "$1" | grep -q "Booting Linux"' _ "$f"
