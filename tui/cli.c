@@ -38,6 +38,8 @@ struct cli {
 	uint64_t kmsg_next;
 	bool follow;
 	uint64_t idle_timer;
+	/* run: a (un)load step started and no line of the module came since */
+	bool want_module_line;
 	int rc;
 };
 
@@ -197,6 +199,9 @@ static void on_step(struct session *s, const struct job_step *st, void *arg)
 	const struct job *job = session_job(s);
 	const char *name = job_step_name(st->kind);
 
+	if (st->state == JOB_RUNNING &&
+	    (st->kind == JOB_LOAD || st->kind == JOB_UNLOAD))
+		c->want_module_line = true;
 	if (st->state == JOB_RUNNING) {
 		if (job->total) {
 			if (c->tty && !c->g->json)
@@ -308,8 +313,14 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 	}
 	c->rc = 1;
 	run_until(c, job_over, INT64_MAX / 2);
-	/* Kernel lines of the module that arrived with the last step. */
-	loop_run_once(c->loop, 200);
+	/*
+	 * Kernel lines of the module that arrived with the last step; the
+	 * line of a load follows insmod's exit status: wait for it a little.
+	 */
+	for (int64_t end = loop_now_ms() + 500;
+	     c->rc == 0 && c->want_module_line && loop_now_ms() < end;)
+		loop_run_once(c->loop, end - loop_now_ms());
+	loop_run_once(c->loop, 0);
 	print_kmsg(c, true);
 	if (session_job(c->s)->steps[session_job(c->s)->nsteps - 1].kind ==
 		    JOB_BENCH &&
@@ -374,6 +385,8 @@ static void print_kmsg(struct cli *c, bool only_module)
 				    !session_kmsg_since(c->s) ||
 				    rec.usec < session_kmsg_since(c->s)))
 			continue;
+		if (only_module)
+			c->want_module_line = false;
 		if (only_module && !c->g->json)
 			say(c, "  kernel: ");
 		print_record(c, &rec);
