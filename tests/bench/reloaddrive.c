@@ -6,7 +6,12 @@
  * session_run() to the module's "loaded" kernel line (or to the end of the
  * job when the job loads nothing), the way a user sees it.
  *
- *   reloaddrive [-c CONFIG] [-t TARGET] N WORD...   e.g. 5 reload
+ *   reloaddrive [-c CONFIG] [-t TARGET] [-e PROGRAM] [-w TEXT] N WORD...
+ *
+ * e.g. `5 reload`, or `-e ./edit -w gen 5 build reload`: PROGRAM runs with
+ * the run's number as its argument before each run (an edit of the
+ * source, not timed), and with -w the run ends at the first kernel line of
+ * the module containing TEXT.
  *
  * Prints "run I SECONDS" per run, "fail I REASON" per failed run (which
  * is retried, at most N failures in all: the figure counts only complete
@@ -14,10 +19,12 @@
  * at the end; exit 1 when N runs failed or the target is not reachable.
  * Built by the bench scripts against build/libkmcore.a (not by make).
  */
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../core/config.h"
@@ -32,6 +39,8 @@ static struct session *sess;
 static bool job_ended, job_ok, saw_loaded;
 static char job_msg[512];
 static uint64_t kmsg_next;
+static const char *want = ": loaded";
+extern char **environ;
 
 static void on_job_done(struct session *s, const struct job *job, void *arg)
 {
@@ -53,7 +62,7 @@ static void on_change(struct session *s, unsigned changes, void *arg)
 		kmsg_next = kmsg_first(k);
 	for (; kmsg_next < kmsg_end(k); kmsg_next++)
 		if (kmsg_get(k, kmsg_next, &rec) &&
-		    (rec.flags & KMSG_F_MODULE) && strstr(rec.text, ": loaded"))
+		    (rec.flags & KMSG_F_MODULE) && strstr(rec.text, want))
 			saw_loaded = true;
 }
 
@@ -79,6 +88,23 @@ static bool wait_ready(void)
 	return ready();
 }
 
+/* The edit between runs: blocking is fine here, nothing else is timed. */
+static int run_edit(const char *prog, int i)
+{
+	char num[16];
+	char *args[] = { (char *)prog, num, NULL };
+	pid_t pid;
+	int st;
+
+	snprintf(num, sizeof(num), "%d", i);
+	if (posix_spawn(&pid, prog, NULL, NULL, args, environ) ||
+	    waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "edit %s %d failed\n", prog, i);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct config_opts co = { 0 };
@@ -87,15 +113,19 @@ int main(int argc, char **argv)
 		.on_change = on_change,
 		.on_job_done = on_job_done,
 	};
-	const char *target = NULL;
+	const char *target = NULL, *edit = NULL;
 	struct config *cfg;
 	char err[8192];
 	bool loads = false;
 	int c, n, rc = 0;
 
-	while ((c = getopt(argc, argv, "c:t:")) != -1) {
+	while ((c = getopt(argc, argv, "c:t:e:w:")) != -1) {
 		if (c == 'c')
 			co.path = optarg;
+		else if (c == 'e')
+			edit = optarg;
+		else if (c == 'w')
+			want = optarg;
 		else if (c == 't')
 			target = optarg;
 		else
@@ -103,7 +133,7 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind < 2) {
 		fprintf(stderr,
-			"usage: reloaddrive [-c CONFIG] [-t TARGET] N WORD...\n");
+			"usage: reloaddrive [-c CONFIG] [-t TARGET] [-e PROGRAM] [-w TEXT] N WORD...\n");
 		return 2;
 	}
 	n = atoi(argv[optind++]);
@@ -131,7 +161,11 @@ int main(int argc, char **argv)
 	for (int64_t end = loop_now_ms() + 300; loop_now_ms() < end;)
 		loop_run_once(loop, 50);
 	for (int i = 1, fails = 0; i <= n;) {
-		int64_t t0 = loop_now_us(), end;
+		int64_t t0, end;
+
+		if (edit && run_edit(edit, i) < 0)
+			return 1;
+		t0 = loop_now_us();
 
 		job_ended = job_ok = saw_loaded = false;
 		if (session_run(sess, (const char *const *)argv + optind,
@@ -152,7 +186,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		printf("fail %d %s\n", i,
-		       job_ok ? "no 'loaded' kernel line within 5 s" : job_msg);
+		       job_ok ? "no such kernel line of the module within 5 s" :
+				job_msg);
 		if (++fails >= n || !wait_ready()) {
 			rc = 1;
 			break;
