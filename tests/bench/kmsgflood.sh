@@ -13,46 +13,13 @@
 # keep up: the producer's achieved rate is printed beside each figure.
 #   KMDASH_BENCH_KMSG_SECS   flood length at 100k/s (default 10: 1M lines)
 . "$(dirname "$0")/lib.sh"
-. "$T_ROOT/tests/sshd.sh"
+. "$T_ROOT/tests/bench/flood.bash"
 cd "$T_ROOT"
 
 SECS=${KMDASH_BENCH_KMSG_SECS:-10}
 RATE=100000
 N=$((RATE * SECS))
-make -s "${BUILD:-build}/kmdash" >/dev/null || exit 1
-cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$T_TMP/kmsggen" tests/bench/kmsggen.c || exit 1
-D=$T_TMP/sshd
-sshd_setup "$D"
-# The generator's parameters for the next stream: written before each run.
-# kmdash's streams start with "echo \$\$" (the remote PID, to end leftovers):
-# answered as the shell would.
-cat >"$T_TMP/force.sh" <<EOF
-#!/bin/sh
-case "\$SSH_ORIGINAL_COMMAND" in
-*/dev/kmsg*)
-	echo \$\$ >>"$T_TMP/gen.pids"
-	case "\$SSH_ORIGINAL_COMMAND" in "echo \\\$\\\$;"*) echo \$\$ ;; esac
-	. "$T_TMP/gen.args"
-	exec "$T_TMP/kmsggen" "\$GEN_RATE" "\$GEN_COUNT" "$T_TMP/gen.report" ;;
-*) exec /bin/sh -c "\$SSH_ORIGINAL_COMMAND" ;;
-esac
-EOF
-chmod +x "$T_TMP/force.sh"
-SSHD_EXTRA="ForceCommand $T_TMP/force.sh" sshd_start "$D" || { echo "sshd did not start"; exit 1; }
-cat >"$T_TMP/config.json" <<EOF
-{ "targets": [ { "name": "flood", "ssh": { "host": "127.0.0.1", "port": $SSHD_PORT, "user": "root",
-  "identity_files": ["$D/id_ed25519"], "known_hosts": "$D/known_hosts" } } ] }
-EOF
-ssh_opts=(-o BatchMode=yes -o UserKnownHostsFile="$D/known_hosts" -o GlobalKnownHostsFile=/dev/null
-	-o StrictHostKeyChecking=yes -i "$D/id_ed25519" -p "$SSHD_PORT")
-kill_gens()
-{
-	local p
-	[ -f "$T_TMP/gen.pids" ] || return 0
-	while read -r p; do kill "$p" 2>/dev/null; done <"$T_TMP/gen.pids"
-	: >"$T_TMP/gen.pids"
-}
-trap 'kill_gens; t_cleanup' EXIT
+flood_setup
 
 ended() { tail -c 200 "$1" 2>/dev/null | grep -q 'kmsggen end'; }
 # flood NAME RATE OUT CMD...: runs CMD (output to OUT) until the last
@@ -63,7 +30,7 @@ flood()
 	local name=$1 rate=$2 out=$3 pid t1
 	shift 3
 	rm -f "$T_TMP/gen.report" "$out"
-	printf 'GEN_RATE=%s\nGEN_COUNT=%s\n' "$rate" "$N" >"$T_TMP/gen.args"
+	flood_params "$rate" "$N"
 	"$@" >"$out" 2>"$out.err" &
 	pid=$!
 	track_pid $pid
