@@ -40,6 +40,7 @@ struct cli {
 	enum link_state last_link;
 	unsigned resets_before;
 	uint64_t idle_timer;
+	/* run: a (un)load step started and no line of the module came since */
 	int rc;
 };
 

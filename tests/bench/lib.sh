@@ -8,3 +8,29 @@ elapsed() { awk -v s="$1" -v n="$(now)" 'BEGIN { printf "%.3f", n - s }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 # report NAME VALUE UNIT GOAL-TEXT
 report() { printf '%-44s %10s %-6s %s\n' "$1" "$2" "$3" "$4"; }
+
+# kmdash under test: the release build (KMDASH=path for another).
+KMDASH=${KMDASH:-$T_BUILD/kmdash}
+# Never the user's state or config: journals and history go to the temp dir.
+export XDG_STATE_HOME=$T_TMP/state XDG_CONFIG_HOME=$T_TMP/config
+
+# bench_cc OUT SRC...: a bench program against the release libkmcore.a,
+# with the flags and libraries the Makefile uses.
+bench_cc()
+{
+	local out=$1 pkgs="ncursesw libssh2 vterm libcjson libcrypto"
+	shift
+	make -s -C "$T_ROOT" "${BUILD:-build}/libkmcore.a" >/dev/null || return 1
+	# shellcheck disable=SC2046
+	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
+		-Wstrict-prototypes -Wno-unused-parameter $(pkg-config --cflags $pkgs) \
+		-o "$out" "$@" "$T_BUILD/libkmcore.a" $(pkg-config --libs $pkgs) -lm
+}
+# ratio A B: A / B, 2 decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# cpu_ticks PID: utime + stime of PID in clock ticks.
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# cpu_ns PID: CPU time of all of PID's threads in ns (schedstat: exact,
+# where the 10 ms ticks of /proc/PID/stat would read 0 for an idle process).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ n += $1 } END { printf "%.0f", n }'; }
