@@ -57,6 +57,15 @@ struct deploy {
 	struct upload_item q[DEPLOY_MAX_TOOLS + 1];
 	size_t nq, qi;
 	uint64_t total, sent_before;
+	/*
+	 * What this connection already told us: its release, that the remote
+	 * directory exists, the tools' digests there. A later deploy in the
+	 * same session skips the probe; a new connection forgets it all.
+	 */
+	bool known;
+	char release[128];
+	char known_dir[PATH_MAX];
+	char remote_hex[DEPLOY_MAX_TOOLS][DIGEST_HEX_LEN];
 	int64_t t0_ms;
 	char note[256];
 };
@@ -99,6 +108,7 @@ void deploy_set_session(struct deploy *d, struct ssh_session *s)
 	deploy_cancel(d);
 	cancel_query(d);
 	d->s = s;
+	d->known = false;
 }
 
 bool deploy_busy(const struct deploy *d)
@@ -163,10 +173,15 @@ static void on_upload_done(void *arg, int rc, const char *msg)
 
 	d->op = NULL;
 	if (rc < 0) {
+		d->known = false;
 		finish(d, rc, MODERR_OTHER, "%s", msg);
 		return;
 	}
 	d->sent_before += d->q[d->qi].size;
+	for (int i = 0; i < DEPLOY_MAX_TOOLS && d->m->tools[i]; i++)
+		if (!strcmp(d->q[d->qi].local, d->m->tools[i]))
+			memcpy(d->remote_hex[i], d->tool_hex[i],
+			       sizeof(d->remote_hex[i]));
 	d->qi++;
 	send_next(d);
 }
@@ -230,11 +245,44 @@ static bool remote_has(const char *out, const char *hex, const char *file)
 	return false;
 }
 
+/*
+ * Plans the uploads: the module always, each tool whose digest on the
+ * target (remote_hex) differs from the local one.
+ */
+static void plan_and_send(struct deploy *d)
+{
+	char why[512], ko[PATH_MAX];
+
+	if (modexplain_vermagic(d->mi.vermagic, d->release, why, sizeof(why)) !=
+	    MODERR_NONE) {
+		finish(d, -ENOEXEC, MODERR_VERMAGIC, "%s", why);
+		return;
+	}
+	snprintf(ko, sizeof(ko), "%s.ko", d->m->name);
+	d->nq = d->qi = 0;
+	d->total = d->sent_before = 0;
+	queue(d, d->m->ko, ko, 0644);
+	for (int i = 0; i < DEPLOY_MAX_TOOLS && d->m->tools[i]; i++) {
+		const char *b = base_name(d->m->tools[i]);
+
+		if (!d->tool_hex[i][0] ||
+		    !strcmp(d->tool_hex[i], d->remote_hex[i]))
+			continue;
+		if (queue(d, d->m->tools[i], b, 0755)) {
+			size_t l = strlen(d->note);
+
+			snprintf(d->note + l, sizeof(d->note) - l, "%s%s",
+				 l ? ", " : " + ", b);
+		}
+	}
+	d->state = OP_SEND;
+	send_next(d);
+}
+
 static void on_probe(void *arg, int rc, const struct ssh_exec_result *r,
 		     const char *msg)
 {
 	struct deploy *d = arg;
-	char release[128], why[512], ko[PATH_MAX];
 	size_t n;
 
 	d->op = NULL;
@@ -249,30 +297,18 @@ static void on_probe(void *arg, int rc, const struct ssh_exec_result *r,
 		return;
 	}
 	n = strcspn(r->out, "\n");
-	snprintf(release, sizeof(release), "%.*s", (int)n, r->out);
-	if (modexplain_vermagic(d->mi.vermagic, release, why, sizeof(why)) !=
-	    MODERR_NONE) {
-		finish(d, -ENOEXEC, MODERR_VERMAGIC, "%s", why);
-		return;
-	}
-	snprintf(ko, sizeof(ko), "%s.ko", d->m->name);
-	d->nq = d->qi = 0;
-	d->total = d->sent_before = 0;
-	queue(d, d->m->ko, ko, 0644);
+	snprintf(d->release, sizeof(d->release), "%.*s", (int)n, r->out);
 	for (int i = 0; i < DEPLOY_MAX_TOOLS && d->m->tools[i]; i++) {
 		const char *b = base_name(d->m->tools[i]);
 
-		if (!d->tool_hex[i][0] || remote_has(r->out, d->tool_hex[i], b))
-			continue;
-		if (queue(d, d->m->tools[i], b, 0755)) {
-			size_t l = strlen(d->note);
-
-			snprintf(d->note + l, sizeof(d->note) - l, "%s%s",
-				 l ? ", " : " + ", b);
-		}
+		d->remote_hex[i][0] = '\0';
+		if (d->tool_hex[i][0] && remote_has(r->out, d->tool_hex[i], b))
+			memcpy(d->remote_hex[i], d->tool_hex[i],
+			       sizeof(d->remote_hex[i]));
 	}
-	d->state = OP_SEND;
-	send_next(d);
+	snprintf(d->known_dir, sizeof(d->known_dir), "%s", d->m->remote_dir);
+	d->known = true;
+	plan_and_send(d);
 }
 
 int deploy_upload(struct deploy *d, const struct deploy_module *m,
@@ -305,6 +341,10 @@ int deploy_upload(struct deploy *d, const struct deploy_module *m,
 		if (digest_file_sha256(m->tools[i], d->tool_hex[i], err,
 				       sizeof(err)) == 0)
 			files[nf++] = base_name(m->tools[i]);
+	}
+	if (d->known && !strcmp(d->known_dir, m->remote_dir)) {
+		plan_and_send(d);
+		return 0;
 	}
 	if (quote_sh(qdir, sizeof(qdir), m->remote_dir) < 0)
 		return -ENAMETOOLONG;

@@ -68,6 +68,9 @@ struct session {
 	struct journal *journal;
 	struct session_module module;
 
+	bool job_running;
+	uint64_t refresh_timer;
+
 	/* a step waiting for the link */
 	const struct job_step *waiting;
 	uint64_t wait_timer;
@@ -151,13 +154,13 @@ static void on_deploy_progress(void *arg, uint64_t done, uint64_t total)
 }
 
 static void refresh_module(struct session *s);
+static void schedule_refresh(struct session *s);
 
 static void on_deploy_done(void *arg, int rc, enum moderr kind, const char *msg)
 {
 	struct session *s = arg;
 
 	step_done(s, rc == 0, msg);
-	refresh_module(s);
 }
 
 static void bench_text(struct session *s, char *buf, size_t cap)
@@ -414,13 +417,20 @@ static void on_job_change(struct job *job, void *arg)
 	struct session *s = arg;
 
 	changed(s, SC_JOB);
-	if (job->state != JOB_RUNNING && job->state != JOB_IDLE &&
-	    s->o.on_job_done) {
-		if (s->journal)
-			journal_action(s->journal, "job %s %s", job->name,
-				       job_state_name(job->state));
-		s->o.on_job_done(s, job, s->o.arg);
+	if (job->state == JOB_RUNNING) {
+		s->job_running = true;
+		return;
 	}
+	if (!s->job_running)
+		return;
+	/* The job just ended: now (not between steps) ask what is loaded. */
+	s->job_running = false;
+	schedule_refresh(s);
+	if (s->journal)
+		journal_action(s->journal, "job %s %s", job->name,
+			       job_state_name(job->state));
+	if (s->o.on_job_done)
+		s->o.on_job_done(s, job, s->o.arg);
 }
 
 int session_run(struct session *s, const char *const *words, size_t nwords,
@@ -482,6 +492,21 @@ static void refresh_module(struct session *s)
 		deploy_query(s->deploy, &s->dm, on_module_state, s);
 }
 
+static void refresh_due(struct loop *loop, void *arg)
+{
+	struct session *s = arg;
+
+	s->refresh_timer = 0;
+	refresh_module(s);
+}
+
+/* Many module lines in a burst (the backlog on connect) ask once. */
+static void schedule_refresh(struct session *s)
+{
+	if (!s->refresh_timer)
+		s->refresh_timer = loop_add_timer(s->loop, 100, refresh_due, s);
+}
+
 void session_refresh_module(struct session *s)
 {
 	refresh_module(s);
@@ -508,7 +533,7 @@ static void on_kmsg_record(const struct kmsg_record *rec, void *arg)
 		journal_line(s->journal, JOURNAL_KMSG, line);
 	/* The module's own lines may mean it was (un)loaded by hand. */
 	if ((rec->flags & KMSG_F_MODULE) && s->job.state != JOB_RUNNING)
-		refresh_module(s);
+		schedule_refresh(s);
 }
 
 /* "BOOT-ID\nUPTIME IDLE\n" comes first: the boot id tells a reboot
@@ -968,6 +993,7 @@ void session_free(struct session *s)
 		return;
 	job_release(&s->job);
 	loop_cancel_timer(s->loop, s->wait_timer);
+	loop_cancel_timer(s->loop, s->refresh_timer);
 	if (s->bench_op)
 		ssh_op_cancel(s->bench_op);
 	if (s->kmsg_op)

@@ -394,8 +394,11 @@ static void fail_ops(struct ssh_session *s, const char *msg)
 			op->ops->fail(op, msg);
 	for (struct ssh_op *op = ops; op; op = next) {
 		next = op->next;
+		ssh_op_release_token(op);
 		op->ops->destroy(op);
 	}
+	/* Nothing may keep the next connection from opening channels. */
+	s->token_owner = NULL;
 }
 
 /* Frees the connection (not the ops). */
