@@ -158,8 +158,8 @@ static void probe_end(void *arg, int rc, int status, const char *msg)
 static void probe_open(struct link *l)
 {
 	l->line_len = 0;
-	l->probe = ssh_stream_open(l->s, "exec cat", SSH_STREAM_URGENT,
-				   probe_data, probe_end, l);
+	l->probe =
+		ssh_stream_open(l->s, "exec cat", 0, probe_data, probe_end, l);
 }
 
 static void probe_tick(struct loop *loop, void *arg)
@@ -237,6 +237,10 @@ static void session_state(struct ssh_session *s, enum ssh_state st,
 	switch (st) {
 	case SSH_UP:
 		probe_stop(l);
+		/*
+		 * First, before the users of the link queue their channels
+		 * (set_state below): nothing can make the probe wait.
+		 */
 		probe_open(l);
 		l->timer = loop_add_timer(l->loop, l->p.probe_interval_ms,
 					  probe_tick, l);

@@ -134,12 +134,6 @@ struct ssh_op *ssh_exec(struct ssh_session *s, const char *cmd, ssh_exec_fn fn,
 			void *arg);
 
 #define SSH_STREAM_PTY 1 /* a PTY: hangs up and kills the command on cancel */
-/*
- * Opens at once, not after the session's other command channels (see
- * ssh_int.h): for the link probe, which must never wait behind a long
- * command to tell whether the link lives.
- */
-#define SSH_STREAM_URGENT 2
 
 typedef void (*ssh_data_fn)(void *arg, const char *buf, size_t len);
 /* rc 0: the command ended with exit_status; rc < 0: msg says why. */

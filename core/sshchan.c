@@ -590,8 +590,7 @@ struct ssh_op *ssh_stream_open(struct ssh_session *s, const char *cmd,
 		return NULL;
 	}
 	t->op.ops = &stream_ops;
-	t->op.token = flags & SSH_STREAM_URGENT ? SSH_TOKEN_NONE :
-						  SSH_TOKEN_OPEN;
+	t->op.token = SSH_TOKEN_OPEN;
 	t->flags = flags;
 	t->data = data;
 	t->end = end;
