@@ -64,6 +64,14 @@ port_free()
 	[ -z "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
 }
 
+# 0 if an SSH server answers on 127.0.0.1:PORT. (QEMU accepts the TCP
+# connection itself before the guest does: only the banner counts.)
+ssh_banner()
+{
+	timeout 1 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && head -c 4 <&3' _ "$1" \
+		2>/dev/null | grep -q '^SSH-'
+}
+
 write_ssh_files()
 {
 	local p=$1
@@ -171,7 +179,11 @@ start()
 
 	local timeout=${BOOT_TIMEOUT:-60} t0=$SECONDS
 	say "booting $machine (pid $(cat "$run/qemu.pid"), ssh port $p), waiting for '$READY_MARKER'"
-	until grep -q "$READY_MARKER" "$run/serial.log" 2>/dev/null; do
+	# The marker, or (a kernel message can cut the marker in two on the
+	# console) an SSH banner on the forwarded port once init runs.
+	until grep -q "$READY_MARKER" "$run/serial.log" 2>/dev/null ||
+		{ grep -q 'Run /init as init process' "$run/serial.log" 2>/dev/null &&
+			ssh_banner "$p"; }; do
 		if ! vm_alive; then
 			tail -5 "$run/serial.log" >&2 || true
 			die "QEMU exited during boot (console log: $run/serial.log)"
