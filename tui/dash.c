@@ -44,6 +44,7 @@ static const struct pane_ops *const pane_ops[PANE_COUNT] = {
 };
 
 static void schedule(struct dash *d);
+static bool check_size(struct dash *d);
 static void frame_cb(struct loop *loop, void *arg);
 
 /* --- dirty marks and the frame timer ------------------------------------ */
@@ -290,8 +291,8 @@ static void draw_help(struct dash *d)
 {
 	int h = d->rows - 2, w = d->cols - 4;
 
-	if (w > 90)
-		w = 90;
+	if (w > 110)
+		w = 110;
 	if (h < 3 || w < 10)
 		return;
 	if (!d->help_w)
@@ -349,6 +350,8 @@ static void frame(struct dash *d)
 	}
 	d->last_frame_us = loop_now_us();
 	d->frames++;
+	/* A resize storm can outrun SIGWINCH: the size is checked anyway. */
+	check_size(d);
 	if (d->relayout)
 		apply_layout(d);
 	if (d->lay.mode == LAYOUT_TOO_SMALL) {
@@ -786,16 +789,16 @@ static void on_stdin(struct loop *loop, int fd, short revents, void *arg)
 
 /* --- signals ---------------------------------------------------------------- */
 
-static void on_winch(struct loop *loop, int signo, void *arg)
+/* The terminal's size now; true if it changed (and the screen follows). */
+static bool check_size(struct dash *d)
 {
-	struct dash *d = arg;
 	struct winsize ws;
 
 	if (ioctl(d->out_fd, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0 ||
 	    ws.ws_col == 0)
-		return;
+		return false;
 	if (ws.ws_row == d->rows && ws.ws_col == d->cols)
-		return;
+		return false;
 	resizeterm(ws.ws_row, ws.ws_col);
 	d->rows = LINES;
 	d->cols = COLS;
@@ -804,7 +807,15 @@ static void on_winch(struct loop *loop, int signo, void *arg)
 	d->relayout = true;
 	/* Repaint everything: the terminal may have reflowed. */
 	clearok(curscr, TRUE);
-	schedule(d);
+	return true;
+}
+
+static void on_winch(struct loop *loop, int signo, void *arg)
+{
+	struct dash *d = arg;
+
+	if (check_size(d))
+		schedule(d);
 }
 
 static void on_quit_signal(struct loop *loop, int signo, void *arg)
