@@ -883,7 +883,7 @@ static void load_theme(struct dash *d)
 	if (theme_load(&d->theme, &d->tdirs, name, err, sizeof(err)) < 0) {
 		/* theme_load() left the default in place: say so, go on. */
 		snprintf(d->theme_err, sizeof(d->theme_err),
-			 "%s (using the default theme)", err);
+			 "default theme in use: %s", err);
 	}
 	for (int i = 0; i < d->nthemes; i++)
 		if (!strcmp(d->themes[i], name))
@@ -941,9 +941,17 @@ static int screen_open(struct dash *d, char *err, size_t errlen)
 			  BUTTON5_PRESSED,
 		  NULL);
 	mouseinterval(0);
-	if (has_colors())
-		start_color();
-	d->depth = theme_curses_depth();
+	/*
+	 * NO_COLOR: not even start_color(), or ncurses paints pair 0 as
+	 * white on black where the terminal's own colours should be.
+	 */
+	if (getenv("NO_COLOR") && getenv("NO_COLOR")[0]) {
+		d->depth = TD_MONO;
+	} else {
+		if (has_colors())
+			start_color();
+		d->depth = theme_curses_depth();
+	}
 	theme_curses_apply(&d->tc, &d->theme, d->depth, 1);
 	d->pair_next = 1 + TR_COUNT;
 	cs = nl_langinfo(CODESET);

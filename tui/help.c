@@ -20,8 +20,7 @@ void help_draw(struct dash *d, WINDOW *w, int h, int wd)
 	else
 		wborder(w, '|', '|', '-', '-', '+', '+', '+', '+');
 	draw_role(d, w, TR_TITLE_FOCUS);
-	draw_printf(w, 0, 2, wd - 4,
-		    " kmdash keys: ? or Esc closes, PgDn more ");
+	draw_printf(w, 0, 2, wd - 4, " kmdash keys: Esc closes, PgDn scrolls ");
 	draw_role(d, w, TR_NORMAL);
 	for (p = text; *p && y < h - 1; p = nl + 1, line++) {
 		nl = strchr(p, '\n');
