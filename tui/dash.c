@@ -11,6 +11,7 @@
 #include "dash.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
@@ -325,6 +326,23 @@ static void draw_prompt(struct dash *d)
 	wnoutrefresh(w);
 }
 
+/* --record: what ncurses wrote, to the terminal and into the cast. */
+static void relay(struct dash *d)
+{
+	char buf[65536];
+	ssize_t n;
+
+	if (!d->rec)
+		return;
+	while ((n = read(d->rec_pipe, buf, sizeof(buf))) > 0)
+		record_write(d->rec, d->out_fd, buf, (size_t)n);
+}
+
+static void on_relay(struct loop *loop, int fd, short revents, void *arg)
+{
+	relay(arg);
+}
+
 /* Can the terminal take a frame now? Not if its queue is still full. */
 static bool term_ready(struct dash *d)
 {
@@ -358,6 +376,7 @@ static void frame(struct dash *d)
 		draw_too_small(d);
 		d->full = false;
 		doupdate();
+		relay(d);
 		return;
 	}
 	for (int i = 0; i < PANE_COUNT; i++) {
@@ -385,6 +404,7 @@ static void frame(struct dash *d)
 		draw_help(d);
 	d->full = false;
 	doupdate();
+	relay(d);
 }
 
 static void frame_cb(struct loop *loop, void *arg)
@@ -785,6 +805,15 @@ static void on_stdin(struct loop *loop, int fd, short revents, void *arg)
 	}
 	while (n++ < 4096 && (k = wgetch(stdscr)) != ERR)
 		on_key(d, k);
+	/*
+	 * A key answers at once, not at the next frame slot: the rate
+	 * limit is for model floods, and all pending keys are in already.
+	 */
+	if (d->frame_timer && !d->quit) {
+		loop_cancel_timer(loop, d->frame_timer);
+		d->frame_timer = 0;
+		frame(d);
+	}
 }
 
 /* --- signals ---------------------------------------------------------------- */
@@ -906,11 +935,32 @@ static int screen_open(struct dash *d, char *err, size_t errlen)
 	if (ioctl(d->out_fd, TIOCGWINSZ, &ws) < 0)
 		ws.ws_row = 24, ws.ws_col = 80;
 	if (d->o->record_path) {
+		struct termios raw;
+		int p[2];
+
 		d->rec = record_open(d->o->record_path, ws.ws_col, ws.ws_row,
 				     err, errlen);
 		if (!d->rec)
 			return -EIO;
-		d->out = record_stream(d->rec, d->out_fd);
+		/*
+		 * ncurses writes to a file descriptor: give it a pipe and
+		 * relay. Its tty modes then miss the terminal: set them here.
+		 */
+		if (pipe2(p, O_CLOEXEC) < 0) {
+			snprintf(err, errlen, "pipe: %s", strerror(errno));
+			return -EIO;
+		}
+		fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+		fcntl(p[0], F_SETFL, O_NONBLOCK);
+		d->rec_pipe = p[0];
+		d->out = fdopen(p[1], "w");
+		if (tcgetattr(STDIN_FILENO, &d->saved_tio) == 0) {
+			raw = d->saved_tio;
+			cfmakeraw(&raw);
+			raw.c_oflag = d->saved_tio.c_oflag;
+			tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+			d->raw_set = true;
+		}
 	} else {
 		d->out = fdopen(dup(d->out_fd), "w");
 		if (d->out)
@@ -958,6 +1008,11 @@ static int screen_open(struct dash *d, char *err, size_t errlen)
 	d->utf8 = cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
 	gs = (enum graph_style)d->cfg->ui.graph; /* same order as config */
 	d->graph = graph_style_resolve(gs, cs);
+	if (d->rec) {
+		/* The pipe has no size: the terminal's. */
+		resizeterm(ws.ws_row, ws.ws_col);
+		loop_add_fd(d->loop, d->rec_pipe, POLLIN, on_relay, d);
+	}
 	d->rows = LINES;
 	d->cols = COLS;
 	return 0;
@@ -974,7 +1029,12 @@ static void screen_close(struct dash *d)
 	if (d->out)
 		fclose(d->out);
 	d->out = NULL;
+	if (d->raw_set)
+		tcsetattr(STDIN_FILENO, TCSANOW, &d->saved_tio);
 	if (d->rec) {
+		relay(d);
+		loop_del_fd(d->loop, d->rec_pipe);
+		close(d->rec_pipe);
 		int r = record_close(d->rec);
 
 		if (r < 0)

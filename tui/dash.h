@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include <curses.h>
+#include <termios.h>
 
 #include "graph.h"
 #include "keymap.h"
@@ -122,6 +123,9 @@ struct dash {
 	uint64_t frames, frames_dropped;
 	unsigned spin;
 	struct record *rec;
+	int rec_pipe; /* --record: ncurses writes here, relayed */
+	bool raw_set;
+	struct termios saved_tio;
 
 	/* looks */
 	struct theme theme;

@@ -19,7 +19,6 @@
 struct record {
 	FILE *f;
 	char *path;
-	int fd; /* the terminal */
 	int64_t t0_us;
 	char carry[4]; /* an incomplete UTF-8 sequence */
 	size_t ncarry;
@@ -105,15 +104,14 @@ static void cast_event(struct record *r, const char *kind, const char *buf,
 	}
 }
 
-static ssize_t tee_write(void *cookie, const char *buf, size_t len)
+void record_write(struct record *r, int fd, const char *buf, size_t len)
 {
-	struct record *r = cookie;
 	size_t off = 0;
 	char tmp[8192 + 4];
 
 	/* The terminal first: it is what the user waits for. */
 	while (off < len) {
-		ssize_t n = write(r->fd, buf + off, len - off);
+		ssize_t n = write(fd, buf + off, len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -147,7 +145,6 @@ static ssize_t tee_write(void *cookie, const char *buf, size_t len)
 		if (whole)
 			cast_event(r, "o", tmp, whole);
 	}
-	return (ssize_t)len;
 }
 
 struct record *record_open(const char *path, int cols, int rows, char *err,
@@ -177,18 +174,6 @@ struct record *record_open(const char *path, int cols, int rows, char *err,
 		term && !strpbrk(term, "\"\\") ? term : "xterm-256color",
 		shell && !strpbrk(shell, "\"\\") ? shell : "/bin/sh");
 	return r;
-}
-
-FILE *record_stream(struct record *r, int fd)
-{
-	cookie_io_functions_t io = { .write = tee_write };
-	FILE *f;
-
-	r->fd = fd;
-	f = fopencookie(r, "w", io);
-	if (f)
-		setvbuf(f, NULL, _IOFBF, 1 << 16);
-	return f;
 }
 
 void record_resize(struct record *r, int cols, int rows)

@@ -16,10 +16,11 @@ struct record;
 struct record *record_open(const char *path, int cols, int rows, char *err,
 			   size_t errlen);
 /*
- * A stream for ncurses: every write goes to fd (the terminal) and into
- * the cast. fclose() it before record_close().
+ * Output for the terminal: written to fd (the terminal) and into the cast.
+ * (ncurses writes to a file descriptor, not through stdio, so the
+ * dashboard relays its output through a pipe to here.)
  */
-FILE *record_stream(struct record *r, int fd);
+void record_write(struct record *r, int fd, const char *buf, size_t len);
 /* The terminal was resized: an "r" event. */
 void record_resize(struct record *r, int cols, int rows);
 /* Flushes and closes; 0 or -errno (a full disk is worth knowing). */
