@@ -148,17 +148,18 @@ vm-ssh:
 run: deps
 	@$(MAKE) --no-print-directory kmdash target
 	@target/vm.sh status >/dev/null 2>&1 || target/vm.sh start $(VM_ARGS)
-	@echo 'run: the dashboard is not built yet: opening a shell on the target (make vm-stop stops it)'
-	@target/vm.sh ssh
+	@$(BUILD)/kmdash
 
 install: $(BUILD)/kmdash
 	install -D -m 0755 $(BUILD)/kmdash $(DESTDIR)$(PREFIX)/bin/kmdash
 	install -d $(DESTDIR)$(PREFIX)/share/kmdash/themes
 	install -m 0644 themes/*.json $(DESTDIR)$(PREFIX)/share/kmdash/themes/
+	install -D -m 0644 tui/kmdash.1 $(DESTDIR)$(PREFIX)/share/man/man1/kmdash.1
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/kmdash
 	rm -rf $(DESTDIR)$(PREFIX)/share/kmdash/themes
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/kmdash.1
 
 # --- tests and benchmarks --------------------------------------------------
 

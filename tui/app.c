@@ -3,6 +3,7 @@
  * kmdash: entry point. Parses the global options, then hands over to the
  * headless commands (cli.c) or the dashboard. The only place that exits.
  */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,10 @@
 #include <vterm.h>
 
 #include "../core/version.h"
+#include "../core/config.h"
 #include "cli.h"
+#include "dash.h"
+#include "layout.h"
 
 static void print_version(void)
 {
@@ -26,7 +30,10 @@ static void print_version(void)
 static void print_help(FILE *out)
 {
 	fprintf(out,
-		"usage: kmdash [--config FILE] [--target NAME] [COMMAND ...]\n"
+		"usage: kmdash [--config FILE] [--target NAME] [--pane NAME]\n"
+		"              [--record FILE.cast] [COMMAND ...]\n"
+		"\n"
+		"Without a command: the dashboard (? inside lists the keys).\n"
 		"\n"
 		"A terminal dashboard for developing a Linux kernel module\n"
 		"against an ARM64 target (a QEMU guest or a real board).\n"
@@ -49,6 +56,12 @@ static void print_help(FILE *out)
 		"  --config FILE   default $XDG_CONFIG_HOME/kmdash/config.json\n"
 		"  --target NAME   a target of the config (default: its\n"
 		"                  default_target)\n"
+		"  --pane NAME     the dashboard with one pane only (for a\n"
+		"                  tmux side pane): console tunnel build\n"
+		"                  dmesg bench\n"
+		"  --record FILE   also write the dashboard's screen to FILE as\n"
+		"                  an asciicast v2 recording (asciinema play)\n"
+		"  --no-boot       do not boot the target's VM on start (s does)\n"
 		"  --json          JSON lines instead of text (run, dmesg,\n"
 		"                  status, check)\n"
 		"  --version       the version and the libraries in use\n"
@@ -58,7 +71,10 @@ static void print_help(FILE *out)
 int main(int argc, char **argv)
 {
 	struct cli_global g = { 0 };
+	struct dash_opts dopt = { .single = PANE_NONE, .start_vm = true };
 	int i;
+
+	setlocale(LC_ALL, "");
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -69,6 +85,18 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			print_help(stdout);
 			return 0;
+		} else if (!strcmp(a, "--pane") && i + 1 < argc) {
+			dopt.single = layout_pane_parse(argv[++i]);
+			if (dopt.single == PANE_NONE) {
+				fprintf(stderr,
+					"kmdash: no pane '%s' (console, tunnel, build, dmesg, bench)\n",
+					argv[i]);
+				return 2;
+			}
+		} else if (!strcmp(a, "--record") && i + 1 < argc) {
+			dopt.record_path = argv[++i];
+		} else if (!strcmp(a, "--no-boot")) {
+			dopt.start_vm = false;
 		} else if (!strcmp(a, "--json")) {
 			g.json = true;
 		} else if ((!strcmp(a, "--config") || !strcmp(a, "-c") ||
@@ -86,9 +114,17 @@ int main(int argc, char **argv)
 		}
 	}
 	if (i == argc) {
-		fprintf(stderr,
-			"kmdash: the dashboard is not built yet; see kmdash --help for the commands\n");
-		return 2;
+		struct config *cfg = cli_load_config(&g);
+		int rc;
+
+		if (!cfg)
+			return 2;
+		dopt.cfg = cfg;
+		dopt.target = g.target;
+		dopt.exe_path = argv[0];
+		rc = dash_main(&dopt);
+		config_free(cfg);
+		return rc;
 	}
 	/* "run --json" reads naturally too. */
 	if (i + 1 < argc && !strcmp(argv[i + 1], "--json")) {

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Against the embedded target (the dashboard boots it): `a` runs the full
+# cycle (the build pane shows the compile and its result, the status bar
+# the deploy progress, the kernel log the module's load lines, the bench
+# pane a graph and a summary), `u` unloads and the log shows it. The
+# session is recorded with --record and the cast is checked.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib/tmux.sh"
+
+if [ ! -f "$(target_env IMAGE 2>/dev/null)" ]; then
+	skip "full cycle in the dashboard" "the embedded target is not built (make target)"
+	exit 0
+fi
+T_VMS+=(qemu) # the dashboard boots it; stopped at the end
+CAST=$T_TMP/demo.cast
+
+# The build must compile something: the module's source is newer.
+touch "$T_ROOT/kmod/storage_hash.c"
+dash_run cyc 160 45 "$KMDASH" --record "$CAST"
+check "the dashboard boots the target and the link comes up" \
+	wait_screen cyc "link UP" 90
+keys cyc a
+check "a: the status bar shows the cycle running" wait_screen cyc "cycle > " 10
+# Watch the whole cycle, noting the transient states as they show.
+seen=" "
+deadline=$((SECONDS + 180))
+while [ $SECONDS -le $deadline ]; do
+	scr=$(screen cyc)
+	for w in "> build" "> deploy" "KiB/" "> load" "> bench" "running"; do
+		case "$seen" in *"|$w|"*) continue ;; esac
+		grep -qF -- "$w" <<<"$scr" && seen="$seen|$w|"
+	done
+	grep -qF "last: cycle" <<<"$scr" && break
+	sleep 0.01
+done
+echo "# seen during the cycle: $seen"
+saw() { case "$seen" in *"|$1|"*) return 0 ;; esac; return 1; }
+check "the status bar showed the build step" saw "> build"
+check "the status bar showed the deploy step" saw "> deploy"
+check "the status bar showed the deploy progress in KiB" saw "KiB/"
+check "the status bar showed the bench step" saw "> bench"
+check "the bench pane showed the run going" saw "running"
+check "the cycle ends ok" wait_screen cyc "last: cycle ok" 5
+check "the build pane shows the result" wait_screen cyc "build ok in"
+check "the kernel log shows the module's load lines" \
+	wait_screen cyc "storage_hash: loaded"
+bench_graph()
+{
+	# braille dots between the ops/s title and the latency graph
+	screen cyc | sed -n '/ops\/s/,/latency/p' | grep -qP '[\x{2801}-\x{28ff}]' && return 0
+	screen cyc | tail -20 >&2
+	return 1
+}
+check "the bench pane draws a graph" bench_graph
+check "the bench pane shows the summary table" wait_screen cyc "total"
+check "the bench summary has p99" wait_screen cyc "p99 "
+keys cyc u
+check "u: the kernel log shows the unload" wait_screen cyc "storage_hash: unloaded" 60
+check "u: the status bar says not loaded" wait_screen cyc "storage_hash not loaded" 30
+check "quits" quits cyc
+
+cast_ok()
+{
+	python3 - "$CAST" "$@" <<'PY'
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+h = json.loads(lines[0])
+assert h["version"] == 2 and h["width"] == 160 and h["height"] == 45, h
+text = ""
+last = 0.0
+for l in lines[1:]:
+    t, kind, data = json.loads(l)
+    assert t >= last, (t, last)
+    last = t
+    if kind == "o":
+        text += data
+for want in sys.argv[2:]:
+    assert want in text, "not in the recording: " + want
+pass
+PY
+}
+check "--record: a valid asciicast v2 file with the session in it" \
+	cast_ok "1 Console" "storage_hash: loaded" "last: cycle ok"
+check "the recording has the compile" cast_ok "CC [M]" "storage_hash.o"

@@ -1,0 +1,1135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dashboard's main loop: ncurses on top of core/loop. Session changes
+ * only mark panes dirty and arm one frame timer; the frame redraws the
+ * dirty panes into their windows (wnoutrefresh) and calls doupdate()
+ * once. While idle nothing runs: the only periodic wake-ups show
+ * something that changes (the spinner of a running job, the link's RTT).
+ * When the terminal cannot take more (a slow SSH link), frames are
+ * dropped, not queued: the next one shows the latest state.
+ */
+#include "dash.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "../core/config.h"
+#include "../core/build.h"
+#include "../core/link.h"
+#include "../core/loop.h"
+#include "../core/session.h"
+#include "../core/vm.h"
+#include "record.h"
+
+#define FRAME_MS 16
+#define TICK_MS 100
+/* Bytes queued to the terminal beyond which a frame waits. */
+#define OUTQ_MAX 16384
+
+static const struct pane_ops *const pane_ops[PANE_COUNT] = {
+	[PANE_CONSOLE] = &pane_console_ops, [PANE_TUNNEL] = &pane_tunnel_ops,
+	[PANE_BUILD] = &pane_build_ops,	    [PANE_DMESG] = &pane_dmesg_ops,
+	[PANE_BENCH] = &pane_bench_ops,
+};
+
+static void schedule(struct dash *d);
+static bool check_size(struct dash *d);
+static void frame_cb(struct loop *loop, void *arg);
+
+/* --- dirty marks and the frame timer ------------------------------------ */
+
+void dash_dirty(struct dash *d, enum pane_id id)
+{
+	if (id >= 0 && id < PANE_COUNT)
+		d->pane[id].dirty = true;
+	schedule(d);
+}
+
+void dash_dirty_all(struct dash *d)
+{
+	d->full = true;
+	schedule(d);
+}
+
+void dash_message(struct dash *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+	d->msg_until_ms = loop_now_ms() + 5000;
+	d->status_dirty = true;
+	schedule(d);
+}
+
+static bool job_busy_now(const struct dash *d)
+{
+	return session_job(d->s)->state == JOB_RUNNING;
+}
+
+static void tick(struct loop *loop, void *arg)
+{
+	struct dash *d = arg;
+
+	d->tick_timer = 0;
+	d->spin++;
+	d->status_dirty = true;
+	if (build_running(session_build(d->s)))
+		d->pane[PANE_BUILD].dirty = true;
+	/* the message times out */
+	if (d->msg[0] && loop_now_ms() >= d->msg_until_ms)
+		d->msg[0] = '\0';
+	schedule(d);
+	if (job_busy_now(d) || d->msg[0])
+		d->tick_timer = loop_add_timer(loop, TICK_MS, tick, d);
+}
+
+static void arm_tick(struct dash *d)
+{
+	if (!d->tick_timer && (job_busy_now(d) || d->msg[0]))
+		d->tick_timer = loop_add_timer(d->loop, TICK_MS, tick, d);
+}
+
+/* The tunnel's RTT and uptime change once a second while the link is. */
+static void link_tick(struct loop *loop, void *arg)
+{
+	struct dash *d = arg;
+	struct link *l = session_link(d->s);
+	struct link_stats st;
+
+	d->link_timer = 0;
+	if (!l)
+		return;
+	link_stats(l, &st);
+	if (st.probes_answered != d->link_probes || st.uptime_ms) {
+		d->link_probes = st.probes_answered;
+		d->pane[PANE_TUNNEL].dirty = true;
+		d->status_dirty = true;
+		schedule(d);
+	}
+	d->link_timer = loop_add_timer(loop, 1000, link_tick, d);
+}
+
+static void on_change(struct session *s, unsigned changes, void *arg)
+{
+	struct dash *d = arg;
+
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (d->pane[i].ops->changes & changes)
+			d->pane[i].dirty = true;
+	if (changes & ~(unsigned)(SC_CONSOLE | SC_KMSG | SC_BENCH))
+		d->status_dirty = true;
+	if ((changes & SC_LINK) && !d->link_timer && session_link(s))
+		d->link_timer = loop_add_timer(d->loop, 1000, link_tick, d);
+	if (changes & SC_JOB) {
+		d->keybar_dirty = true;
+		arm_tick(d);
+	}
+	schedule(d);
+}
+
+static void on_job_done(struct session *s, const struct job *job, void *arg)
+{
+	struct dash *d = arg;
+
+	dash_message(d, "%s %s", job->name, job_state_name(job->state));
+	arm_tick(d);
+}
+
+/* --- layout --------------------------------------------------------------- */
+
+static void free_windows(struct dash *d)
+{
+	for (int i = 0; i < PANE_COUNT; i++) {
+		if (d->pane[i].inner)
+			delwin(d->pane[i].inner);
+		if (d->pane[i].win)
+			delwin(d->pane[i].win);
+		d->pane[i].inner = d->pane[i].win = NULL;
+	}
+	if (d->status_w)
+		delwin(d->status_w);
+	if (d->keybar_w)
+		delwin(d->keybar_w);
+	if (d->help_w)
+		delwin(d->help_w);
+	d->status_w = d->keybar_w = d->help_w = NULL;
+}
+
+static WINDOW *win_at(struct rect r)
+{
+	return rect_empty(r) ? NULL : newwin(r.h, r.w, r.y, r.x);
+}
+
+static void apply_layout(struct dash *d)
+{
+	struct layout_req req = {
+		.cols = d->cols,
+		.rows = d->rows,
+		.focus = d->focus,
+		.zoom = d->zoom,
+		.single = d->o->single,
+		.status_top = true,
+	};
+
+	free_windows(d);
+	layout_compute(&req, &d->lay);
+	for (int i = 0; i < PANE_COUNT; i++) {
+		struct pane *p = &d->pane[i];
+
+		p->r = d->lay.pane[i];
+		p->collapsed = d->lay.collapsed[i] || p->r.h < 3 || p->r.w < 4;
+		p->win = win_at(p->r);
+		if (p->win && !p->collapsed)
+			p->inner = derwin(p->win, p->r.h - 2, p->r.w - 2, 1, 1);
+		p->dirty = true;
+	}
+	d->status_w = win_at(d->lay.status);
+	d->keybar_w = win_at(d->lay.keybar);
+	/* The console is as large as its pane: output wraps where it shows. */
+	if (d->pane[PANE_CONSOLE].inner)
+		session_console_resize(d->s, d->pane[PANE_CONSOLE].r.h - 2,
+				       d->pane[PANE_CONSOLE].r.w - 2);
+	d->relayout = false;
+	d->full = true;
+	/* Whatever no window covers (a mode change) must not linger. */
+	werase(stdscr);
+	wnoutrefresh(stdscr);
+}
+
+/* --- drawing a frame ---------------------------------------------------- */
+
+static void draw_border(struct dash *d, struct pane *p, bool focus)
+{
+	WINDOW *w = p->win;
+	char title[64];
+	int tw;
+
+	draw_role(d, w, focus ? TR_BORDER_FOCUS : TR_BORDER);
+	if (d->utf8)
+		wborder_set(w, WACS_VLINE, WACS_VLINE, WACS_HLINE, WACS_HLINE,
+			    WACS_ULCORNER, WACS_URCORNER, WACS_LLCORNER,
+			    WACS_LRCORNER);
+	else
+		wborder(w, '|', '|', '-', '-', '+', '+', '+', '+');
+	snprintf(title, sizeof(title), " %d %s ", (int)p->id + 1,
+		 p->ops->title);
+	tw = draw_width(title, strlen(title));
+	draw_role(d, w, focus ? TR_TITLE_FOCUS : TR_TITLE);
+	draw_text(w, 0, 1, p->r.w - 2, title, strlen(title));
+	(void)tw;
+	draw_role(d, w, TR_NORMAL);
+}
+
+static void draw_collapsed(struct dash *d, struct pane *p, bool focus)
+{
+	WINDOW *w = p->win;
+	enum theme_role role = TR_NORMAL;
+	char sum[512] = "", head[64];
+	int x;
+
+	werase(w);
+	snprintf(head, sizeof(head), " %d %s ", (int)p->id + 1, p->ops->title);
+	draw_role(d, w, focus ? TR_TITLE_FOCUS : TR_TITLE);
+	x = draw_text(w, 0, 0, p->r.w, head, strlen(head));
+	if (p->ops->summary)
+		p->ops->summary(d, p, sum, sizeof(sum), &role);
+	draw_role(d, w, role);
+	draw_text(w, 0, x + 1, p->r.w - x - 1, sum, strlen(sum));
+	draw_role(d, w, TR_NORMAL);
+}
+
+static void draw_pane(struct dash *d, struct pane *p)
+{
+	bool focus = p->id == d->focus;
+
+	if (!p->win)
+		return;
+	if (p->collapsed) {
+		draw_collapsed(d, p, focus);
+	} else {
+		werase(p->win);
+		draw_border(d, p, focus);
+		p->inner_h = p->r.h - 2;
+		p->inner_w = p->r.w - 2;
+		draw_role(d, p->inner, TR_NORMAL);
+		p->ops->draw(d, p, p->inner, p->inner_h, p->inner_w);
+	}
+	wnoutrefresh(p->win);
+	p->dirty = false;
+}
+
+static void draw_too_small(struct dash *d)
+{
+	char m[96];
+
+	werase(stdscr);
+	snprintf(m, sizeof(m), "terminal too small (%dx%d, need %dx%d)",
+		 d->cols, d->rows,
+		 d->o->single != PANE_NONE ? LAYOUT_SINGLE_MIN_COLS :
+					     LAYOUT_MIN_COLS,
+		 d->o->single != PANE_NONE ? LAYOUT_SINGLE_MIN_ROWS :
+					     LAYOUT_MIN_ROWS);
+	if (d->rows > 0)
+		draw_text(stdscr, 0, 0, d->cols, m, strlen(m));
+	wnoutrefresh(stdscr);
+}
+
+static void draw_help(struct dash *d)
+{
+	int h = d->rows - 2, w = d->cols - 4;
+
+	if (w > 110)
+		w = 110;
+	if (h < 3 || w < 10)
+		return;
+	if (!d->help_w)
+		d->help_w = newwin(h, w, 1, (d->cols - w) / 2);
+	if (!d->help_w)
+		return;
+	werase(d->help_w);
+	help_draw(d, d->help_w, h, w);
+	touchwin(d->help_w);
+	wnoutrefresh(d->help_w);
+}
+
+static void draw_prompt(struct dash *d)
+{
+	WINDOW *w = d->status_w;
+
+	if (!w)
+		return;
+	werase(w);
+	draw_role(d, w, TR_STATUS);
+	mvwhline(w, 0, 0, ' ', d->cols);
+	if (d->mode == DM_SEARCH)
+		draw_printf(w, 0, 0, d->cols, "Search %s: /%s_",
+			    d->pane[d->focus].ops->title, d->search);
+	else
+		draw_printf(
+			w, 0, 0, d->cols,
+			"A job is running: quit anyway and cancel it? (y/n)");
+	draw_role(d, w, TR_NORMAL);
+	wnoutrefresh(w);
+}
+
+/* --record: what ncurses wrote, to the terminal and into the cast. */
+static void relay(struct dash *d)
+{
+	char buf[65536];
+	ssize_t n;
+
+	if (!d->rec)
+		return;
+	while ((n = read(d->rec_pipe, buf, sizeof(buf))) > 0)
+		record_write(d->rec, d->out_fd, buf, (size_t)n);
+}
+
+static void on_relay(struct loop *loop, int fd, short revents, void *arg)
+{
+	relay(arg);
+}
+
+/* Can the terminal take a frame now? Not if its queue is still full. */
+static bool term_ready(struct dash *d)
+{
+	struct pollfd p = { .fd = d->out_fd, .events = POLLOUT };
+	int q = 0;
+
+	if (poll(&p, 1, 0) != 1 || !(p.revents & POLLOUT))
+		return false;
+	if (ioctl(d->out_fd, TIOCOUTQ, &q) == 0 && q > OUTQ_MAX)
+		return false;
+	return true;
+}
+
+static void frame(struct dash *d)
+{
+	bool overlay = d->help;
+
+	if (!term_ready(d)) {
+		/* Keep the dirty marks: the next frame draws the latest. */
+		d->frames_dropped++;
+		d->frame_timer = loop_add_timer(d->loop, FRAME_MS, frame_cb, d);
+		return;
+	}
+	d->last_frame_us = loop_now_us();
+	d->frames++;
+	/* A resize storm can outrun SIGWINCH: the size is checked anyway. */
+	check_size(d);
+	if (d->relayout)
+		apply_layout(d);
+	if (d->lay.mode == LAYOUT_TOO_SMALL) {
+		draw_too_small(d);
+		d->full = false;
+		doupdate();
+		relay(d);
+		return;
+	}
+	for (int i = 0; i < PANE_COUNT; i++) {
+		struct pane *p = &d->pane[i];
+
+		if (p->win && (p->dirty || d->full))
+			draw_pane(d, p);
+		else
+			p->dirty = false;
+	}
+	if (d->mode == DM_SEARCH || d->mode == DM_CONFIRM_QUIT) {
+		draw_prompt(d);
+	} else if (d->status_w && (d->status_dirty || d->full)) {
+		werase(d->status_w);
+		statusbar_draw(d, d->status_w, d->cols);
+		wnoutrefresh(d->status_w);
+	}
+	if (d->keybar_w && (d->keybar_dirty || d->full)) {
+		werase(d->keybar_w);
+		keybar_draw(d, d->keybar_w, d->cols);
+		wnoutrefresh(d->keybar_w);
+	}
+	d->status_dirty = d->keybar_dirty = false;
+	if (overlay)
+		draw_help(d);
+	d->full = false;
+	doupdate();
+	relay(d);
+}
+
+static void frame_cb(struct loop *loop, void *arg)
+{
+	struct dash *d = arg;
+
+	d->frame_timer = 0;
+	frame(d);
+}
+
+/* At most one frame per FRAME_MS; the first one after a pause at once. */
+static void schedule(struct dash *d)
+{
+	int64_t since, delay;
+
+	if (d->frame_timer || !d->scr)
+		return;
+	since = (loop_now_us() - d->last_frame_us) / 1000;
+	delay = since >= FRAME_MS ? 0 : FRAME_MS - since;
+	d->frame_timer = loop_add_timer(d->loop, delay, frame_cb, d);
+}
+
+/* --- actions -------------------------------------------------------------- */
+
+static void set_focus(struct dash *d, enum pane_id id)
+{
+	if (d->o->single != PANE_NONE || id == d->focus)
+		return;
+	d->pane[d->focus].dirty = true;
+	d->focus = id;
+	d->pane[id].dirty = true;
+	if (d->zoom || d->lay.mode == LAYOUT_STACK)
+		d->relayout = true;
+	d->keybar_dirty = true;
+	schedule(d);
+}
+
+static void run_words(struct dash *d, const char *words)
+{
+	const char *w[4];
+	char buf[64], err[512], *save = NULL, *t;
+	size_t n = 0;
+
+	if (job_busy_now(d)) {
+		dash_message(d, "a job is running (%s): c cancels it",
+			     session_job(d->s)->name);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s", words);
+	for (t = strtok_r(buf, " ", &save); t && n < 4;
+	     t = strtok_r(NULL, " ", &save))
+		w[n++] = t;
+	if (session_run(d->s, w, n, err, sizeof(err)) < 0)
+		dash_message(d, "%s: %s", words, err);
+	arm_tick(d);
+	d->status_dirty = true;
+	schedule(d);
+}
+
+static bool vm_running(struct dash *d)
+{
+	struct vm *vm = session_vm(d->s);
+	enum vm_stage st;
+
+	if (!vm)
+		return false;
+	st = vm_stage(vm);
+	return st != VM_STAGE_OFF && st != VM_STAGE_EXITED &&
+	       st != VM_STAGE_FAILED;
+}
+
+static void theme_next(struct dash *d)
+{
+	char err[512];
+	struct theme t;
+
+	if (d->nthemes <= 0) {
+		dash_message(d, "no themes found");
+		return;
+	}
+	d->theme_idx = (d->theme_idx + 1) % d->nthemes;
+	if (theme_load(&t, &d->tdirs, d->themes[d->theme_idx], err,
+		       sizeof(err)) < 0) {
+		dash_message(d, "%s", err);
+		return;
+	}
+	d->theme = t;
+	theme_curses_apply(&d->tc, &d->theme, d->depth, 1);
+	d->npairs = 0;
+	dash_message(d, "theme: %s", d->theme.name);
+	dash_dirty_all(d);
+}
+
+static void pane_action(struct dash *d, enum pane_id id, enum action_id a)
+{
+	struct pane *p = &d->pane[id];
+
+	if (p->ops->action && p->ops->action(d, p, a)) {
+		p->dirty = true;
+		schedule(d);
+	}
+}
+
+static void on_action(void *ctx, enum action_id a)
+{
+	struct dash *d = ctx;
+	char err[512];
+	int r = 0;
+
+	switch (a) {
+	case ACT_BUILD:
+		run_words(d, "build");
+		break;
+	case ACT_DEPLOY:
+		run_words(d, "deploy");
+		break;
+	case ACT_LOAD:
+		run_words(d, "load");
+		break;
+	case ACT_UNLOAD:
+		run_words(d, "unload");
+		break;
+	case ACT_RELOAD:
+		run_words(d, "reload");
+		break;
+	case ACT_BENCH:
+		run_words(d, "bench");
+		break;
+	case ACT_CYCLE:
+		run_words(d, "cycle");
+		break;
+	case ACT_CANCEL:
+		if (job_busy_now(d))
+			session_cancel(d->s);
+		else
+			dash_message(d, "no job is running");
+		break;
+	case ACT_VM_TOGGLE:
+		if (!session_vm(d->s))
+			dash_message(d, "target '%s' is not a VM",
+				     session_name(d->s));
+		else if (vm_running(d))
+			r = session_vm_stop(d->s, err, sizeof(err));
+		else
+			r = session_vm_start(d->s, err, sizeof(err));
+		if (r < 0)
+			dash_message(d, "%s", err);
+		break;
+	case ACT_VM_RESET:
+		if (session_vm_reset(d->s, err, sizeof(err)) < 0)
+			dash_message(d, "%s", err);
+		else
+			dash_message(d, "reset sent");
+		break;
+	case ACT_CONSOLE_INPUT:
+		if (d->focus != PANE_CONSOLE) {
+			pane_action(d, d->focus, a);
+			break;
+		}
+		d->mode = DM_CONSOLE;
+		d->status_dirty = d->keybar_dirty = true;
+		d->pane[PANE_CONSOLE].dirty = true;
+		break;
+	case ACT_CONSOLE_LEAVE:
+		d->mode = DM_NORMAL;
+		d->status_dirty = d->keybar_dirty = true;
+		d->pane[PANE_CONSOLE].dirty = true;
+		break;
+	case ACT_FOCUS_NEXT:
+		set_focus(d, (enum pane_id)((d->focus + 1) % PANE_COUNT));
+		break;
+	case ACT_FOCUS_PREV:
+		set_focus(d, (enum pane_id)((d->focus + PANE_COUNT - 1) %
+					    PANE_COUNT));
+		break;
+	case ACT_FOCUS_1:
+	case ACT_FOCUS_2:
+	case ACT_FOCUS_3:
+	case ACT_FOCUS_4:
+	case ACT_FOCUS_5:
+		set_focus(d, (enum pane_id)(a - ACT_FOCUS_1));
+		break;
+	case ACT_ZOOM:
+		if (d->o->single == PANE_NONE) {
+			d->zoom = !d->zoom;
+			d->relayout = true;
+		}
+		break;
+	case ACT_THEME_NEXT:
+		theme_next(d);
+		break;
+	case ACT_TIMESTAMPS:
+		d->abs_time = !d->abs_time;
+		dash_message(d, "kernel log times: %s",
+			     d->abs_time ? "wall clock" : "since boot");
+		d->pane[PANE_DMESG].dirty = true;
+		break;
+	case ACT_LOG_LEVEL:
+	case ACT_LOG_MODULE:
+		pane_action(d, PANE_DMESG, a);
+		break;
+	case ACT_OOPS:
+		set_focus(d, PANE_DMESG);
+		pane_action(d, PANE_DMESG, a);
+		break;
+	case ACT_SEARCH:
+		d->mode = DM_SEARCH;
+		d->search_len = 0;
+		d->search[0] = '\0';
+		d->status_dirty = true;
+		break;
+	case ACT_HELP:
+		d->help = !d->help;
+		d->help_top = 0;
+		if (!d->help)
+			d->full = true;
+		break;
+	case ACT_QUIT:
+		if (job_busy_now(d)) {
+			d->mode = DM_CONFIRM_QUIT;
+			d->status_dirty = true;
+		} else {
+			d->quit = true;
+			loop_stop(d->loop);
+		}
+		break;
+	default: /* follow, paging, n/N: the focused pane's */
+		pane_action(d, d->focus, a);
+		break;
+	}
+	schedule(d);
+}
+
+/* --- input ------------------------------------------------------------------ */
+
+/* What a key sends to the serial line in console-input mode. */
+static int key_bytes(int k, char *buf)
+{
+	static const struct {
+		int key;
+		const char *seq;
+	} map[] = {
+		{ KEY_UP, "\033[A" },	   { KEY_DOWN, "\033[B" },
+		{ KEY_RIGHT, "\033[C" },   { KEY_LEFT, "\033[D" },
+		{ KEY_HOME, "\033[H" },	   { KEY_END, "\033[F" },
+		{ KEY_DC, "\033[3~" },	   { KEY_IC, "\033[2~" },
+		{ KEY_PPAGE, "\033[5~" },  { KEY_NPAGE, "\033[6~" },
+		{ KEY_BACKSPACE, "\177" }, { KEY_ENTER, "\r" },
+		{ KEY_BTAB, "\033[Z" },
+	};
+
+	if (k >= 0 && k < 256) {
+		buf[0] = (char)(k == '\n' ? '\r' : k);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].key == k) {
+			strcpy(buf, map[i].seq);
+			return (int)strlen(buf);
+		}
+	return 0;
+}
+
+static enum pane_id pane_at(struct dash *d, int x, int y)
+{
+	for (int i = 0; i < PANE_COUNT; i++) {
+		struct rect r = d->pane[i].r;
+
+		if (!rect_empty(r) && x >= r.x && x < r.x + r.w && y >= r.y &&
+		    y < r.y + r.h)
+			return (enum pane_id)i;
+	}
+	return PANE_NONE;
+}
+
+static void on_mouse(struct dash *d)
+{
+	MEVENT ev;
+	enum pane_id id;
+
+	if (getmouse(&ev) != OK)
+		return;
+	id = pane_at(d, ev.x, ev.y);
+	if (id == PANE_NONE)
+		return;
+	if (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) {
+		set_focus(d, id);
+	} else if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+		struct pane *p = &d->pane[id];
+
+		if (p->ops->wheel) {
+			p->ops->wheel(d, p,
+				      ev.bstate & BUTTON4_PRESSED ? 3 : -3);
+			p->dirty = true;
+			schedule(d);
+		}
+	}
+}
+
+static void search_key(struct dash *d, int k)
+{
+	if (k == 27) {
+		d->mode = DM_NORMAL;
+	} else if (k == '\n' || k == '\r' || k == KEY_ENTER) {
+		struct pane *p = &d->pane[d->focus];
+
+		d->mode = DM_NORMAL;
+		if (p->ops->search) {
+			p->ops->search(d, p, d->search);
+			p->dirty = true;
+		} else {
+			dash_message(d, "the %s pane has nothing to search",
+				     p->ops->title);
+		}
+	} else if (k == KEY_BACKSPACE || k == 127 || k == 8) {
+		if (d->search_len)
+			d->search[--d->search_len] = '\0';
+	} else if (k >= ' ' && k < 256 &&
+		   d->search_len + 1 < sizeof(d->search)) {
+		d->search[d->search_len++] = (char)k;
+		d->search[d->search_len] = '\0';
+	}
+	d->status_dirty = true;
+	schedule(d);
+}
+
+static void on_key(struct dash *d, int k)
+{
+	if (k == KEY_MOUSE) {
+		on_mouse(d);
+		return;
+	}
+	switch (d->mode) {
+	case DM_SEARCH:
+		search_key(d, k);
+		return;
+	case DM_CONFIRM_QUIT:
+		d->mode = DM_NORMAL;
+		d->status_dirty = true;
+		if (k == 'y' || k == 'Y') {
+			session_cancel(d->s);
+			d->quit = true;
+			loop_stop(d->loop);
+		}
+		schedule(d);
+		return;
+	case DM_CONSOLE: {
+		char b[16];
+		int n;
+
+		if (keymap_dispatch(&d->km, k, KM_CONSOLE) >= 0)
+			return;
+		n = key_bytes(k, b);
+		if (n > 0 && session_console_write(d->s, b, (size_t)n) < 0)
+			dash_message(d, "the serial console is not connected");
+		return;
+	}
+	default:
+		break;
+	}
+	if (d->help) {
+		if (k == KEY_NPAGE || k == KEY_DOWN || k == ' ')
+			d->help_top += k == KEY_DOWN ? 1 : 10;
+		else if (k == KEY_PPAGE || k == KEY_UP)
+			d->help_top -= k == KEY_UP ? 1 : 10;
+		else if (k == 27 || k == 'q' ||
+			 keymap_lookup(&d->km, k, KM_NORMAL) == ACT_HELP) {
+			d->help = false;
+			d->full = true;
+		}
+		if (d->help_top < 0)
+			d->help_top = 0;
+		schedule(d);
+		return;
+	}
+	/* Ctrl-C: raw mode keeps it for the console; here it quits. */
+	if (k == 3) {
+		on_action(d, ACT_QUIT);
+		return;
+	}
+	if (keymap_dispatch(&d->km, k, KM_NORMAL) == -ENOENT && k == 27 &&
+	    d->zoom) {
+		d->zoom = false;
+		d->relayout = true;
+		schedule(d);
+	}
+}
+
+static void on_stdin(struct loop *loop, int fd, short revents, void *arg)
+{
+	struct dash *d = arg;
+	int k, n = 0;
+
+	if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		d->quit = true;
+		loop_stop(loop);
+		return;
+	}
+	while (n++ < 4096 && (k = wgetch(stdscr)) != ERR)
+		on_key(d, k);
+	/*
+	 * A key answers at once, not at the next frame slot: the rate
+	 * limit is for model floods, and all pending keys are in already.
+	 */
+	if (d->frame_timer && !d->quit) {
+		loop_cancel_timer(loop, d->frame_timer);
+		d->frame_timer = 0;
+		frame(d);
+	}
+}
+
+/* --- signals ---------------------------------------------------------------- */
+
+/* The terminal's size now; true if it changed (and the screen follows). */
+static bool check_size(struct dash *d)
+{
+	struct winsize ws;
+
+	if (ioctl(d->out_fd, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0 ||
+	    ws.ws_col == 0)
+		return false;
+	if (ws.ws_row == d->rows && ws.ws_col == d->cols)
+		return false;
+	resizeterm(ws.ws_row, ws.ws_col);
+	d->rows = LINES;
+	d->cols = COLS;
+	if (d->rec)
+		record_resize(d->rec, d->cols, d->rows);
+	d->relayout = true;
+	/* Repaint everything: the terminal may have reflowed. */
+	clearok(curscr, TRUE);
+	return true;
+}
+
+static void on_winch(struct loop *loop, int signo, void *arg)
+{
+	struct dash *d = arg;
+
+	if (check_size(d))
+		schedule(d);
+}
+
+static void on_quit_signal(struct loop *loop, int signo, void *arg)
+{
+	struct dash *d = arg;
+
+	d->quit = true;
+	loop_stop(loop);
+}
+
+/* --- set-up ------------------------------------------------------------------ */
+
+static int apply_keys(struct dash *d, char *err, size_t errlen)
+{
+	const struct config_ui *ui = &d->cfg->ui;
+	struct keymap_binding *b;
+	char(*where)[PATH_MAX + 32];
+	size_t n = 0;
+	int r;
+
+	keymap_init(&d->km);
+	for (size_t i = 0; i < ui->n_bindings; i++)
+		n += ui->bindings[i].n_keys ? ui->bindings[i].n_keys : 1;
+	if (!n)
+		return 0;
+	b = calloc(n, sizeof(*b));
+	where = calloc(n, sizeof(*where));
+	if (!b || !where) {
+		free(b);
+		free(where);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	n = 0;
+	for (size_t i = 0; i < ui->n_bindings; i++) {
+		const struct config_binding *cb = &ui->bindings[i];
+
+		for (size_t k = 0; k < (cb->n_keys ? cb->n_keys : 1); k++) {
+			const struct jsonpos_loc *loc =
+				cb->n_keys ? &cb->keys[k].loc : &cb->loc;
+
+			snprintf(where[n], sizeof(where[n]), "%s:%d:%d",
+				 d->cfg->path ? d->cfg->path : "config",
+				 loc->line, loc->col);
+			b[n].action = cb->action;
+			b[n].key = cb->n_keys ? cb->keys[k].key : NULL;
+			b[n].where = where[n];
+			n++;
+		}
+	}
+	r = keymap_apply(&d->km, b, n, err, errlen);
+	free(b);
+	free(where);
+	return r;
+}
+
+static void load_theme(struct dash *d)
+{
+	const char *name = d->cfg->ui.theme ? d->cfg->ui.theme : "default";
+	char err[560];
+
+	theme_dirs_init(&d->tdirs, getenv("XDG_CONFIG_HOME"), getenv("HOME"),
+			d->o->exe_path);
+	d->nthemes = theme_list(&d->tdirs, d->themes, 16);
+	if (theme_load(&d->theme, &d->tdirs, name, err, sizeof(err)) < 0) {
+		/* theme_load() left the default in place: say so, go on. */
+		snprintf(d->theme_err, sizeof(d->theme_err),
+			 "default theme in use: %s", err);
+	}
+	for (int i = 0; i < d->nthemes; i++)
+		if (!strcmp(d->themes[i], name))
+			d->theme_idx = i;
+}
+
+static int screen_open(struct dash *d, char *err, size_t errlen)
+{
+	const char *cs;
+	enum graph_style gs;
+	struct winsize ws;
+
+	d->out_fd = STDOUT_FILENO;
+	if (!isatty(STDIN_FILENO) || !isatty(d->out_fd)) {
+		snprintf(
+			err, errlen,
+			"the dashboard needs a terminal (for scripts: kmdash run, status, dmesg)");
+		return -ENOTTY;
+	}
+	if (ioctl(d->out_fd, TIOCGWINSZ, &ws) < 0)
+		ws.ws_row = 24, ws.ws_col = 80;
+	if (d->o->record_path) {
+		struct termios raw;
+		int p[2];
+
+		d->rec = record_open(d->o->record_path, ws.ws_col, ws.ws_row,
+				     err, errlen);
+		if (!d->rec)
+			return -EIO;
+		/*
+		 * ncurses writes to a file descriptor: give it a pipe and
+		 * relay. Its tty modes then miss the terminal: set them here.
+		 */
+		if (pipe2(p, O_CLOEXEC) < 0) {
+			snprintf(err, errlen, "pipe: %s", strerror(errno));
+			return -EIO;
+		}
+		fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+		fcntl(p[0], F_SETFL, O_NONBLOCK);
+		d->rec_pipe = p[0];
+		d->out = fdopen(p[1], "w");
+		if (tcgetattr(STDIN_FILENO, &d->saved_tio) == 0) {
+			raw = d->saved_tio;
+			cfmakeraw(&raw);
+			raw.c_oflag = d->saved_tio.c_oflag;
+			tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+			d->raw_set = true;
+		}
+	} else {
+		d->out = fdopen(dup(d->out_fd), "w");
+		if (d->out)
+			setvbuf(d->out, NULL, _IOFBF, 1 << 16);
+	}
+	if (!d->out) {
+		snprintf(err, errlen, "cannot open the terminal output: %s",
+			 strerror(errno));
+		return -EIO;
+	}
+	set_escdelay(25);
+	d->scr = newterm(NULL, d->out, stdin);
+	if (!d->scr) {
+		snprintf(err, errlen,
+			 "cannot open the terminal '%s' (is TERM right?)",
+			 getenv("TERM") ? getenv("TERM") : "");
+		return -ENOTTY;
+	}
+	set_term(d->scr);
+	raw();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	leaveok(stdscr, TRUE);
+	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED |
+			  BUTTON5_PRESSED,
+		  NULL);
+	mouseinterval(0);
+	/*
+	 * NO_COLOR: not even start_color(), or ncurses paints pair 0 as
+	 * white on black where the terminal's own colours should be.
+	 */
+	if (getenv("NO_COLOR") && getenv("NO_COLOR")[0]) {
+		d->depth = TD_MONO;
+	} else {
+		if (has_colors())
+			start_color();
+		d->depth = theme_curses_depth();
+	}
+	theme_curses_apply(&d->tc, &d->theme, d->depth, 1);
+	d->pair_next = 1 + TR_COUNT;
+	cs = nl_langinfo(CODESET);
+	d->utf8 = cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
+	gs = (enum graph_style)d->cfg->ui.graph; /* same order as config */
+	d->graph = graph_style_resolve(gs, cs);
+	if (d->rec) {
+		/* The pipe has no size: the terminal's. */
+		resizeterm(ws.ws_row, ws.ws_col);
+		loop_add_fd(d->loop, d->rec_pipe, POLLIN, on_relay, d);
+	}
+	d->rows = LINES;
+	d->cols = COLS;
+	return 0;
+}
+
+static void screen_close(struct dash *d)
+{
+	if (!d->scr)
+		return;
+	free_windows(d);
+	endwin();
+	delscreen(d->scr);
+	d->scr = NULL;
+	if (d->out)
+		fclose(d->out);
+	d->out = NULL;
+	if (d->raw_set)
+		tcsetattr(STDIN_FILENO, TCSANOW, &d->saved_tio);
+	if (d->rec) {
+		relay(d);
+		loop_del_fd(d->loop, d->rec_pipe);
+		close(d->rec_pipe);
+		int r = record_close(d->rec);
+
+		if (r < 0)
+			fprintf(stderr,
+				"kmdash: the recording %s is incomplete: %s\n",
+				d->o->record_path, strerror(-r));
+		else
+			fprintf(stderr,
+				"kmdash: recorded %s (asciinema play %s)\n",
+				d->o->record_path, d->o->record_path);
+		d->rec = NULL;
+	}
+}
+
+int dash_main(const struct dash_opts *o)
+{
+	struct dash *d = calloc(1, sizeof(*d));
+	struct session_opts so = {
+		.cfg = o->cfg,
+		.target = o->target,
+		.start_vm = o->start_vm,
+		.follow_kmsg = true,
+		.serial = true,
+		.journal = true,
+		.on_change = on_change,
+		.on_job_done = on_job_done,
+	};
+	char err[8192];
+	int rc = 0;
+
+	if (!d)
+		return 1;
+	d->o = o;
+	d->cfg = o->cfg;
+	d->focus = o->single != PANE_NONE ? o->single : PANE_CONSOLE;
+	d->abs_time = o->cfg->ui.timestamps == CONFIG_TS_ABSOLUTE;
+	if (apply_keys(d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kmdash: configuration error:\n%s\n", err);
+		free(d);
+		return 2;
+	}
+	d->km.ctx = d;
+	for (int i = 0; i < ACT_COUNT; i++)
+		d->km.handler[i] = on_action;
+	load_theme(d);
+
+	d->loop = loop_new();
+	if (!d->loop) {
+		free(d);
+		return 1;
+	}
+	so.arg = d;
+	d->s = session_new(d->loop, &so, err, sizeof(err));
+	if (!d->s) {
+		fprintf(stderr, "kmdash: %s\n", err);
+		loop_free(d->loop);
+		free(d);
+		return 2;
+	}
+	for (int i = 0; i < PANE_COUNT; i++) {
+		d->pane[i].id = (enum pane_id)i;
+		d->pane[i].ops = pane_ops[i];
+		d->pane[i].priv = pane_ops[i]->init ? pane_ops[i]->init(d) :
+						      NULL;
+	}
+	if (screen_open(d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kmdash: %s\n", err);
+		rc = 2;
+		goto out;
+	}
+	loop_on_signal(d->loop, SIGWINCH, on_winch, d);
+	loop_on_signal(d->loop, SIGTERM, on_quit_signal, d);
+	loop_on_signal(d->loop, SIGHUP, on_quit_signal, d);
+	loop_on_signal(d->loop, SIGINT, on_quit_signal, d);
+	signal(SIGPIPE, SIG_IGN);
+	loop_add_fd(d->loop, STDIN_FILENO, POLLIN, on_stdin, d);
+
+	apply_layout(d);
+	if (d->theme_err[0])
+		dash_message(d, "%s", d->theme_err);
+	if (session_start(d->s, err, sizeof(err)) < 0)
+		dash_message(d, "%s", err);
+	if (session_link(d->s))
+		d->link_timer = loop_add_timer(d->loop, 1000, link_tick, d);
+	/* The first frame at once: start-up is measured to it. */
+	frame(d);
+	loop_run(d->loop);
+	rc = d->rc;
+out:
+	screen_close(d);
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (d->pane[i].ops->fini)
+			d->pane[i].ops->fini(d->pane[i].priv);
+	session_free(d->s);
+	loop_free(d->loop);
+	free(d);
+	return rc;
+}

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The dashboard: one session drawn as five panes, a status bar and a key
+ * bar, driven by the keymap. The shape follows htop (one file per pane,
+ * each a small method table) and neovim's terminal (models only mark
+ * themselves dirty; one short frame timer redraws what changed and calls
+ * doupdate() once).
+ *
+ * Everything in here runs inside core/loop: no thread, no busy wait.
+ */
+#ifndef KMDASH_DASH_H
+#define KMDASH_DASH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curses.h>
+#include <termios.h>
+
+#include "graph.h"
+#include "keymap.h"
+#include "layout.h"
+#include "theme.h"
+#include "theme_curses.h"
+
+struct config;
+struct loop;
+struct session;
+struct record;
+struct link;
+
+struct dash_opts {
+	const struct config *cfg;
+	const char *target; /* NULL: the default target */
+	enum pane_id single; /* --pane NAME, or PANE_NONE */
+	const char *record_path; /* --record FILE.cast, or NULL */
+	const char *exe_path; /* argv[0], for the themes next to it */
+	bool start_vm; /* boot the target's VM when it is not running */
+};
+
+/*
+ * Runs the dashboard until the user quits. Returns the process exit code;
+ * errors before the screen opens are printed on stderr.
+ */
+int dash_main(const struct dash_opts *o);
+
+struct dash;
+struct pane;
+
+/* One pane's methods (htop's Panel class, reduced). */
+struct pane_ops {
+	const char *title;
+	unsigned changes; /* SC_* bits that make it dirty */
+	void *(*init)(struct dash *d);
+	void (*fini)(void *priv);
+	/* Draw the inside (borders are drawn by the dashboard). */
+	void (*draw)(struct dash *d, struct pane *p, WINDOW *w, int h, int wd);
+	/* The one-line summary of a collapsed pane. */
+	void (*summary)(struct dash *d, struct pane *p, char *buf, size_t cap,
+			enum theme_role *role);
+	/* An action while the pane has focus; true if it handled it. */
+	bool (*action)(struct dash *d, struct pane *p, enum action_id a);
+	/* Mouse wheel / PgUp / PgDn: +lines scrolls back (up). */
+	void (*wheel)(struct dash *d, struct pane *p, int lines);
+	/* A search pattern was entered ("" clears it). */
+	void (*search)(struct dash *d, struct pane *p, const char *pat);
+};
+
+struct pane {
+	enum pane_id id;
+	const struct pane_ops *ops;
+	void *priv;
+	WINDOW *win; /* the whole rectangle, border included */
+	WINDOW *inner; /* inside the border (a derwin of win), or NULL */
+	struct rect r;
+	bool collapsed;
+	bool dirty;
+	int inner_h, inner_w; /* last drawn inside size */
+};
+
+extern const struct pane_ops pane_console_ops;
+extern const struct pane_ops pane_tunnel_ops;
+extern const struct pane_ops pane_build_ops;
+extern const struct pane_ops pane_dmesg_ops;
+extern const struct pane_ops pane_bench_ops;
+
+enum dash_mode {
+	DM_NORMAL,
+	DM_CONSOLE, /* every key goes to the serial line */
+	DM_SEARCH, /* typing a search pattern */
+	DM_CONFIRM_QUIT,
+};
+
+struct dash {
+	const struct dash_opts *o;
+	const struct config *cfg;
+	struct loop *loop;
+	struct session *s;
+	struct keymap km;
+	struct layout lay;
+	struct pane pane[PANE_COUNT];
+	enum pane_id focus;
+	bool zoom;
+	enum dash_mode mode;
+	bool help;
+	int help_top;
+	char search[128];
+	size_t search_len;
+
+	/* the screen */
+	SCREEN *scr;
+	FILE *out; /* what ncurses writes to (stdout, or the recorder) */
+	int out_fd;
+	int rows, cols;
+	WINDOW *status_w, *keybar_w, *help_w;
+	bool status_dirty, keybar_dirty, relayout, full;
+	uint64_t frame_timer;
+	uint64_t tick_timer; /* spinner / elapsed while a job runs */
+	uint64_t link_timer; /* the tunnel's once-a-second RTT */
+	uint64_t link_probes; /* answered probes last drawn */
+	int64_t last_frame_us;
+	uint64_t frames, frames_dropped;
+	unsigned spin;
+	struct record *rec;
+	int rec_pipe; /* --record: ncurses writes here, relayed */
+	bool raw_set;
+	struct termios saved_tio;
+
+	/* looks */
+	struct theme theme;
+	struct theme_curses tc;
+	struct theme_dirs tdirs;
+	char themes[16][THEME_NAME_MAX];
+	int nthemes, theme_idx;
+	enum theme_depth depth;
+	enum graph_style graph;
+	bool abs_time; /* kernel log: wall clock instead of since boot */
+	bool utf8;
+	char theme_err[640];
+
+	/* console colour pairs, allocated on demand */
+	int pair_next;
+	struct dash_pair {
+		int fg, bg, pair;
+	} pairs[512];
+	int npairs;
+
+	char msg[256]; /* one-shot message in the status bar */
+	int64_t msg_until_ms;
+	bool quit;
+	int rc;
+};
+
+/* Mark a pane (or everything) for the next frame. */
+void dash_dirty(struct dash *d, enum pane_id id);
+void dash_dirty_all(struct dash *d);
+void dash_message(struct dash *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* --- drawing helpers (draw.c) ------------------------------------------- */
+
+void draw_role(struct dash *d, WINDOW *w, enum theme_role r);
+/* A colour pair for terminal colour numbers (-1: default). */
+int draw_pair(struct dash *d, int fg, int bg);
+/*
+ * A console-model colour (kind, index, rgb) as a colour number this
+ * terminal takes, -1 for the default, after the theme's depth.
+ */
+int draw_term_color(struct dash *d, int kind, int index, uint32_t rgb);
+/*
+ * UTF-8 text at (y, x), at most maxw columns; control characters shown as
+ * '?'. Returns the columns used.
+ */
+int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len);
+/* printf-style into draw_text. */
+int draw_printf(WINDOW *w, int y, int x, int maxw, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Text with ANSI SGR colours kept (gcc's), other escapes dropped. */
+int draw_ansi(struct dash *d, WINDOW *w, int y, int x, int maxw, const char *s,
+	      size_t len);
+/* Columns the UTF-8 text takes. */
+int draw_width(const char *s, size_t len);
+/* A rendered graph at (y, x), coloured by series. */
+void draw_graph(struct dash *d, WINDOW *w, int y, int x,
+		const struct graph_cell *cells, int gw, int gh);
+/* "1h02m", "3m05s", "12.3s" */
+void draw_duration(char *buf, size_t cap, int64_t ms);
+/* "12.3 KiB" */
+void draw_bytes(char *buf, size_t cap, uint64_t n);
+/* The spinner frame while a job runs. */
+const char *draw_spinner(struct dash *d);
+
+/* --- the rest ----------------------------------------------------------- */
+
+/* The theme role of a link state (NULL: no link). */
+enum theme_role dash_link_role(const struct link *l);
+void statusbar_draw(struct dash *d, WINDOW *w, int width);
+void keybar_draw(struct dash *d, WINDOW *w, int width);
+void help_draw(struct dash *d, WINDOW *w, int h, int wd);
+
+#endif

@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The target's kernel log: level colours, timestamps since boot or wall
+ * clock (T), a minimum level (v) and the module's lines only (m), `/`
+ * search with highlighting and n / N, follow or pause (f), a loud banner
+ * on an oops / BUG / panic with a key to jump to it (o), and the "N
+ * messages lost" / "target rebooted" markers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/kmsg.h"
+#include "../core/session.h"
+#include "dash.h"
+
+#define MAX_BODY 512
+
+struct dmesg_view {
+	bool paused;
+	uint64_t top; /* first record shown while paused */
+	int min_level; /* shown: level <= min_level (7: all) */
+	bool module_only;
+	char pat[128];
+	bool has_hit;
+	uint64_t hit;
+	bool oops_acked;
+	uint64_t oops_ack;
+	bool wall_known;
+	int64_t wall_offset_us; /* target usec + offset = Unix time */
+};
+
+static void *dmesg_init(struct dash *d)
+{
+	struct dmesg_view *v = calloc(1, sizeof(*v));
+
+	if (v)
+		v->min_level = 7;
+	return v;
+}
+
+static void dmesg_fini(void *priv)
+{
+	free(priv);
+}
+
+static bool shown(const struct dmesg_view *v, const struct kmsg_record *r)
+{
+	if (r->flags & KMSG_F_MARKER)
+		return true;
+	if (r->level > v->min_level && !(r->flags & KMSG_F_OOPS))
+		return false;
+	if (v->module_only && !(r->flags & (KMSG_F_MODULE | KMSG_F_OOPS)))
+		return false;
+	return true;
+}
+
+static bool hit(const struct dmesg_view *v, const struct kmsg_record *r)
+{
+	return v->pat[0] && strcasestr(r->text, v->pat);
+}
+
+static void stamp(struct dash *d, struct dmesg_view *v,
+		  const struct kmsg_record *r, char *buf, size_t cap)
+{
+	if (r->usec < 0) {
+		snprintf(buf, cap, "%*s", d->abs_time ? 12 : 14, "");
+	} else if (d->abs_time && v->wall_known) {
+		int64_t us = r->usec + v->wall_offset_us;
+		time_t t = (time_t)(us / 1000000);
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		snprintf(buf, cap, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min,
+			 tm.tm_sec, (int)(us / 1000 % 1000));
+	} else {
+		snprintf(buf, cap, "[%5lld.%06lld]",
+			 (long long)(r->usec / 1000000),
+			 (long long)(r->usec % 1000000));
+	}
+}
+
+static void draw_record(struct dash *d, struct dmesg_view *v, WINDOW *w, int y,
+			int wd, const struct kmsg_record *r)
+{
+	char ts[32], line[KMSG_MAX_LINE + 64];
+	const char *t = r->text, *m;
+	enum theme_role role;
+	int x;
+
+	if (r->flags & KMSG_F_MARKER) {
+		kmsg_format(r, line, sizeof(line));
+		draw_role(d, w, TR_BANNER);
+		mvwhline(w, y, 0, ' ', wd);
+		draw_text(w, y, 0, wd, line, strlen(line));
+		draw_role(d, w, TR_NORMAL);
+		return;
+	}
+	stamp(d, v, r, ts, sizeof(ts));
+	draw_role(d, w, TR_LOG_DEBUG);
+	x = draw_text(w, y, 0, wd, ts, strlen(ts)) + 1;
+	role = r->flags & KMSG_F_OOPS_START ?
+		       TR_BANNER :
+		       (enum theme_role)(TR_LOG_EMERG + (r->level & 7));
+	draw_role(d, w, role);
+	if (v->has_hit && v->hit == r->pos) {
+		draw_role(d, w, TR_SEARCH);
+		mvwhline(w, y, x, ' ', wd - x);
+	}
+	/* The search pattern, highlighted wherever it occurs. */
+	while (x < wd && v->pat[0] && (m = strcasestr(t, v->pat))) {
+		x += draw_text(w, y, x, wd - x, t, (size_t)(m - t));
+		draw_role(d, w, TR_SEARCH);
+		x += draw_text(w, y, x, wd - x, m, strlen(v->pat));
+		draw_role(d, w, role);
+		t = m + strlen(v->pat);
+	}
+	draw_text(w, y, x, wd - x, t, strlen(t));
+	draw_role(d, w, TR_NORMAL);
+}
+
+static void dmesg_draw(struct dash *d, struct pane *p, WINDOW *w, int h, int wd)
+{
+	struct dmesg_view *v = p->priv;
+	struct kmsg *k = session_kmsg(d->s);
+	const struct kmsg_stats *st = kmsg_stats(k);
+	uint64_t first = kmsg_first(k), end = kmsg_end(k);
+	uint64_t pos[MAX_BODY];
+	struct kmsg_record r;
+	int body = h, y = 0, n = 0;
+	bool banner = st->has_oops &&
+		      !(v->oops_acked && v->oops_ack == st->last_oops_pos);
+	bool info = v->paused || v->min_level < 7 || v->module_only ||
+		    v->pat[0];
+
+	kmsg_take_dirty(k);
+	if (!v->wall_known && session_kmsg_since(d->s) > 0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		v->wall_offset_us = (int64_t)ts.tv_sec * 1000000 +
+				    ts.tv_nsec / 1000 -
+				    session_kmsg_since(d->s);
+		v->wall_known = true;
+	}
+	if (banner) {
+		const char *what =
+			st->last_oops_kind == KMSG_BLOCK_PANIC ? "PANIC" :
+			st->last_oops_kind == KMSG_BLOCK_BUG   ? "BUG" :
+								 "OOPS";
+		char txt[256] = "";
+
+		if (kmsg_get(k, st->last_oops_pos, &r))
+			snprintf(txt, sizeof(txt), "%s", r.text);
+		draw_role(d, w, TR_BANNER);
+		mvwhline(w, 0, 0, ' ', wd);
+		draw_printf(w, 0, 0, wd,
+			    " %s in the kernel log (o: jump to it): %s", what,
+			    txt);
+		draw_role(d, w, TR_NORMAL);
+		y = 1;
+		body--;
+	}
+	if (info)
+		body--;
+	if (body > MAX_BODY)
+		body = MAX_BODY;
+	if (body <= 0)
+		return;
+	if (!v->paused || v->top < first) {
+		/* Following: the last records that pass the filters. */
+		for (uint64_t i = end; i > first && n < body; i--)
+			if (kmsg_get(k, i - 1, &r) && shown(v, &r))
+				pos[n++] = i - 1;
+		for (int a = 0, b = n - 1; a < b; a++, b--) {
+			uint64_t t = pos[a];
+
+			pos[a] = pos[b];
+			pos[b] = t;
+		}
+	} else {
+		for (uint64_t i = v->top; i < end && n < body; i++)
+			if (kmsg_get(k, i, &r) && shown(v, &r))
+				pos[n++] = i;
+	}
+	if (n == 0 && end == first) {
+		draw_printf(w, y, 0, wd,
+			    "no kernel log yet (waiting for the target)");
+	}
+	for (int i = 0; i < n; i++)
+		if (kmsg_get(k, pos[i], &r))
+			draw_record(d, v, w, y + i, wd, &r);
+	if (info) {
+		static const char *const lv[8] = { "emerg", "alert",   "crit",
+						   "err",   "warning", "notice",
+						   "info",  "debug" };
+
+		draw_role(d, w, TR_STATUS);
+		mvwhline(w, h - 1, 0, ' ', wd);
+		draw_printf(w, h - 1, 0, wd, " %s%s%s%s%s%s%s",
+			    v->paused ? "PAUSED (f follows)  " : "",
+			    v->min_level < 7 ? "level <= " : "",
+			    v->min_level < 7 ? lv[v->min_level] : "",
+			    v->min_level < 7 ? "  " : "",
+			    v->module_only ? "module only  " : "",
+			    v->pat[0] ? "/" : "", v->pat);
+		draw_role(d, w, TR_NORMAL);
+	}
+}
+
+static void dmesg_summary(struct dash *d, struct pane *p, char *buf, size_t cap,
+			  enum theme_role *role)
+{
+	struct kmsg *k = session_kmsg(d->s);
+	const struct kmsg_stats *st = kmsg_stats(k);
+	struct kmsg_record r;
+
+	kmsg_take_dirty(k);
+	buf[0] = '\0';
+	if (st->has_oops) {
+		*role = TR_BANNER;
+		snprintf(buf, cap, "OOPS in the log (o jumps)");
+		return;
+	}
+	if (kmsg_end(k) > kmsg_first(k) && kmsg_get(k, kmsg_end(k) - 1, &r)) {
+		*role = (enum theme_role)(TR_LOG_EMERG + (r.level & 7));
+		snprintf(buf, cap, "%s", r.text);
+	}
+}
+
+/* The next record (dir > 0) or the previous one matching the pattern. */
+static bool find_hit(struct dash *d, struct dmesg_view *v, uint64_t from,
+		     int dir, uint64_t *out)
+{
+	struct kmsg *k = session_kmsg(d->s);
+	uint64_t first = kmsg_first(k), end = kmsg_end(k);
+	struct kmsg_record r;
+
+	if (dir > 0) {
+		for (uint64_t i = from < first ? first : from; i < end; i++)
+			if (kmsg_get(k, i, &r) && shown(v, &r) && hit(v, &r)) {
+				*out = i;
+				return true;
+			}
+	} else {
+		for (uint64_t i = from > end ? end : from; i > first; i--)
+			if (kmsg_get(k, i - 1, &r) && shown(v, &r) &&
+			    hit(v, &r)) {
+				*out = i - 1;
+				return true;
+			}
+	}
+	return false;
+}
+
+static void show_at(struct pane *p, struct dmesg_view *v, uint64_t pos,
+		    uint64_t first)
+{
+	uint64_t back = (uint64_t)(p->inner_h > 6 ? p->inner_h / 3 : 1);
+
+	v->paused = true;
+	v->top = pos > first + back ? pos - back : first;
+}
+
+static bool dmesg_action(struct dash *d, struct pane *p, enum action_id a)
+{
+	static const int levels[] = { 7, 6, 5, 4, 3 };
+	struct dmesg_view *v = p->priv;
+	struct kmsg *k = session_kmsg(d->s);
+	const struct kmsg_stats *st = kmsg_stats(k);
+	uint64_t first = kmsg_first(k), end = kmsg_end(k), at;
+	int page = p->inner_h > 2 ? p->inner_h - 1 : 1;
+
+	switch (a) {
+	case ACT_FOLLOW:
+		if (v->paused) {
+			v->paused = false;
+		} else {
+			v->paused = true;
+			v->top = end > first + (uint64_t)page ?
+					 end - (uint64_t)page :
+					 first;
+		}
+		return true;
+	case ACT_PAGE_UP:
+		if (!v->paused)
+			v->top = end > first + (uint64_t)page ?
+					 end - (uint64_t)page :
+					 first;
+		v->paused = true;
+		v->top = v->top > first + (uint64_t)page ?
+				 v->top - (uint64_t)page :
+				 first;
+		return true;
+	case ACT_PAGE_DOWN:
+		if (!v->paused)
+			return false;
+		v->top += (uint64_t)page;
+		if (v->top + (uint64_t)page >= end)
+			v->paused = false;
+		return true;
+	case ACT_LOG_LEVEL: {
+		size_t i;
+
+		for (i = 0; i < 5 && levels[i] != v->min_level; i++)
+			;
+		v->min_level = levels[(i + 1) % 5];
+		dash_message(d, "kernel log: %s",
+			     v->min_level == 7 ? "every level" :
+						 kmsg_level_name(v->min_level));
+		return true;
+	}
+	case ACT_LOG_MODULE:
+		v->module_only = !v->module_only;
+		dash_message(d, "kernel log: %s",
+			     v->module_only ? "the module's lines only" :
+					      "every line");
+		return true;
+	case ACT_OOPS:
+		if (!st->has_oops) {
+			dash_message(d,
+				     "no oops, BUG or panic in the kernel log");
+			return false;
+		}
+		v->oops_acked = true;
+		v->oops_ack = st->last_oops_pos;
+		v->min_level = 7;
+		v->module_only = false;
+		show_at(p, v, st->last_oops_pos, first);
+		return true;
+	case ACT_NEXT_HIT:
+	case ACT_PREV_HIT:
+		if (!v->pat[0]) {
+			dash_message(d, "no search: / searches the kernel log");
+			return false;
+		}
+		if (!find_hit(d, v,
+			      v->has_hit ? (a == ACT_NEXT_HIT ? v->hit + 1 :
+								v->hit) :
+			      a == ACT_NEXT_HIT ? first :
+						  end,
+			      a == ACT_NEXT_HIT ? 1 : -1, &at)) {
+			dash_message(d, "'%s': no more matches", v->pat);
+			return false;
+		}
+		v->has_hit = true;
+		v->hit = at;
+		show_at(p, v, at, first);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void dmesg_search(struct dash *d, struct pane *p, const char *pat)
+{
+	struct dmesg_view *v = p->priv;
+	struct kmsg *k = session_kmsg(d->s);
+	uint64_t at;
+
+	snprintf(v->pat, sizeof(v->pat), "%s", pat);
+	v->has_hit = false;
+	if (!pat[0])
+		return;
+	/* The newest match first, as less does with ?. */
+	if (find_hit(d, v, kmsg_end(k), -1, &at)) {
+		v->has_hit = true;
+		v->hit = at;
+		show_at(p, v, at, kmsg_first(k));
+	} else {
+		dash_message(d, "'%s' is not in the kernel log", pat);
+	}
+}
+
+static void dmesg_scroll(struct dash *d, struct pane *p, int lines)
+{
+	struct dmesg_view *v = p->priv;
+	struct kmsg *k = session_kmsg(d->s);
+	uint64_t first = kmsg_first(k), end = kmsg_end(k);
+	int page = p->inner_h > 2 ? p->inner_h - 1 : 1;
+
+	if (!v->paused)
+		v->top = end > first + (uint64_t)page ? end - (uint64_t)page :
+							first;
+	v->paused = true;
+	if (lines > 0)
+		v->top = v->top > first + (uint64_t)lines ?
+				 v->top - (uint64_t)lines :
+				 first;
+	else
+		v->top += (uint64_t)-lines;
+	if (v->top + (uint64_t)page >= end)
+		v->paused = false;
+}
+
+const struct pane_ops pane_dmesg_ops = {
+	.title = "Kernel log",
+	.changes = SC_KMSG,
+	.init = dmesg_init,
+	.fini = dmesg_fini,
+	.draw = dmesg_draw,
+	.summary = dmesg_summary,
+	.action = dmesg_action,
+	.wheel = dmesg_scroll,
+	.search = dmesg_search,
+};

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Demo recording: everything the dashboard writes to the terminal, also
+ * written as an asciicast v2 file (a JSON header line, then one
+ * [seconds, "o", "text"] line per write) that asciinema plays back.
+ */
+#ifndef KMDASH_RECORD_H
+#define KMDASH_RECORD_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct record;
+
+/* NULL with the reason in err (which file, why). */
+struct record *record_open(const char *path, int cols, int rows, char *err,
+			   size_t errlen);
+/*
+ * Output for the terminal: written to fd (the terminal) and into the cast.
+ * (ncurses writes to a file descriptor, not through stdio, so the
+ * dashboard relays its output through a pipe to here.)
+ */
+void record_write(struct record *r, int fd, const char *buf, size_t len);
+/* The terminal was resized: an "r" event. */
+void record_resize(struct record *r, int cols, int rows);
+/* Flushes and closes; 0 or -errno (a full disk is worth knowing). */
+int record_close(struct record *r);
+
+/*
+ * JSON string body for bytes of output: UTF-8 kept, control bytes as
+ * \uXXXX, invalid bytes as U+FFFD. Returns how many input bytes were
+ * consumed: an incomplete UTF-8 sequence at the end is left for the next
+ * call. The output is NUL-terminated and cut at cap.
+ */
+size_t record_escape(const char *in, size_t len, char *out, size_t cap,
+		     size_t *outlen);
+
+#endif

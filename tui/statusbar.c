@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The status bar (target, link, VM, module, the running job with its
+ * progress, the last result) and the htop-style key bar generated from
+ * the keymap.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/build.h"
+#include "../core/config.h"
+#include "../core/link.h"
+#include "../core/loop.h"
+#include "../core/session.h"
+#include "../core/vm.h"
+#include "dash.h"
+
+struct bar {
+	struct dash *d;
+	WINDOW *w;
+	int x, width;
+};
+
+static void put(struct bar *b, enum theme_role role, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void put(struct bar *b, enum theme_role role, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (b->x >= b->width)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	draw_role(b->d, b->w, role);
+	b->x += draw_text(b->w, 0, b->x, b->width - b->x, buf, strlen(buf));
+}
+
+static void sep(struct bar *b)
+{
+	put(b, TR_STATUS, "%s", b->d->utf8 ? " │ " : " | ");
+}
+
+enum theme_role dash_link_role(const struct link *l)
+{
+	if (!l)
+		return TR_LINK_DOWN;
+	switch (link_state(l)) {
+	case LINK_UP:
+		return TR_LINK_UP;
+	case LINK_DEGRADED:
+		return TR_LINK_DEGRADED;
+	case LINK_DOWN:
+		return TR_LINK_DOWN;
+	default:
+		return TR_LINK_CONNECTING;
+	}
+}
+
+static void progress(struct bar *b, uint64_t done, uint64_t total)
+{
+	char bar[64];
+	int n = 10, fill = total ? (int)(done * (uint64_t)n / total) : 0;
+
+	for (int i = 0; i < n; i++)
+		bar[i] = i < fill ? '#' : '-';
+	bar[n] = '\0';
+	put(b, TR_STATUS, " [%s] %d%%", bar,
+	    total ? (int)(done * 100 / total) : 0);
+}
+
+static void job_part(struct bar *b)
+{
+	struct dash *d = b->d;
+	const struct job *j = session_job(d->s);
+	const struct job_step *st;
+	struct vm *vm = session_vm(d->s);
+	char t[32];
+
+	if (j->state == JOB_IDLE)
+		return;
+	sep(b);
+	if (j->state != JOB_RUNNING) {
+		draw_duration(t, sizeof(t), (j->end_us - j->start_us) / 1000);
+		put(b, j->state == JOB_OK ? TR_DELTA_BETTER : TR_DELTA_WORSE,
+		    "last: %s %s", j->name, job_state_name(j->state));
+		put(b, TR_STATUS, " %s", t);
+		for (size_t i = 0; i < j->nsteps; i++)
+			if (j->steps[i].state == JOB_FAILED &&
+			    j->steps[i].msg[0])
+				put(b, TR_STATUS, ": %s", j->steps[i].msg);
+		return;
+	}
+	st = j->cur < j->nsteps ? &j->steps[j->cur] : NULL;
+	put(b, TR_STATUS, "%s %s", draw_spinner(d), j->name);
+	if (!st)
+		return;
+	put(b, TR_STATUS, " > %s", job_step_name(st->kind));
+	if (st->kind == JOB_BUILD) {
+		draw_duration(t, sizeof(t),
+			      build_elapsed_ms(session_build(d->s)));
+		put(b, TR_STATUS, " %s", t);
+	} else if (j->total) {
+		char a[32], c[32];
+
+		draw_bytes(a, sizeof(a), j->done);
+		draw_bytes(c, sizeof(c), j->total);
+		progress(b, j->done, j->total);
+		put(b, TR_STATUS, " %s/%s", a, c);
+	} else if (vm && vm_stage(vm) < VM_STAGE_SSH_READY &&
+		   vm_stage(vm) >= VM_STAGE_LAUNCHING) {
+		/* Waiting for the target: the boot stage is the progress. */
+		progress(b, (uint64_t)vm_stage(vm) - VM_STAGE_LAUNCHING,
+			 VM_STAGE_SSH_READY - VM_STAGE_LAUNCHING);
+		put(b, TR_STATUS, " boot: %s", vm_stage_name(vm_stage(vm)));
+	} else {
+		draw_duration(t, sizeof(t),
+			      (loop_now_us() - st->start_us) / 1000);
+		put(b, TR_STATUS, " %s", t);
+	}
+}
+
+void statusbar_draw(struct dash *d, WINDOW *w, int width)
+{
+	struct bar b = { d, w, 0, width };
+	struct link *l = session_link(d->s);
+	struct vm *vm = session_vm(d->s);
+	const struct session_module *m = session_module(d->s);
+	const char *mname = session_target(d->s)->module.name;
+
+	draw_role(d, w, TR_STATUS);
+	mvwhline(w, 0, 0, ' ', width);
+	if (d->mode == DM_CONSOLE)
+		put(&b, TR_BANNER,
+		    " CONSOLE INPUT: keys go to the target, Ctrl-] leaves ");
+	put(&b, TR_STATUS, " %s", session_name(d->s));
+	sep(&b);
+	put(&b, TR_STATUS, "link ");
+	if (l) {
+		struct link_stats ls;
+
+		link_stats(l, &ls);
+		put(&b, dash_link_role(l), "%s",
+		    link_state_name(link_state(l)));
+		if (ls.last_rtt_us >= 0 && link_state(l) != LINK_DOWN)
+			put(&b, TR_STATUS, " %.1fms", ls.last_rtt_us / 1000.0);
+	} else {
+		put(&b, TR_LINK_DOWN, "none");
+	}
+	if (vm) {
+		sep(&b);
+		put(&b, TR_STATUS, "vm %s", vm_stage_name(vm_stage(vm)));
+	}
+	sep(&b);
+	put(&b, TR_STATUS, "%s %s", mname,
+	    m->state == MOD_LOADED     ? "loaded" :
+	    m->state == MOD_NOT_LOADED ? "not loaded" :
+					 "?");
+	if (m->state == MOD_LOADED && m->srcversion[0])
+		put(&b, TR_STATUS, " (%.8s)", m->srcversion);
+	job_part(&b);
+	if (d->msg[0]) {
+		sep(&b);
+		put(&b, TR_STATUS, "%s", d->msg);
+	} else if (session_notice(d->s)[0] &&
+		   !(l && link_state(l) == LINK_UP)) {
+		sep(&b);
+		put(&b, TR_STATUS, "%s", session_notice(d->s));
+	}
+	draw_role(d, w, TR_NORMAL);
+}
+
+void keybar_draw(struct dash *d, WINDOW *w, int width)
+{
+	struct keybar_item items[ACT_COUNT];
+	enum keymap_mode mode = d->mode == DM_CONSOLE ? KM_CONSOLE : KM_NORMAL;
+	int n = keymap_bar(&d->km, mode, width, items, ACT_COUNT);
+
+	for (int i = 0; i < n; i++) {
+		int kx = items[i].x, lx = kx + (int)strlen(items[i].key) + 1;
+
+		draw_role(d, w, TR_KEYBAR_KEY);
+		draw_text(w, 0, kx, width - kx, items[i].key,
+			  strlen(items[i].key));
+		draw_role(d, w, TR_KEYBAR_LABEL);
+		draw_text(w, 0, lx, width - lx, items[i].label,
+			  strlen(items[i].label));
+	}
+	draw_role(d, w, TR_NORMAL);
+}
