@@ -15,7 +15,11 @@
 
 #define TABLE_W 36
 
-/* The run's metric m, averaged into at most cap points. */
+/*
+ * The run's metric m over the whole width: a long run averaged into cap
+ * points, a short one stretched (each sample a step), so that a 5-second
+ * run is as wide as a 5-minute one.
+ */
 static size_t series(const struct bench_run *r, enum bench_metric m,
 		     size_t limit, double *out, size_t cap)
 {
@@ -25,6 +29,11 @@ static size_t series(const struct bench_run *r, enum bench_metric m,
 		n = limit;
 	if (!n || !cap)
 		return 0;
+	if (n < cap) {
+		for (k = 0; k < cap; k++)
+			out[k] = r->samples[k * n / cap].v[m];
+		return cap;
+	}
 	bucket = (n + cap - 1) / cap;
 	for (size_t i = 0; i < n; i += bucket) {
 		double s = 0;
