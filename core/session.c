@@ -10,6 +10,7 @@
 #include "session.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "build.h"
@@ -36,6 +38,8 @@
 /* How long a step waits for the link before it fails. */
 #define LINK_WAIT_MS 90000
 #define BENCH_HISTORY_RUNS 50
+/* Console bytes replayed from QEMU's serial log on attach. */
+#define CONSOLE_PREFILL (256 * 1024)
 
 struct session {
 	struct loop *loop;
@@ -786,10 +790,49 @@ static void on_serial_data(struct serial *sr, const char *buf, size_t n,
 	changed(s, SC_CONSOLE);
 }
 
+/*
+ * What the console printed before we connected is in QEMU's log of the
+ * chardev (logfile=): shown first, so the boot is on screen even when
+ * kmdash attaches to a running VM. Only at the first connect: later the
+ * socket carries the same bytes.
+ */
+static void console_prefill(struct session *s)
+{
+	char path[PATH_MAX], *buf;
+	const char *sock = s->t->serial.socket;
+	const char *slash = sock ? strrchr(sock, '/') : NULL;
+	struct stat st;
+	size_t want;
+	ssize_t n;
+	int fd;
+
+	if (!s->t->has_vm || !slash)
+		return;
+	snprintf(path, sizeof(path), "%.*s/serial.log", (int)(slash - sock),
+		 sock);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && st.st_size > 0) {
+		want = st.st_size > CONSOLE_PREFILL ? CONSOLE_PREFILL :
+						      (size_t)st.st_size;
+		buf = malloc(want);
+		if (buf && lseek(fd, st.st_size - (off_t)want, SEEK_SET) >= 0 &&
+		    (n = read(fd, buf, want)) > 0)
+			console_feed(s->console, buf, (size_t)n);
+		free(buf);
+	}
+	close(fd);
+}
+
 static void on_serial_state(struct serial *sr, enum serial_state st,
 			    const char *reason, void *arg)
 {
-	changed(arg, SC_CONSOLE);
+	struct session *s = arg;
+
+	if (st == SERIAL_CONNECTED && serial_connects(sr) == 1)
+		console_prefill(s);
+	changed(s, SC_CONSOLE);
 }
 
 static void console_reply(const char *buf, size_t n, void *arg)

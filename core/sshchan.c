@@ -17,6 +17,8 @@
 #define EXEC_CAP (4u << 20)
 #define CLOSE_DEADLINE_MS 2000
 #define READ_CHUNK 32768
+/* Bytes a stream delivers in one turn of the loop. */
+#define STREAM_BUDGET (4 * READ_CHUNK)
 
 struct buf {
 	char *p;
@@ -402,12 +404,22 @@ static enum op_ret stream_io(struct stream_op *t)
 	if (t->in_off == t->in.len)
 		t->in.len = t->in_off = 0;
 	for (int stream = 0; stream < 2; stream++) {
-		for (;;) {
+		for (size_t got = 0;;) {
+			/*
+			 * A flood must not hold the loop: after a budget,
+			 * let the keyboard and the screen have their turn
+			 * and come back from a timer.
+			 */
+			if (got >= STREAM_BUDGET) {
+				ssh_kick(t->op.s);
+				return OP_WAIT;
+			}
 			n = libssh2_channel_read_ex(
 				t->ch, stream ? SSH_EXTENDED_DATA_STDERR : 0,
 				buf, sizeof(buf));
 			if (n == LIBSSH2_ERROR_EAGAIN || n == 0)
 				break;
+			got += n > 0 ? (size_t)n : 0;
 			if (n < 0) {
 				if (op_error(&t->op, (int)n,
 					     "reading the stream", msg,
