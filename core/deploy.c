@@ -526,11 +526,21 @@ static void on_query(void *arg, int rc, const struct ssh_exec_result *r,
 		d->state_fn(d->qarg, rc, NULL, msg);
 		return;
 	}
-	/* release \n loaded|absent [\n refcnt \n srcversion] */
+	/* release \n loaded|absent [\n refcnt \n srcversion \n stat N V...] */
 	copy = strdup(r->out);
 	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save), i++) {
-		if (i == 0)
+		if (!strncmp(line, "stat ", 5)) {
+			struct deploy_stat *ds = &st.stats[st.nstats];
+			char *v = strchr(line + 5, ' ');
+
+			if (!v || st.nstats >= DEPLOY_MAX_STATS)
+				continue;
+			*v++ = '\0';
+			snprintf(ds->name, sizeof(ds->name), "%s", line + 5);
+			snprintf(ds->value, sizeof(ds->value), "%s", v);
+			st.nstats++;
+		} else if (i == 0)
 			snprintf(st.release, sizeof(st.release), "%s", line);
 		else if (i == 1)
 			st.loaded = !strcmp(line, "loaded");
@@ -557,7 +567,7 @@ int deploy_query(struct deploy *d, const struct deploy_module *m,
 		return -ENAMETOOLONG;
 	if (asprintf(
 		    &cmd,
-		    "uname -r; m=/sys/module/%s; if [ -d \"$m\" ]; then echo loaded; cat \"$m/refcnt\" 2>/dev/null || echo -1; cat \"$m/srcversion\" 2>/dev/null; else echo absent; fi",
+		    "uname -r; m=/sys/module/%s; if [ -d \"$m\" ]; then echo loaded; cat \"$m/refcnt\" 2>/dev/null || echo -1; cat \"$m/srcversion\" 2>/dev/null; for f in \"$m\"/stats/*; do [ -f \"$f\" ] && echo \"stat ${f##*/} $(cat \"$f\")\"; done; else echo absent; fi",
 		    q) < 0)
 		return -ENOMEM;
 	d->state_fn = fn;

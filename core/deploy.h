@@ -32,11 +32,21 @@ struct deploy_module {
 	bool sudo; /* run insmod/rmmod/dmesg through sudo -n */
 };
 
+#define DEPLOY_MAX_STATS 24
+
+/* A module's live statistic: /sys/module/NAME/stats/<name>. */
+struct deploy_stat {
+	char name[32];
+	char value[32];
+};
+
 struct deploy_state {
 	bool loaded;
 	int refcnt; /* -1 when unknown */
 	char srcversion[64];
 	char release[128]; /* the target's uname -r */
+	size_t nstats;
+	struct deploy_stat stats[DEPLOY_MAX_STATS];
 };
 
 /* rc 0 or -errno; kind says which failure; msg is one line for the user. */

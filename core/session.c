@@ -159,6 +159,7 @@ static void on_deploy_progress(void *arg, uint64_t done, uint64_t total)
 
 static void refresh_module(struct session *s);
 static void schedule_refresh(struct session *s);
+static void refresh_due(struct loop *loop, void *arg);
 
 static void on_deploy_done(void *arg, int rc, enum moderr kind, const char *msg)
 {
@@ -483,6 +484,12 @@ static void on_module_state(void *arg, int rc, const struct deploy_state *st,
 		return;
 	s->module.state = st->loaded ? MOD_LOADED : MOD_NOT_LOADED;
 	s->module.refcnt = st->refcnt;
+	s->module.nstats = st->nstats;
+	memcpy(s->module.stats, st->stats, sizeof(s->module.stats));
+	/* Live stats while idle, for a front end that shows them. */
+	if (st->loaded && s->o.module_stats_ms > 0 && !s->refresh_timer)
+		s->refresh_timer = loop_add_timer(s->loop, s->o.module_stats_ms,
+						  refresh_due, s);
 	snprintf(s->module.srcversion, sizeof(s->module.srcversion), "%s",
 		 st->srcversion);
 	snprintf(s->module.release, sizeof(s->module.release), "%s",
@@ -501,7 +508,9 @@ static void refresh_due(struct loop *loop, void *arg)
 	struct session *s = arg;
 
 	s->refresh_timer = 0;
-	refresh_module(s);
+	/* A job asks when it ends; nothing between its steps. */
+	if (s->job.state != JOB_RUNNING)
+		refresh_module(s);
 }
 
 /* Many module lines in a burst (the backlog on connect) ask once. */
@@ -519,6 +528,14 @@ void session_refresh_module(struct session *s)
 int64_t session_kmsg_since(const struct session *s)
 {
 	return s->kmsg_since_usec;
+}
+
+const char *session_module_stat(const struct session *s, const char *name)
+{
+	for (size_t i = 0; i < s->module.nstats; i++)
+		if (!strcmp(s->module.stats[i].name, name))
+			return s->module.stats[i].value;
+	return NULL;
 }
 
 const struct session_module *session_module(const struct session *s)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "deploy.h"
 #include "job.h"
 
 struct loop;
@@ -47,6 +48,8 @@ struct session_opts {
 	bool follow_kmsg; /* stream the target's kernel log */
 	bool serial; /* attach the serial console */
 	bool journal; /* record the session under $XDG_STATE_HOME */
+	/* ask for the module's live stats this often while idle; 0: never */
+	int module_stats_ms;
 	int console_rows, console_cols; /* 0: 24 x 80 */
 	void (*on_change)(struct session *s, unsigned changes, void *arg);
 	/* a job ended (ok, failed or cancelled) */
@@ -69,7 +72,13 @@ struct session_module {
 	int refcnt;
 	char srcversion[64];
 	char release[128]; /* the target's kernel */
+	/* the files of /sys/module/NAME/stats, when it has them */
+	size_t nstats;
+	struct deploy_stat stats[DEPLOY_MAX_STATS];
 };
+
+/* A live statistic of the module by name ("items"), or NULL. */
+const char *session_module_stat(const struct session *s, const char *name);
 
 /* NULL with the reason in err. Starts nothing: see session_start(). */
 struct session *session_new(struct loop *loop, const struct session_opts *o,

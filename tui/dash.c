@@ -1059,6 +1059,8 @@ int dash_main(const struct dash_opts *o)
 		.follow_kmsg = true,
 		.serial = true,
 		.journal = true,
+		/* the bench pane's live module counters */
+		.module_stats_ms = 2000,
 		.on_change = on_change,
 		.on_job_done = on_job_done,
 	};

@@ -171,6 +171,28 @@ static void table(struct dash *d, WINDOW *w, int y, int x, int h, int wd,
 	}
 }
 
+/* "items 10000  bytes_used 1.2 MiB of 64 MiB ..." from the module's sysfs. */
+static void live_line(struct dash *d, WINDOW *w, int row, int wd)
+{
+	const char *items = session_module_stat(d->s, "items");
+	const char *used = session_module_stat(d->s, "bytes_used");
+	const char *max = session_module_stat(d->s, "max_bytes");
+	const char *gets = session_module_stat(d->s, "gets");
+	const char *errs = session_module_stat(d->s, "errors");
+	char ub[16] = "?", mb[16] = "?";
+
+	if (used)
+		graph_fmt_value(ub, sizeof(ub), strtod(used, NULL));
+	if (max)
+		graph_fmt_value(mb, sizeof(mb), strtod(max, NULL));
+	draw_role(d, w, TR_TITLE);
+	draw_printf(w, row, 0, wd,
+		    "live  items %s  bytes %sB of %sB  gets %s  errors %s",
+		    items ? items : "?", ub, mb, gets ? gets : "?",
+		    errs ? errs : "?");
+	draw_role(d, w, TR_NORMAL);
+}
+
 static void bench_draw(struct dash *d, struct pane *p, WINDOW *w, int h, int wd)
 {
 	struct bench *b = session_bench(d->s);
@@ -182,6 +204,13 @@ static void bench_draw(struct dash *d, struct pane *p, WINDOW *w, int h, int wd)
 	int gy = 1, gh, tw, side;
 
 	bench_take_dirty(b);
+	/* While no benchmark runs: the module's live counters. */
+	if (session_module(d->s)->state == MOD_LOADED &&
+	    session_module(d->s)->nstats &&
+	    (!cur || cur->state != BENCH_RUNNING) && h >= 3) {
+		h--;
+		live_line(d, w, h, wd);
+	}
 	if (!cur) {
 		draw_printf(
 			w, 0, 0, wd,

@@ -54,6 +54,9 @@ bench_graph()
 check "the bench pane draws a graph" bench_graph
 check "the bench pane shows the summary table" wait_screen cyc "total"
 check "the bench summary has p99" wait_screen cyc "p99 "
+# sebench prefilled 10000 keys and leaves them: the live counters say so.
+check "the bench pane shows the module's live counters" \
+	wait_screen cyc "live  items 10000" 10
 keys cyc u
 check "u: the kernel log shows the unload" wait_screen cyc "storage_hash: unloaded" 60
 check "u: the status bar says not loaded" wait_screen cyc "storage_hash not loaded" 30
