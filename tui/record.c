@@ -164,6 +164,9 @@ struct record *record_open(const char *path, int cols, int rows, char *err,
 		free(r);
 		return NULL;
 	}
+	/* Whole lines reach the file as they come: a killed dashboard
+	 * leaves a recording that plays up to its last frame. */
+	setvbuf(r->f, NULL, _IOLBF, 0);
 	r->path = strdup(path);
 	r->t0_us = loop_now_us();
 	fprintf(r->f,
