@@ -174,6 +174,13 @@ int draw_term_color(struct dash *d, int kind, int index, uint32_t rgb);
  */
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len);
 /* printf-style into draw_text. */
+/*
+ * Scrolls a log view (build, kernel log) by lines (> 0: back in time):
+ * top is the first shown line while paused; paused stops following the
+ * tail until the view is scrolled back to the end.
+ */
+void view_scroll(uint64_t *top, bool *paused, uint64_t first, uint64_t end,
+		 int page, int lines);
 int draw_printf(WINDOW *w, int y, int x, int maxw, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 /* Text with ANSI SGR colours kept (gcc's), other escapes dropped. */

@@ -333,3 +333,21 @@ const char *draw_spinner(struct dash *d)
 		return u[d->spin % 10];
 	return a[d->spin % 4];
 }
+
+void view_scroll(uint64_t *top, bool *paused, uint64_t first, uint64_t end,
+		 int page, int lines)
+{
+	/* The first scroll pins the view where it follows the tail. */
+	if (!*paused)
+		*top = end > first + (uint64_t)page ? end - (uint64_t)page :
+						      first;
+	*paused = true;
+	if (lines > 0)
+		*top = *top > first + (uint64_t)lines ? *top - (uint64_t)lines :
+							first;
+	else
+		*top += (uint64_t)-lines;
+	/* Scrolled back down to the end: follow again. */
+	if (*top + (uint64_t)page >= end)
+		*paused = false;
+}

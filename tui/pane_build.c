@@ -243,18 +243,7 @@ static void build_scroll(struct dash *d, struct pane *p, int lines)
 	uint64_t first = ring_first_seq(r), end = ring_end_seq(r);
 	int page = p->inner_h > 3 ? p->inner_h - 2 : 1;
 
-	if (!v->paused)
-		v->top = end > first + (uint64_t)page ? end - (uint64_t)page :
-							first;
-	v->paused = true;
-	if (lines > 0)
-		v->top = v->top > first + (uint64_t)lines ?
-				 v->top - (uint64_t)lines :
-				 first;
-	else
-		v->top += (uint64_t)-lines;
-	if (v->top + (uint64_t)page >= end)
-		v->paused = false;
+	view_scroll(&v->top, &v->paused, first, end, page, lines);
 }
 
 const struct pane_ops pane_build_ops = {

@@ -380,18 +380,7 @@ static void dmesg_scroll(struct dash *d, struct pane *p, int lines)
 	uint64_t first = kmsg_first(k), end = kmsg_end(k);
 	int page = p->inner_h > 2 ? p->inner_h - 1 : 1;
 
-	if (!v->paused)
-		v->top = end > first + (uint64_t)page ? end - (uint64_t)page :
-							first;
-	v->paused = true;
-	if (lines > 0)
-		v->top = v->top > first + (uint64_t)lines ?
-				 v->top - (uint64_t)lines :
-				 first;
-	else
-		v->top += (uint64_t)-lines;
-	if (v->top + (uint64_t)page >= end)
-		v->paused = false;
+	view_scroll(&v->top, &v->paused, first, end, page, lines);
 }
 
 const struct pane_ops pane_dmesg_ops = {
