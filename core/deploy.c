@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Deploy, load and unload as small state machines over ssh_exec() and
+ * Deploy, load and unload as small state machines over a remote shell
+ * (core/rshell.h) and
  * sftp_upload(). The kernel's explanation of a failed insmod is fetched in
  * the same remote command (dmesg after a non-zero exit), so it does not
  * depend on the kernel-log stream being up or caught up.
@@ -19,6 +20,7 @@
 #include "loop.h"
 #include "modinfo.h"
 #include "quote.h"
+#include "rshell.h"
 #include "sftp.h"
 #include "ssh.h"
 
@@ -41,14 +43,16 @@ struct upload_item {
 
 struct deploy {
 	struct ssh_session *s;
-	struct ssh_op *op;
+	struct rshell *sh; /* the commands run here: no channel apiece */
+	struct rshell_req *req; /* the command of the running operation */
+	struct ssh_op *op; /* the running upload */
 	enum deploy_op state;
 	const struct deploy_module *m;
 	deploy_done_fn done;
 	deploy_progress_fn progress;
 	void *arg;
 	/* the state query runs beside the operations, in its own slot */
-	struct ssh_op *qop;
+	struct rshell_req *qop;
 	deploy_state_fn state_fn;
 	void *qarg;
 	bool tolerant;
@@ -70,12 +74,18 @@ struct deploy {
 	char note[256];
 };
 
-struct deploy *deploy_new(struct ssh_session *s)
+struct deploy *deploy_new(struct loop *loop, struct ssh_session *s)
 {
 	struct deploy *d = calloc(1, sizeof(*d));
 
-	if (d)
-		d->s = s;
+	if (!d)
+		return NULL;
+	d->s = s;
+	d->sh = rshell_new(loop, s);
+	if (!d->sh) {
+		free(d);
+		return NULL;
+	}
 	return d;
 }
 
@@ -83,14 +93,17 @@ void deploy_cancel(struct deploy *d)
 {
 	if (d->op)
 		ssh_op_cancel(d->op);
+	if (d->req)
+		rshell_cancel(d->sh, d->req);
 	d->op = NULL;
+	d->req = NULL;
 	d->state = OP_IDLE;
 }
 
 static void cancel_query(struct deploy *d)
 {
 	if (d->qop)
-		ssh_op_cancel(d->qop);
+		rshell_cancel(d->sh, d->qop);
 	d->qop = NULL;
 }
 
@@ -100,6 +113,7 @@ void deploy_free(struct deploy *d)
 		return;
 	deploy_cancel(d);
 	cancel_query(d);
+	rshell_free(d->sh);
 	free(d);
 }
 
@@ -107,6 +121,7 @@ void deploy_set_session(struct deploy *d, struct ssh_session *s)
 {
 	deploy_cancel(d);
 	cancel_query(d);
+	rshell_set_session(d->sh, s);
 	d->s = s;
 	d->known = false;
 }
@@ -153,6 +168,54 @@ static int remote_path(char *dst, size_t cap, const char *dir, const char *file)
 	int n = snprintf(dst, cap, "%s/%s", dir, file);
 
 	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+#define CMD_TIMEOUT_MS 60000
+
+/* The handlers below read an ssh_exec_result: the shell's answer as one. */
+typedef void (*exec_like_fn)(void *arg, int rc, const struct ssh_exec_result *r,
+			     const char *msg);
+
+struct run_ctx {
+	struct deploy *d;
+	exec_like_fn fn;
+	bool query;
+};
+
+static void on_shell(void *arg, int rc, int status, const char *out, size_t len,
+		     const char *msg)
+{
+	struct run_ctx *c = arg;
+	struct ssh_exec_result r = {
+		.exit_status = status,
+		.out = out ? out : "",
+		.out_len = len,
+		.err = "",
+	};
+	struct deploy *d = c->d;
+	exec_like_fn fn = c->fn;
+
+	if (c->query)
+		d->qop = NULL;
+	else
+		d->req = NULL;
+	free(c);
+	fn(d, rc, rc < 0 ? NULL : &r, msg);
+}
+
+static struct rshell_req *run(struct deploy *d, const char *cmd,
+			      exec_like_fn fn, bool query)
+{
+	struct run_ctx *c = malloc(sizeof(*c));
+	struct rshell_req *q;
+
+	if (!c)
+		return NULL;
+	*c = (struct run_ctx){ d, fn, query };
+	q = rshell_run(d->sh, cmd, CMD_TIMEOUT_MS, on_shell, c);
+	if (!q)
+		free(c);
+	return q;
 }
 
 /* --- upload -------------------------------------------------------------- */
@@ -361,9 +424,9 @@ int deploy_upload(struct deploy *d, const struct deploy_module *m,
 	if (!cmd)
 		return -ENOMEM;
 	d->state = OP_PROBE;
-	d->op = ssh_exec(d->s, cmd, on_probe, d);
+	d->req = run(d, cmd, on_probe, false);
 	free(cmd);
-	if (!d->op) {
+	if (!d->req) {
 		d->state = OP_IDLE;
 		return -EIO;
 	}
@@ -457,9 +520,9 @@ int deploy_load(struct deploy *d, const struct deploy_module *m,
 	d->done = done;
 	d->arg = arg;
 	d->state = OP_LOAD;
-	d->op = ssh_exec(d->s, cmd, on_load, d);
+	d->req = run(d, cmd, on_load, false);
 	free(cmd);
-	if (!d->op) {
+	if (!d->req) {
 		d->state = OP_IDLE;
 		return -EIO;
 	}
@@ -502,9 +565,9 @@ int deploy_unload(struct deploy *d, const struct deploy_module *m,
 	d->arg = arg;
 	d->tolerant = tolerant;
 	d->state = OP_UNLOAD;
-	d->op = ssh_exec(d->s, cmd, on_unload, d);
+	d->req = run(d, cmd, on_unload, false);
 	free(cmd);
-	if (!d->op) {
+	if (!d->req) {
 		d->state = OP_IDLE;
 		return -EIO;
 	}
@@ -572,7 +635,7 @@ int deploy_query(struct deploy *d, const struct deploy_module *m,
 		return -ENOMEM;
 	d->state_fn = fn;
 	d->qarg = arg;
-	d->qop = ssh_exec(d->s, cmd, on_query, d);
+	d->qop = run(d, cmd, on_query, true);
 	free(cmd);
 	return d->qop ? 0 : -EIO;
 }

@@ -17,6 +17,7 @@
 
 #include "modexplain.h"
 
+struct loop;
 struct ssh_session;
 struct deploy;
 
@@ -56,7 +57,7 @@ typedef void (*deploy_progress_fn)(void *arg, uint64_t done, uint64_t total);
 typedef void (*deploy_state_fn)(void *arg, int rc,
 				const struct deploy_state *st, const char *msg);
 
-struct deploy *deploy_new(struct ssh_session *s);
+struct deploy *deploy_new(struct loop *loop, struct ssh_session *s);
 /* Cancels what runs; no callback after. */
 void deploy_free(struct deploy *d);
 void deploy_set_session(struct deploy *d, struct ssh_session *s);

@@ -979,7 +979,7 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 	ko.module = t->module.name;
 	s->kmsg = kmsg_new(&ko);
 	s->bench = bench_new(BENCH_HISTORY_RUNS);
-	s->deploy = deploy_new(NULL);
+	s->deploy = deploy_new(loop, NULL);
 	bo.argv = (const char *const *)t->build.argv.v;
 	bo.cwd = t->build.dir;
 	bo.env = (const char *const *)t->build.env.v;
