@@ -284,21 +284,12 @@ static bool dmesg_action(struct dash *d, struct pane *p, enum action_id a)
 		}
 		return true;
 	case ACT_PAGE_UP:
-		if (!v->paused)
-			v->top = end > first + (uint64_t)page ?
-					 end - (uint64_t)page :
-					 first;
-		v->paused = true;
-		v->top = v->top > first + (uint64_t)page ?
-				 v->top - (uint64_t)page :
-				 first;
+		view_scroll(&v->top, &v->paused, first, end, page, page);
 		return true;
 	case ACT_PAGE_DOWN:
 		if (!v->paused)
 			return false;
-		v->top += (uint64_t)page;
-		if (v->top + (uint64_t)page >= end)
-			v->paused = false;
+		view_scroll(&v->top, &v->paused, first, end, page, -page);
 		return true;
 	case ACT_LOG_LEVEL: {
 		size_t i;
