@@ -79,6 +79,12 @@ static struct rshell_req *pop(struct rshell *r)
 
 static void drop_stream(struct rshell *r)
 {
+	/*
+	 * EOF and close: a shell waiting on a stuck command reads the EOF
+	 * only when the command ends. It is left to end by itself: killing
+	 * the shell while its channel closes made OpenSSH drop the whole
+	 * connection ("ieof packet referred to nonexistent channel").
+	 */
 	if (r->stream)
 		ssh_op_cancel(r->stream);
 	r->stream = NULL;

@@ -525,8 +525,13 @@ static enum op_ret stream_step(struct ssh_op *op)
 	case CH_CLOSE:
 		if (!(t->flags & SSH_STREAM_PTY) && !t->closing) {
 			/* natural end: fall through to collect the status */
-		} else if (!(t->flags & SSH_STREAM_PTY)) {
-			/* no PTY: EOF on stdin is the polite way to stop */
+		} else if (!(t->flags & SSH_STREAM_PTY) &&
+			   !libssh2_channel_eof(t->ch)) {
+			/*
+			 * No PTY: EOF on stdin is the polite way to stop. Not
+			 * once the other side ended: an EOF for a channel the
+			 * server has freed makes OpenSSH drop the connection.
+			 */
 			rc = libssh2_channel_send_eof(t->ch);
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				return OP_WAIT;

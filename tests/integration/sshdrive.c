@@ -6,7 +6,8 @@
  * results.
  *
  *   sshdrive [options] connect | exec CMD | stream CMD MS | upload LOCAL
- *            REMOTE | trust | link [SECONDS] | bench-upload LOCAL REMOTE
+ *            REMOTE | trust | link [SECONDS] | bench-upload LOCAL REMOTE |
+ *            rshell TIMEOUT_MS CMD...
  *   options: -H host -p port -l user -i identity (repeat) -k known_hosts
  *            -J jump -A (agent) -F ssh_config -C (use ~/.ssh/config)
  *            -t connect_timeout_ms -b backoff_max_ms -r (reconnect)
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 
 #include "../../core/link.h"
 #include "../../core/loop.h"
+#include "../../core/rshell.h"
 #include "../../core/sftp.h"
 #include "../../core/ssh.h"
 
@@ -135,6 +138,25 @@ static void upload_done(void *arg, int rc, const char *msg)
 	finish(rc ? 1 : 0);
 }
 
+/* rshell: every command through one remote shell, in order. */
+static struct rshell *rsh;
+static int rsh_left;
+
+static void rshell_done(void *arg, int rc, int status, const char *out,
+			size_t len, const char *msg)
+{
+	int i = (int)(intptr_t)arg;
+
+	if (rc < 0)
+		printf("--- [%d] error: %s\n", i, msg);
+	else
+		printf("--- [%d] exit %d (%zu bytes)\n%s\n--- [%d] end\n", i,
+		       status, len, out, i);
+	fflush(stdout);
+	if (--rsh_left == 0)
+		finish(0);
+}
+
 static void start_op(void)
 {
 	char err[512];
@@ -158,6 +180,12 @@ static void start_op(void)
 	} else if (!strcmp(cmd, "trust")) {
 		printf("already trusted\n");
 		finish(0);
+	} else if (!strcmp(cmd, "rshell")) {
+		rsh = rshell_new(loop, sess);
+		rsh_left = nargs - 1;
+		for (int i = 1; i < nargs; i++)
+			rshell_run(rsh, args[i], atoi(args[0]), rshell_done,
+				   (void *)(intptr_t)i);
 	}
 }
 
@@ -292,7 +320,8 @@ int main(int argc, char **argv)
 	if ((!strcmp(cmd, "exec") && nargs < 1) ||
 	    (!strcmp(cmd, "stream") && nargs < 2) ||
 	    ((!strcmp(cmd, "upload") || !strcmp(cmd, "bench-upload")) &&
-	     nargs < 2))
+	     nargs < 2) ||
+	    (!strcmp(cmd, "rshell") && nargs < 2))
 		return usage();
 	loop = loop_new();
 	loop_on_signal(loop, SIGTERM, stats_sig, NULL);
@@ -339,6 +368,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)st.bytes_in,
 		       (unsigned long long)st.bytes_out);
 	}
+	rshell_free(rsh);
 	ssh_session_free(sess);
 	loop_free(loop);
 	return result;

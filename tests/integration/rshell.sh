@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# core/rshell (deploy's commands in one long-lived remote shell) against a
+# real OpenSSH sshd: exit statuses, output framing, a command that exits,
+# order, a timeout that restarts the shell.
+. "$(dirname "$0")/../lib.sh"
+. "$T_ROOT/tests/sshd.sh"
+
+B=$T_BUILD/asan/tests/integration/sshdrive
+[ -x "$B" ] || { not_ok "sshdrive is built (make asan)"; exit 1; }
+D=$T_TMP/sshd
+sshd_setup "$D"
+sshd_start "$D" || { not_ok "sshd starts"; exit 1; }
+drive() { timeout 60 "$B" -H 127.0.0.1 -p "$SSHD_PORT" -l root \
+	-i "$D/id_ed25519" -k "$D/known_hosts" "$@"; }
+# the answer of command I: what stands between its two marker lines
+answer() { sed -n "/^--- \[$2\] exit/,/^--- \[$2\] end/p" <<<"$1"; }
+
+out=$(drive rshell 10000 'echo one; echo two >&2' 'exit 7' \
+	'printf no-newline' 'false' 'echo $$' 'echo $$' 'cd /; pwd' 'pwd')
+check "the drive ends well" test $? -eq 0
+check "stdout and stderr merged, in order" \
+	contains "$(answer "$out" 1)" $'--- [1] exit 0 (8 bytes)\none\ntwo'
+check "a command's exit status" contains "$out" "--- [2] exit 7"
+check "exit in a command does not end the shell" \
+	contains "$out" "--- [3] exit 0 (10 bytes)"
+check "output without a final newline is kept exactly" \
+	contains "$(answer "$out" 3)" $'no-newline\n--- [3] end'
+check "a failing command" contains "$out" "--- [4] exit 1 (0 bytes)"
+pid5=$(answer "$out" 5 | sed -n 2p)
+pid6=$(answer "$out" 6 | sed -n 2p)
+check "every command runs in the same shell (one channel)" \
+	test -n "$pid5" -a "$pid5" = "$pid6"
+check "a cd stays inside its command" \
+	bash -c '[ "$(sed -n 2p <<<"$1")" != / ] || exit 1' _ "$(answer "$out" 8)"
+check "answers come in order" \
+	bash -c 'grep -o "^--- \[[0-9]*\] exit" <<<"$1" | tr -dc "0-9\n" | paste -sd, | grep -qx "1,2,3,4,5,6,7,8"' _ "$out"
+
+# A command that outlives its timeout: it fails, and the next runs in a
+# fresh shell.
+out=$(drive rshell 1500 'sleep 5' 'echo after')
+check "a command past its timeout fails, saying so" \
+	contains "$out" "--- [1] error: no answer from the target within 1500 ms"
+check "the next command runs in a new shell" \
+	contains "$out" $'--- [2] exit 0 (6 bytes)\nafter'
+# (The stuck command itself ends by itself: tests/lib.sh's cleanup kills the
+# sshd, and with it its sessions.)
