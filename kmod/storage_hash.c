@@ -645,24 +645,6 @@ static struct miscdevice sh_misc = {
 
 /* --- live statistics: /sys/module/storage_hash/stats/, debugfs -------- */
 
-#define SH_STAT_FIELDS(X) \
-	X(items)          \
-	X(bytes_used)     \
-	X(max_bytes)      \
-	X(max_value_len)  \
-	X(buckets)        \
-	X(resizes)        \
-	X(puts)           \
-	X(gets)           \
-	X(get_hits)       \
-	X(get_misses)     \
-	X(dels)           \
-	X(del_misses)     \
-	X(clears)         \
-	X(batches)        \
-	X(batch_ops)      \
-	X(errors)
-
 struct sh_stat_attr {
 	struct kobj_attribute attr;
 	size_t offset; /* of the __u64 in struct sh_stats */
@@ -685,10 +667,11 @@ static ssize_t sh_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 		.attr = __ATTR(name, 0444, sh_stat_show, NULL), \
 		.offset = offsetof(struct sh_stats, name),      \
 	};
-SH_STAT_FIELDS(SH_STAT_ATTR)
+SH_STATS_FIELDS(SH_STAT_ATTR)
 
 #define SH_STAT_PTR(name) &sh_attr_##name.attr.attr,
-static struct attribute *sh_stat_attrs[] = { SH_STAT_FIELDS(SH_STAT_PTR) NULL };
+static struct attribute *sh_stat_attrs[] = { SH_STATS_FIELDS(SH_STAT_PTR)
+						     NULL };
 
 static const struct attribute_group sh_stat_group = {
 	.attrs = sh_stat_attrs,
@@ -706,7 +689,7 @@ static int sh_stats_debugfs_show(struct seq_file *m, void *unused)
 	seq_printf(m, "uapi_version %u\n", s.version);
 	seq_printf(m, "key_max %u\n", s.key_max);
 #define SH_STAT_SEQ(name) seq_printf(m, #name " %llu\n", s.name);
-	SH_STAT_FIELDS(SH_STAT_SEQ)
+	SH_STATS_FIELDS(SH_STAT_SEQ)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(sh_stats_debugfs);

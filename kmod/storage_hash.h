@@ -102,6 +102,28 @@ struct sh_stats {
 	__u64 errors; /* requests refused (any errno but ENOENT) */
 };
 
+/*
+ * The __u64 counters of struct sh_stats, in order: one list for the
+ * module's sysfs/debugfs files and the tools' printing.
+ */
+#define SH_STATS_FIELDS(X) \
+	X(items)           \
+	X(bytes_used)      \
+	X(max_bytes)       \
+	X(max_value_len)   \
+	X(buckets)         \
+	X(resizes)         \
+	X(puts)            \
+	X(gets)            \
+	X(get_hits)        \
+	X(get_misses)      \
+	X(dels)            \
+	X(del_misses)      \
+	X(clears)          \
+	X(batches)         \
+	X(batch_ops)       \
+	X(errors)
+
 #define SH_IOC_MAGIC 0xb5
 
 /* Never changes: the uapi version the loaded module speaks. */

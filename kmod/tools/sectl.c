@@ -152,24 +152,6 @@ static int cmd_get(int fd, const char *key, int raw)
 	return SH_EXIT_OK;
 }
 
-#define STATS_FIELDS(X)  \
-	X(items)         \
-	X(bytes_used)    \
-	X(max_bytes)     \
-	X(max_value_len) \
-	X(buckets)       \
-	X(resizes)       \
-	X(puts)          \
-	X(gets)          \
-	X(get_hits)      \
-	X(get_misses)    \
-	X(dels)          \
-	X(del_misses)    \
-	X(clears)        \
-	X(batches)       \
-	X(batch_ops)     \
-	X(errors)
-
 static int cmd_stats(int fd, int json)
 {
 	struct sh_stats s;
@@ -181,13 +163,13 @@ static int cmd_stats(int fd, int json)
 		printf("{\"uapi_version\":%u,\"key_max\":%u", s.version,
 		       s.key_max);
 #define STAT_JSON(n) printf(",\"" #n "\":%llu", (unsigned long long)s.n);
-		STATS_FIELDS(STAT_JSON)
+		SH_STATS_FIELDS(STAT_JSON)
 		printf("}\n");
 	} else {
 		printf("%-14s %u\n%-14s %u\n", "uapi_version", s.version,
 		       "key_max", s.key_max);
 #define STAT_TEXT(n) printf("%-14s %llu\n", #n, (unsigned long long)s.n);
-		STATS_FIELDS(STAT_TEXT)
+		SH_STATS_FIELDS(STAT_TEXT)
 	}
 	return SH_EXIT_OK;
 }
