@@ -755,6 +755,7 @@ static void target_clear(struct config_target *t)
 	free(t->module.name);
 	free(t->module.ko);
 	strv_free(&t->module.params);
+	strv_free(&t->module.strip);
 	free(t->module.remote_dir);
 	free(t->module.sectl);
 	free(t->module.sebench);
@@ -795,6 +796,9 @@ static void target_defaults(struct ctx *c, struct config_target *t,
 	struct config *cfg = c->cfg;
 	const char *const no_args[] = { NULL };
 	const char *build[] = { "make", "-C", cfg->repo_dir, "kmod", NULL };
+	/* like make modules_install INSTALL_MOD_STRIP=1 */
+	static const char *const strip[] = { "aarch64-linux-gnu-strip",
+					     "--strip-debug", NULL };
 	const char *home = home_dir();
 
 	t->has_vm = profile != CONFIG_VM_NONE;
@@ -853,6 +857,7 @@ static void target_defaults(struct ctx *c, struct config_target *t,
 	set_str(c, &t->module.name, "storage_hash");
 	strv_set(c, &t->module.params, no_args);
 	set_str(c, &t->module.remote_dir, "/tmp/kmdash");
+	strv_set(c, &t->module.strip, strip);
 	t->module.sectl =
 		xasprintf(c, "%s/build/kmod/tools/sectl", cfg->repo_dir);
 	t->module.sebench =
@@ -1149,7 +1154,8 @@ static void parse_module(struct ctx *c, struct config_target *t, const cJSON *m,
 			 const char *path)
 {
 	static const char *const keys[] = { "name",	  "ko",	   "params",
-					    "remote_dir", "tools", NULL };
+					    "remote_dir", "tools", "strip",
+					    NULL };
 	static const char *const tool_keys[] = { "sectl", "sebench", NULL };
 	const cJSON *it;
 	char p[PATH_LEN], buf[64];
@@ -1175,6 +1181,8 @@ static void parse_module(struct ctx *c, struct config_target *t, const cJSON *m,
 			  "expected an absolute path on the target, got %s",
 			  got(member(m, "remote_dir"), buf, sizeof(buf)));
 	}
+	get_strv(c, m, "strip", path, false, false, NULL,
+		 "strings (the strip command, [] for none)", &t->module.strip);
 	it = member(m, "tools");
 	if (it) {
 		join(p, path, "tools");
@@ -1652,6 +1660,7 @@ static void print_target(cJSON *arr, const struct config_target *t)
 	put_str(s, "ko", t->module.ko);
 	put_strv(s, "params", &t->module.params);
 	put_str(s, "remote_dir", t->module.remote_dir);
+	put_strv(s, "strip", &t->module.strip);
 	m = cJSON_AddObjectToObject(s, "tools");
 	put_str(m, "sectl", t->module.sectl);
 	put_str(m, "sebench", t->module.sebench);

@@ -99,6 +99,11 @@ struct config_module {
 	char *remote_dir;
 	char *sectl; /* local paths of the on-target tools to upload */
 	char *sebench;
+	/*
+	 * What strips the debug sections off the copy that is uploaded
+	 * (argv; "-o OUT IN" are appended); empty: upload the .ko as built.
+	 */
+	struct config_strv strip;
 };
 
 struct config_target {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Deploy, load and unload as small state machines over a remote shell
- * (core/rshell.h) and
- * sftp_upload(). The kernel's explanation of a failed insmod is fetched in
+ * (core/rshell.h) and verified uploads (core/upload.h) on an SFTP channel
+ * kept open. The kernel's explanation of a failed insmod is fetched in
  * the same remote command (dmesg after a non-zero exit), so it does not
  * depend on the kernel-log stream being up or caught up.
  */
@@ -14,7 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "digest.h"
 #include "loop.h"
@@ -23,6 +27,7 @@
 #include "rshell.h"
 #include "sftp.h"
 #include "ssh.h"
+#include "upload.h"
 
 #define KMSG_MARK "@@kmdash-kmsg@@"
 
@@ -34,18 +39,26 @@ enum deploy_op {
 	OP_UNLOAD,
 };
 
-struct upload_item {
-	char local[PATH_MAX];
-	char remote[PATH_MAX];
-	uint64_t size;
-	int mode;
-};
-
 struct deploy {
+	struct loop *loop;
 	struct ssh_session *s;
 	struct rshell *sh; /* the commands run here: no channel apiece */
 	struct rshell_req *req; /* the command of the running operation */
-	struct ssh_op *op; /* the running upload */
+	struct sftp_conn *sc; /* kept open: no sftp-server start per upload */
+	/*
+	 * The running upload, or one started ahead of its deploy step (the
+	 * unload of a reload runs meanwhile) for the build ko_* describe.
+	 */
+	struct upload *up;
+	bool ahead;
+	struct timespec ko_mtime;
+	uint64_t ko_size;
+	/* the strip of the .ko runs: the upload starts when it ends */
+	pid_t strip_pid;
+	const struct deploy_module *strip_m;
+	char ship[PATH_MAX]; /* the file uploaded as NAME.ko */
+	uint64_t ship_size;
+	char strip_note[160];
 	enum deploy_op state;
 	const struct deploy_module *m;
 	deploy_done_fn done;
@@ -58,9 +71,6 @@ struct deploy {
 	bool tolerant;
 	struct modinfo mi;
 	char tool_hex[DEPLOY_MAX_TOOLS][DIGEST_HEX_LEN];
-	struct upload_item q[DEPLOY_MAX_TOOLS + 1];
-	size_t nq, qi;
-	uint64_t total, sent_before;
 	/*
 	 * What this connection already told us: its release, that the remote
 	 * directory exists, the tools' digests there. A later deploy in the
@@ -80,22 +90,36 @@ struct deploy *deploy_new(struct loop *loop, struct ssh_session *s)
 
 	if (!d)
 		return NULL;
+	d->loop = loop;
 	d->s = s;
 	d->sh = rshell_new(loop, s);
-	if (!d->sh) {
+	d->sc = sftp_conn_new(s);
+	if (!d->sh || !d->sc) {
+		rshell_free(d->sh);
+		sftp_conn_free(d->sc);
 		free(d);
 		return NULL;
 	}
 	return d;
 }
 
+static void stop_strip(struct deploy *d)
+{
+	if (!d->strip_pid)
+		return;
+	loop_unwatch_child(d->loop, d->strip_pid);
+	kill(d->strip_pid, SIGKILL);
+	waitpid(d->strip_pid, NULL, 0);
+	d->strip_pid = 0;
+}
+
 void deploy_cancel(struct deploy *d)
 {
-	if (d->op)
-		ssh_op_cancel(d->op);
+	stop_strip(d);
+	upload_free(d->up);
+	d->up = NULL;
 	if (d->req)
 		rshell_cancel(d->sh, d->req);
-	d->op = NULL;
 	d->req = NULL;
 	d->state = OP_IDLE;
 }
@@ -114,6 +138,7 @@ void deploy_free(struct deploy *d)
 	deploy_cancel(d);
 	cancel_query(d);
 	rshell_free(d->sh);
+	sftp_conn_free(d->sc);
 	free(d);
 }
 
@@ -122,6 +147,7 @@ void deploy_set_session(struct deploy *d, struct ssh_session *s)
 	deploy_cancel(d);
 	cancel_query(d);
 	rshell_set_session(d->sh, s);
+	sftp_conn_set_session(d->sc, s);
 	d->s = s;
 	d->known = false;
 }
@@ -144,7 +170,6 @@ static void finish(struct deploy *d, int rc, enum moderr kind, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	d->op = NULL;
 	d->state = OP_IDLE;
 	if (done)
 		done(d->arg, rc, kind, msg);
@@ -220,75 +245,36 @@ static struct rshell_req *run(struct deploy *d, const char *cmd,
 
 /* --- upload -------------------------------------------------------------- */
 
-static void send_next(struct deploy *d);
-
 static void on_upload_progress(void *arg, uint64_t done, uint64_t total)
 {
 	struct deploy *d = arg;
 
 	if (d->progress)
-		d->progress(d->arg, d->sent_before + done, d->total);
+		d->progress(d->arg, done, total);
 }
 
 static void on_upload_done(void *arg, int rc, const char *msg)
 {
 	struct deploy *d = arg;
+	int64_t ms = loop_now_ms() - d->t0_ms;
 
-	d->op = NULL;
+	upload_free(d->up);
+	d->up = NULL;
 	if (rc < 0) {
 		d->known = false;
 		finish(d, rc, MODERR_OTHER, "%s", msg);
 		return;
 	}
-	d->sent_before += d->q[d->qi].size;
+	/* The tools sent are on the target now. */
 	for (int i = 0; i < DEPLOY_MAX_TOOLS && d->m->tools[i]; i++)
-		if (!strcmp(d->q[d->qi].local, d->m->tools[i]))
+		if (d->tool_hex[i][0])
 			memcpy(d->remote_hex[i], d->tool_hex[i],
 			       sizeof(d->remote_hex[i]));
-	d->qi++;
-	send_next(d);
-}
-
-static void send_next(struct deploy *d)
-{
-	char err[256];
-	struct upload_item *it;
-
-	if (d->qi == d->nq) {
-		int64_t ms = loop_now_ms() - d->t0_ms;
-
-		finish(d, 0, MODERR_NONE,
-		       "deployed %s.ko (%llu KiB, sha256 verified)%s in %lld ms",
-		       d->m->name,
-		       (unsigned long long)(d->q[0].size + 1023) / 1024,
-		       d->note, (long long)ms);
-		return;
-	}
-	it = &d->q[d->qi];
-	d->op = sftp_upload(d->s, it->local, it->remote, it->mode,
-			    on_upload_progress, on_upload_done, d, err,
-			    sizeof(err));
-	if (!d->op)
-		finish(d, -EIO, MODERR_OTHER, "%s", err);
-}
-
-static bool queue(struct deploy *d, const char *local, const char *remote_file,
-		  int mode)
-{
-	struct upload_item *it = &d->q[d->nq];
-	struct stat st;
-
-	if (stat(local, &st) < 0)
-		return false;
-	snprintf(it->local, sizeof(it->local), "%s", local);
-	if (remote_path(it->remote, sizeof(it->remote), d->m->remote_dir,
-			remote_file))
-		return false;
-	it->size = (uint64_t)st.st_size;
-	it->mode = mode;
-	d->total += it->size;
-	d->nq++;
-	return true;
+	finish(d, 0, MODERR_NONE,
+	       "deployed %s.ko (%llu KiB%s, sha256 verified)%s in %lld ms%s",
+	       d->m->name, (unsigned long long)(d->ship_size + 1023) / 1024,
+	       d->strip_note, d->note, (long long)ms,
+	       d->ahead ? " (written during the unload)" : "");
 }
 
 /* Whether sha256sum's output lists file with this digest. */
@@ -308,38 +294,234 @@ static bool remote_has(const char *out, const char *hex, const char *file)
 	return false;
 }
 
-/*
- * Plans the uploads: the module always, each tool whose digest on the
- * target (remote_hex) differs from the local one.
- */
-static void plan_and_send(struct deploy *d)
+/* The local module's identity: a rebuild changes it. */
+static bool ko_stamp(const char *ko, struct timespec *mtime, uint64_t *size)
 {
-	char why[512], ko[PATH_MAX];
+	struct stat st;
 
-	if (modexplain_vermagic(d->mi.vermagic, d->release, why, sizeof(why)) !=
-	    MODERR_NONE) {
-		finish(d, -ENOEXEC, MODERR_VERMAGIC, "%s", why);
-		return;
+	if (stat(ko, &st) < 0)
+		return false;
+	*mtime = st.st_mtim;
+	*size = (uint64_t)st.st_size;
+	return true;
+}
+
+/* Local facts an upload needs: the module's vermagic, the tools' digests. */
+static int read_local(struct deploy *d, const struct deploy_module *m,
+		      char *err, size_t errlen)
+{
+	if (modinfo_read(m->ko, &d->mi, err, errlen) < 0)
+		return -ENOENT;
+	for (int i = 0; i < DEPLOY_MAX_TOOLS; i++) {
+		d->tool_hex[i][0] = '\0';
+		if (!m->tools[i])
+			break;
+		/* A tool not built locally is simply not uploaded. */
+		if (digest_file_sha256(m->tools[i], d->tool_hex[i], err,
+				       errlen) < 0)
+			d->tool_hex[i][0] = '\0';
 	}
-	snprintf(ko, sizeof(ko), "%s.ko", d->m->name);
-	d->nq = d->qi = 0;
-	d->total = d->sent_before = 0;
-	queue(d, d->m->ko, ko, 0644);
-	for (int i = 0; i < DEPLOY_MAX_TOOLS && d->m->tools[i]; i++) {
-		const char *b = base_name(d->m->tools[i]);
+	return 0;
+}
+
+/*
+ * Starts the upload of the file to ship as NAME.ko and of each tool whose
+ * digest on the target (remote_hex) differs from the local one.
+ */
+static int begin_upload(struct deploy *d, const struct deploy_module *m,
+			char *why, size_t whylen)
+{
+	char ko[PATH_MAX], path[PATH_MAX];
+	int rc;
+
+	d->note[0] = '\0';
+	d->up = upload_new(d->sc, d->sh);
+	if (!d->up) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(ko, sizeof(ko), "%s.ko", m->name);
+	rc = remote_path(path, sizeof(path), m->remote_dir, ko);
+	if (!rc)
+		rc = upload_add(d->up, d->ship, path, 0644, why, whylen);
+	d->ship_size = upload_total(d->up);
+	for (int i = 0; !rc && i < DEPLOY_MAX_TOOLS && m->tools[i]; i++) {
+		const char *b = base_name(m->tools[i]);
+		size_t l = strlen(d->note);
 
 		if (!d->tool_hex[i][0] ||
 		    !strcmp(d->tool_hex[i], d->remote_hex[i]))
 			continue;
-		if (queue(d, d->m->tools[i], b, 0755)) {
-			size_t l = strlen(d->note);
+		rc = remote_path(path, sizeof(path), m->remote_dir, b);
+		if (!rc)
+			rc = upload_add(d->up, m->tools[i], path, 0755, why,
+					whylen);
+		snprintf(d->note + l, sizeof(d->note) - l, "%s%s",
+			 l ? ", " : " + ", b);
+	}
+	if (!rc)
+		rc = upload_start(d->up, why, whylen);
+	if (rc) {
+		upload_free(d->up);
+		d->up = NULL;
+	}
+	return rc;
+}
 
-			snprintf(d->note + l, sizeof(d->note) - l, "%s%s",
-				 l ? ", " : " + ", b);
+/* The upload went ahead of its deploy step, or the step waits for it. */
+static void begin_after_strip(struct deploy *d)
+{
+	char why[512];
+	int rc = begin_upload(d, d->strip_m, why, sizeof(why));
+
+	if (d->state != OP_SEND)
+		return; /* ahead: a failure is found again by the step */
+	if (rc) {
+		finish(d, rc, MODERR_OTHER, "%s", why);
+		return;
+	}
+	upload_listen(d->up, on_upload_progress, on_upload_done, d);
+}
+
+static void on_stripped(struct loop *loop, pid_t pid, int status, void *arg)
+{
+	struct deploy *d = arg;
+	const struct deploy_module *m = d->strip_m;
+
+	if (pid != d->strip_pid)
+		return;
+	d->strip_pid = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		snprintf(d->strip_note, sizeof(d->strip_note),
+			 " without debug sections, of %llu KiB",
+			 (unsigned long long)(d->ko_size + 1023) / 1024);
+	} else {
+		unlink(d->ship);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+			snprintf(d->strip_note, sizeof(d->strip_note),
+				 "; not stripped: %.100s is not installed",
+				 m->strip[0]);
+		else
+			snprintf(d->strip_note, sizeof(d->strip_note),
+				 "; not stripped: %.80s failed (status %d)",
+				 m->strip[0], status);
+		snprintf(d->ship, sizeof(d->ship), "%s", m->ko);
+	}
+	begin_after_strip(d);
+}
+
+/* mkdir -p with mode 0700 for what it makes. */
+static int make_dirs(const char *dir)
+{
+	char p[PATH_MAX];
+
+	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p))
+		return -ENAMETOOLONG;
+	for (char *q = p + 1;; q++) {
+		if (*q && *q != '/')
+			continue;
+		char c = *q;
+
+		*q = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*q = c;
+		if (!c)
+			return 0;
+	}
+}
+
+/*
+ * Strips a copy of the .ko into the stage directory (a child process; the
+ * upload starts when it ends), or ships the .ko as built.
+ */
+static int prepare_ship(struct deploy *d, const struct deploy_module *m,
+			char *why, size_t whylen)
+{
+	const char *argv[32];
+	size_t n = 0;
+	char base[PATH_MAX];
+	pid_t pid;
+
+	d->strip_note[0] = '\0';
+	snprintf(d->ship, sizeof(d->ship), "%s", m->ko);
+	d->strip_m = m;
+	if (!m->strip || !m->strip[0] || !m->stage_dir)
+		return begin_upload(d, m, why, whylen);
+	snprintf(base, sizeof(base), "%s.ko", m->name);
+	if (make_dirs(m->stage_dir) < 0 ||
+	    snprintf(d->ship, sizeof(d->ship), "%s/%s", m->stage_dir, base) >=
+		    (int)sizeof(d->ship)) {
+		snprintf(d->strip_note, sizeof(d->strip_note),
+			 "; not stripped: cannot use %.100s", m->stage_dir);
+		snprintf(d->ship, sizeof(d->ship), "%s", m->ko);
+		return begin_upload(d, m, why, whylen);
+	}
+	for (size_t i = 0; m->strip[i] && n < 27; i++)
+		argv[n++] = m->strip[i];
+	argv[n++] = "-o";
+	argv[n++] = d->ship;
+	argv[n++] = m->ko;
+	argv[n] = NULL;
+	pid = fork();
+	if (pid < 0) {
+		snprintf(why, whylen, "cannot start %s: %s", m->strip[0],
+			 strerror(errno));
+		return -errno;
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+
+		loop_child_reset_signals();
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
 		}
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	d->strip_pid = pid;
+	if (loop_watch_child(d->loop, pid, on_stripped, d) < 0) {
+		stop_strip(d);
+		snprintf(why, whylen, "cannot watch %s", m->strip[0]);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Starts what a deploy sends. -ENOEXEC with the reason in why when the
+ * module was built for another kernel.
+ */
+static int start_upload(struct deploy *d, const struct deploy_module *m,
+			char *why, size_t whylen)
+{
+	if (modexplain_vermagic(d->mi.vermagic, d->release, why, whylen) !=
+	    MODERR_NONE)
+		return -ENOEXEC;
+	if (!ko_stamp(m->ko, &d->ko_mtime, &d->ko_size)) {
+		snprintf(why, whylen, "cannot upload %s: %s", m->ko,
+			 strerror(errno));
+		return -ENOENT;
+	}
+	return prepare_ship(d, m, why, whylen);
+}
+
+static void plan_and_send(struct deploy *d)
+{
+	char why[512];
+	int rc = start_upload(d, d->m, why, sizeof(why));
+
+	if (rc) {
+		finish(d, rc, rc == -ENOEXEC ? MODERR_VERMAGIC : MODERR_OTHER,
+		       "%s", why);
+		return;
 	}
 	d->state = OP_SEND;
-	send_next(d);
+	d->ahead = false;
+	if (d->up) /* else the strip runs: it starts the upload */
+		upload_listen(d->up, on_upload_progress, on_upload_done, d);
 }
 
 static void on_probe(void *arg, int rc, const struct ssh_exec_result *r,
@@ -348,7 +530,6 @@ static void on_probe(void *arg, int rc, const struct ssh_exec_result *r,
 	struct deploy *d = arg;
 	size_t n;
 
-	d->op = NULL;
 	if (rc < 0) {
 		finish(d, rc, MODERR_OTHER, "deploy: %s", msg);
 		return;
@@ -374,6 +555,38 @@ static void on_probe(void *arg, int rc, const struct ssh_exec_result *r,
 	plan_and_send(d);
 }
 
+int deploy_prefetch(struct deploy *d, const struct deploy_module *m)
+{
+	char why[512];
+
+	if (d->up || d->strip_pid || !d->s || !d->known ||
+	    strcmp(d->known_dir, m->remote_dir))
+		return -EAGAIN;
+	if (read_local(d, m, why, sizeof(why)) < 0)
+		return -ENOENT;
+	/* A module for another kernel: the deploy step says so. */
+	return start_upload(d, m, why, sizeof(why));
+}
+
+/* An upload started ahead for this very build of the module, or none. */
+static bool take_prefetched(struct deploy *d, const struct deploy_module *m)
+{
+	struct timespec mt;
+	uint64_t size;
+
+	if (!d->up && !d->strip_pid)
+		return false;
+	if (ko_stamp(m->ko, &mt, &size) && size == d->ko_size &&
+	    mt.tv_sec == d->ko_mtime.tv_sec &&
+	    mt.tv_nsec == d->ko_mtime.tv_nsec &&
+	    !strcmp(d->known_dir, m->remote_dir))
+		return true;
+	stop_strip(d); /* rebuilt since: send the new one */
+	upload_free(d->up);
+	d->up = NULL;
+	return false;
+}
+
 int deploy_upload(struct deploy *d, const struct deploy_module *m,
 		  deploy_progress_fn progress, deploy_done_fn done, void *arg)
 {
@@ -388,27 +601,28 @@ int deploy_upload(struct deploy *d, const struct deploy_module *m,
 	d->done = done;
 	d->progress = progress;
 	d->arg = arg;
-	d->note[0] = '\0';
 	d->t0_ms = loop_now_ms();
-	if (modinfo_read(m->ko, &d->mi, err, sizeof(err)) < 0) {
+	if (take_prefetched(d, m)) {
+		d->state = OP_SEND;
+		d->ahead = true;
+		if (d->up) /* else the strip still runs: it starts the upload */
+			upload_listen(d->up, on_upload_progress, on_upload_done,
+				      d);
+		return 0;
+	}
+	if (read_local(d, m, err, sizeof(err)) < 0) {
 		d->state = OP_PROBE;
 		finish(d, -ENOENT, MODERR_NO_FILE,
 		       "no module to deploy: %s (build it first)", err);
 		return 0;
 	}
-	for (int i = 0; i < DEPLOY_MAX_TOOLS; i++) {
-		d->tool_hex[i][0] = '\0';
-		if (!m->tools[i])
-			break;
-		/* A tool not built locally is simply not uploaded. */
-		if (digest_file_sha256(m->tools[i], d->tool_hex[i], err,
-				       sizeof(err)) == 0)
-			files[nf++] = base_name(m->tools[i]);
-	}
 	if (d->known && !strcmp(d->known_dir, m->remote_dir)) {
 		plan_and_send(d);
 		return 0;
 	}
+	for (int i = 0; i < DEPLOY_MAX_TOOLS && m->tools[i]; i++)
+		if (d->tool_hex[i][0])
+			files[nf++] = base_name(m->tools[i]);
 	if (quote_sh(qdir, sizeof(qdir), m->remote_dir) < 0)
 		return -ENAMETOOLONG;
 	qfiles = nf ? quote_argv_dup(files) : strdup("");
@@ -483,7 +697,6 @@ static void on_load(void *arg, int rc, const struct ssh_exec_result *r,
 	char *out, *mark, *p, why[512];
 	enum moderr kind;
 
-	d->op = NULL;
 	if (rc < 0) {
 		finish(d, rc, MODERR_OTHER, "load: %s", msg);
 		return;
@@ -536,7 +749,6 @@ static void on_unload(void *arg, int rc, const struct ssh_exec_result *r,
 	char why[512];
 	enum moderr kind;
 
-	d->op = NULL;
 	if (rc < 0) {
 		finish(d, rc, MODERR_OTHER, "unload: %s", msg);
 		return;

@@ -31,6 +31,15 @@ struct deploy_module {
 	/* local paths of on-target tools, uploaded beside the module */
 	const char *tools[DEPLOY_MAX_TOOLS + 1];
 	bool sudo; /* run insmod/rmmod/dmesg through sudo -n */
+	/*
+	 * The uploaded copy of the .ko is stripped by this command (argv,
+	 * NULL-terminated; "-o OUT IN" appended) into stage_dir (0700, made
+	 * when missing). NULL or empty: the .ko is uploaded as built. A strip
+	 * that fails or is not installed is reported in the deploy message,
+	 * and the .ko goes as built.
+	 */
+	const char *const *strip;
+	const char *stage_dir;
 };
 
 #define DEPLOY_MAX_STATS 24
@@ -66,6 +75,13 @@ bool deploy_busy(const struct deploy *d);
 /* The module struct must stay valid until the callback ran. */
 int deploy_upload(struct deploy *d, const struct deploy_module *m,
 		  deploy_progress_fn progress, deploy_done_fn done, void *arg);
+/*
+ * Starts writing the module (and changed tools) while another operation
+ * runs, e.g. the unload of a reload; the next deploy_upload() of the same
+ * build takes it over. -EAGAIN when this connection has not been probed
+ * yet (the first deploy of a connection does that).
+ */
+int deploy_prefetch(struct deploy *d, const struct deploy_module *m);
 int deploy_load(struct deploy *d, const struct deploy_module *m,
 		deploy_done_fn done, void *arg);
 /* tolerant: "not loaded" is success (the unload of a reload). */

@@ -232,6 +232,20 @@ static void on_end(void *arg, int rc, int status, const char *msg)
 		send_head(r);
 }
 
+static int open_stream(struct rshell *r)
+{
+	if (!r->stream)
+		r->stream =
+			ssh_stream_open(r->s, "exec sh", 0, on_data, on_end, r);
+	return r->stream ? 0 : -EIO;
+}
+
+void rshell_warm(struct rshell *r)
+{
+	if (r->s)
+		open_stream(r);
+}
+
 static void send_head(struct rshell *r)
 {
 	struct rshell_req *q = r->head;
@@ -240,13 +254,9 @@ static void send_head(struct rshell *r)
 
 	if (!q || r->sent || !r->s)
 		return;
-	if (!r->stream) {
-		r->stream =
-			ssh_stream_open(r->s, "exec sh", 0, on_data, on_end, r);
-		if (!r->stream) {
-			fail_all(r, "cannot open the remote shell");
-			return;
-		}
+	if (open_stream(r) < 0) {
+		fail_all(r, "cannot open the remote shell");
+		return;
 	}
 	n = asprintf(
 		&line,

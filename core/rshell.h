@@ -36,6 +36,8 @@ void rshell_set_session(struct rshell *r, struct ssh_session *s);
  */
 struct rshell_req *rshell_run(struct rshell *r, const char *cmd, int timeout_ms,
 			      rshell_fn fn, void *arg);
+/* Opens the shell now (it starts while other work goes on). */
+void rshell_warm(struct rshell *r);
 /* No callback after; a command already running finishes on the target. */
 void rshell_cancel(struct rshell *r, struct rshell_req *req);
 

@@ -56,6 +56,7 @@ struct session {
 	enum link_state last_link;
 	struct deploy *deploy;
 	struct deploy_module dm;
+	char stage_dir[PATH_MAX]; /* the stripped copy of the .ko */
 	struct kmsg *kmsg;
 	struct ssh_op *kmsg_op;
 	int64_t kmsg_since_usec;
@@ -320,6 +321,13 @@ static int start_remote_step(struct session *s, const struct job_step *st)
 	case JOB_LOAD:
 		return deploy_load(s->deploy, &s->dm, on_deploy_done, s);
 	case JOB_UNLOAD:
+		/*
+		 * A reload: the new module is written while the old one
+		 * unloads (rmmod waits for RCU grace periods).
+		 */
+		if (st + 1 < s->job.steps + s->job.nsteps &&
+		    st[1].kind == JOB_DEPLOY)
+			deploy_prefetch(s->deploy, &s->dm);
 		return deploy_unload(s->deploy, &s->dm, st->tolerant,
 				     on_deploy_done, s);
 	case JOB_BENCH:
@@ -1009,6 +1017,10 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 	s->dm.tools[0] = t->module.sebench;
 	s->dm.tools[1] = t->module.sectl;
 	s->dm.sudo = t->kmsg_sudo;
+	s->dm.strip = (const char *const *)t->module.strip.v;
+	snprintf(s->stage_dir, sizeof(s->stage_dir), "%s/deploy-%s",
+		 s->cfg->runtime_dir, t->name);
+	s->dm.stage_dir = s->stage_dir;
 
 	job_init(&s->job, loop,
 		 (struct job_runner){ step_start, step_cancel, s });

@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
-/* SFTP upload: temp name, pipelined writes, sha256 verify, rename. */
+/*
+ * The SFTP channel as one long-lived op of the session. It holds the
+ * session's channel token only while the channel opens (the subsystem then
+ * runs until we end it) and again while it ends, since sftp-server exiting
+ * is a child exit that dropbear 2022.83 must not see beside a channel being
+ * opened (ssh_int.h).
+ */
 #include "sftp.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libssh2_sftp.h>
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,69 +21,88 @@
 
 #include "ssh_int.h"
 
-#include "quote.h"
-
-enum up_state {
-	UP_INIT,
-	UP_OPEN,
-	UP_WRITE,
-	UP_CLOSE,
-	UP_EOF, /* stdin EOF to sftp-server, wait for it to exit */
-	UP_SHUTDOWN,
-	UP_VERIFY, /* waiting for the verify-and-rename exec */
-	UP_DONE,
+enum conn_state {
+	CS_INIT,
+	CS_READY,
+	CS_EOF, /* ending: stdin EOF to sftp-server, wait for it to exit */
+	CS_SHUTDOWN,
 };
 
-struct upload_op {
-	struct ssh_op op;
-	enum up_state st;
+enum put_state {
+	PS_OPEN,
+	PS_WRITE,
+	PS_FSTAT,
+	PS_CLOSE,
+	PS_UNLINK, /* cancelled or failed: remove the partial file */
+};
+
+struct sftp_put {
+	struct sftp_put *next;
+	enum put_state st;
 	int fd;
-	char *local, *remote, *tmp, *qtmp, *qremote;
+	char *local, *remote;
 	int mode;
-	LIBSSH2_SFTP *sftp;
 	LIBSSH2_SFTP_HANDLE *h;
-	char *buf;
+	bool eof, cancelled, failed;
+	uint64_t total, sent, remote_size;
 	size_t len, off;
-	bool eof, eof_sent;
-	uint64_t total, sent;
 	EVP_MD_CTX *md;
-	char sha[65];
-	int rc;
 	char msg[1024];
 	sftp_progress_fn progress;
-	sftp_done_fn done;
+	sftp_put_fn done;
 	void *arg;
 };
 
-static void up_report(struct upload_op *u, int rc, const char *msg)
+struct conn_op {
+	struct ssh_op op;
+	struct sftp_conn *c; /* NULL once the owner let go */
+	enum conn_state st;
+	LIBSSH2_SFTP *sftp;
+	bool eof_sent;
+};
+
+struct sftp_conn {
+	struct ssh_session *s;
+	struct conn_op *op;
+	struct sftp_put *head, *tail;
+	char *buf; /* SFTP_CHUNK bytes, shared by the puts (one at a time) */
+};
+
+static void put_free(struct sftp_put *p)
 {
-	if (u->done && !u->op.cancelled)
-		u->done(u->arg, rc, msg);
-	u->done = NULL;
+	if (p->fd >= 0)
+		close(p->fd);
+	EVP_MD_CTX_free(p->md);
+	free(p->local);
+	free(p->remote);
+	free(p);
 }
 
-static void up_fail(struct ssh_op *op, const char *msg)
+static struct sftp_put *pop(struct sftp_conn *c)
 {
-	up_report((struct upload_op *)op, -ECONNRESET, msg);
+	struct sftp_put *p = c->head;
+
+	if (p) {
+		c->head = p->next;
+		if (!c->head)
+			c->tail = NULL;
+	}
+	return p;
 }
 
-static void up_destroy(struct ssh_op *op)
+/* Every queued put fails with msg (silently with msg NULL). */
+static void fail_puts(struct sftp_conn *c, const char *msg)
 {
-	struct upload_op *u = (struct upload_op *)op;
+	struct sftp_put *p;
 
-	if (u->fd >= 0)
-		close(u->fd);
-	EVP_MD_CTX_free(u->md);
-	free(u->local);
-	free(u->remote);
-	free(u->tmp);
-	free(u->qtmp);
-	free(u->qremote);
-	free(u->buf);
-	free(u);
+	while ((p = pop(c))) {
+		if (msg && !p->cancelled && p->done)
+			p->done(p->arg, -ECONNRESET, NULL, msg);
+		put_free(p);
+	}
 }
 
-static const char *sftp_err(struct upload_op *u)
+static const char *sftp_err(struct conn_op *o)
 {
 	static const char *const names[] = {
 		"ok",
@@ -102,281 +128,364 @@ static const char *sftp_err(struct upload_op *u)
 		"invalid filename",
 		"link loop",
 	};
-	unsigned long e = u->sftp ? libssh2_sftp_last_error(u->sftp) : 0;
+	unsigned long e = o->sftp ? libssh2_sftp_last_error(o->sftp) : 0;
 
 	if (e && e < sizeof(names) / sizeof(names[0]))
 		return names[e];
-	return ssh_last_error(u->op.s);
+	return ssh_last_error(o->op.s);
 }
 
-/* A failed step: session errors are the session's; others end the op. */
-static enum op_ret up_error(struct upload_op *u, int rc, const char *what)
+/* The head put is finished: report (unless cancelled), free, go on. */
+static void put_end(struct sftp_conn *c, int rc)
 {
-	if (ssh_fatal(u->op.s, rc, what))
-		return OP_WAIT;
-	snprintf(u->msg, sizeof(u->msg), "upload of %s to %s: %s failed: %s",
-		 u->local, u->remote, what, sftp_err(u));
-	u->rc = -EIO;
-	/* best effort: leave no temp file behind */
-	if (u->h)
-		libssh2_sftp_close_handle(u->h);
-	u->h = NULL;
-	up_report(u, u->rc, u->msg);
-	return OP_DONE;
+	struct sftp_put *p = pop(c);
+	struct sftp_put_result r = { 0 };
+	unsigned char md[32];
+
+	if (!p)
+		return;
+	if (!p->cancelled && p->done) {
+		if (rc == 0) {
+			r.size = p->total;
+			r.remote_size = p->remote_size;
+			EVP_DigestFinal_ex(p->md, md, NULL);
+			for (int i = 0; i < 32; i++)
+				snprintf(r.sha + 2 * i, 3, "%02x", md[i]);
+		}
+		p->done(p->arg, rc, rc ? NULL : &r, p->msg);
+	}
+	put_free(p);
 }
 
 /*
- * One remote shell checks the digest and size and renames into place (or
- * removes the temporary file): a remote command costs a shell start-up,
- * which can dwarf the transfer on a loaded target.
+ * A failed SFTP request: session errors are the session's (the op then
+ * fails as a whole); others end this put, after removing its file.
  */
-static void verify_done(void *arg, int rc, const struct ssh_exec_result *r,
-			const char *msg)
+static enum op_ret put_error(struct conn_op *o, struct sftp_put *p, int rc,
+			     const char *what)
 {
-	struct upload_op *u = arg;
-	const char *bad;
-	char sha[65] = "";
-	unsigned long long size = 0;
-
-	if (rc) {
-		snprintf(u->msg, sizeof(u->msg),
-			 "upload of %s: verify failed: %s", u->local, msg);
-		u->rc = rc;
-	} else if (r->exit_status == 0 && strstr(r->out, "KMDASH-OK")) {
-		snprintf(u->msg, sizeof(u->msg),
-			 "uploaded %s to %s: %llu bytes, sha256 %s verified",
-			 u->local, u->remote, (unsigned long long)u->total,
-			 u->sha);
-		u->rc = 0;
-	} else if ((bad = strstr(r->out, "KMDASH-BAD"))) {
-		sscanf(bad, "KMDASH-BAD %64s %llu", sha, &size);
-		snprintf(
-			u->msg, sizeof(u->msg),
-			"upload of %s to %s FAILED VERIFICATION: local %llu bytes sha256 %s, remote %llu bytes sha256 %s; the remote copy was removed",
-			u->local, u->remote, (unsigned long long)u->total,
-			u->sha, size, *sha ? sha : "(none: sha256sum failed)");
-		u->rc = -EIO;
-	} else {
-		snprintf(
-			u->msg, sizeof(u->msg),
-			"upload of %s: verifying or renaming %s on the target failed (exit %d): %.300s",
-			u->local, u->tmp, r->exit_status, r->err);
-		u->rc = -EIO;
-	}
-	up_report(u, u->rc, u->msg);
-	u->st = UP_DONE;
-	ssh_kick(u->op.s);
+	if (ssh_fatal(o->op.s, rc, what))
+		return OP_WAIT;
+	snprintf(p->msg, sizeof(p->msg), "upload of %s to %s: %s failed: %s",
+		 p->local, p->remote, what, sftp_err(o));
+	p->failed = true;
+	if (p->h)
+		libssh2_sftp_close_handle(p->h); /* best effort */
+	p->h = NULL;
+	p->st = PS_UNLINK;
+	return OP_MORE;
 }
 
-/* Fills the buffer from the local file and feeds the digest. */
-static int fill(struct upload_op *u)
+/* Fills the shared buffer from the local file and feeds the digest. */
+static int fill(struct sftp_conn *c, struct sftp_put *p)
 {
 	ssize_t n;
 
-	u->len = u->off = 0;
-	while (u->len < SFTP_CHUNK) {
-		n = read(u->fd, u->buf + u->len, SFTP_CHUNK - u->len);
+	p->len = p->off = 0;
+	while (p->len < SFTP_CHUNK) {
+		n = read(p->fd, c->buf + p->len, SFTP_CHUNK - p->len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
 		if (n == 0) {
-			u->eof = true;
+			p->eof = true;
 			break;
 		}
-		EVP_DigestUpdate(u->md, u->buf + u->len, (size_t)n);
-		u->len += (size_t)n;
+		EVP_DigestUpdate(p->md, c->buf + p->len, (size_t)n);
+		p->len += (size_t)n;
 	}
 	return 0;
 }
 
-static enum op_ret up_step(struct ssh_op *op)
+static enum op_ret put_step(struct conn_op *o, struct sftp_put *p)
 {
-	struct upload_op *u = (struct upload_op *)op;
-	LIBSSH2_SESSION *ss = ssh_raw(op->s);
-	unsigned char md[32];
-	char cmd[8192];
+	struct sftp_conn *c = o->c;
+	LIBSSH2_SESSION *ss = ssh_raw(o->op.s);
+	LIBSSH2_SFTP_ATTRIBUTES a;
 	ssize_t n;
 	int rc;
 
-	if (op->cancelled && u->st < UP_CLOSE)
-		u->st = UP_CLOSE;
-	switch (u->st) {
-	case UP_INIT:
-		u->sftp = libssh2_sftp_init(ss);
-		if (!u->sftp) {
-			rc = libssh2_session_last_errno(ss);
-			if (rc == LIBSSH2_ERROR_EAGAIN)
-				return OP_WAIT;
-			return up_error(
-				u, rc,
-				"starting SFTP (is the target's sftp-server installed?)");
-		}
-		u->st = UP_OPEN;
-		return OP_MORE;
-	case UP_OPEN:
-		u->h = libssh2_sftp_open_ex(
-			u->sftp, u->tmp, (unsigned)strlen(u->tmp),
+	/*
+	 * A cancel takes effect between libssh2 calls: one that returned
+	 * EAGAIN must be repeated as it was (its request is half sent).
+	 */
+	switch (p->st) {
+	case PS_OPEN:
+		p->h = libssh2_sftp_open_ex(
+			o->sftp, p->remote, (unsigned)strlen(p->remote),
 			LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT |
 				LIBSSH2_FXF_TRUNC,
-			u->mode, LIBSSH2_SFTP_OPENFILE);
-		if (!u->h) {
+			p->mode, LIBSSH2_SFTP_OPENFILE);
+		if (!p->h) {
 			rc = libssh2_session_last_errno(ss);
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				return OP_WAIT;
-			return up_error(u, rc, "creating the temporary file");
+			if (ssh_fatal(o->op.s, rc, "creating the file"))
+				return OP_WAIT;
+			snprintf(
+				p->msg, sizeof(p->msg),
+				"upload of %s to %s: creating the file failed: %s",
+				p->local, p->remote, sftp_err(o));
+			put_end(c, -EIO);
+			return OP_MORE;
 		}
-		u->st = UP_WRITE;
+		p->st = p->cancelled ? PS_CLOSE : PS_WRITE;
 		return OP_MORE;
-	case UP_WRITE:
-		if (u->off == u->len) {
-			if (u->eof) {
-				u->st = UP_CLOSE;
+	case PS_WRITE:
+		if (p->off == p->len && p->cancelled) {
+			p->st = PS_CLOSE;
+			return OP_MORE;
+		}
+		if (p->off == p->len) {
+			if (p->eof) {
+				p->st = PS_FSTAT;
 				return OP_MORE;
 			}
-			if (fill(u)) {
-				snprintf(u->msg, sizeof(u->msg),
-					 "upload: cannot read %s: %s", u->local,
-					 strerror(errno));
-				u->rc = -EIO;
-				op->cancelled =
-					true; /* clean up, then report */
-				up_report(u, u->rc, u->msg);
-				u->st = UP_CLOSE;
+			rc = fill(c, p);
+			if (rc) {
+				snprintf(p->msg, sizeof(p->msg),
+					 "upload: cannot read %s: %s", p->local,
+					 strerror(-rc));
+				p->failed = true;
+				p->st = PS_CLOSE;
 				return OP_MORE;
 			}
-			if (u->len == 0)
+			if (p->len == 0)
 				return OP_MORE;
 		}
 		/* EAGAIN: the same call again, with the same arguments */
-		n = libssh2_sftp_write(u->h, u->buf + u->off, u->len - u->off);
+		n = libssh2_sftp_write(p->h, c->buf + p->off, p->len - p->off);
 		if (n == LIBSSH2_ERROR_EAGAIN)
 			return OP_WAIT;
 		if (n < 0)
-			return up_error(u, (int)n, "writing");
-		u->off += (size_t)n;
-		u->sent += (uint64_t)n;
-		if (u->progress && n > 0 && !op->cancelled)
-			u->progress(u->arg, u->sent, u->total);
+			return put_error(o, p, (int)n, "writing");
+		p->off += (size_t)n;
+		p->sent += (uint64_t)n;
+		if (p->progress && n > 0)
+			p->progress(p->arg, p->sent, p->total);
 		return OP_MORE;
-	case UP_CLOSE:
-		if (u->h) {
-			rc = libssh2_sftp_close_handle(u->h);
+	case PS_FSTAT:
+		/* What the target holds, not what we sent: a short disk shows. */
+		rc = libssh2_sftp_fstat_ex(p->h, &a, 0);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return OP_WAIT;
+		if (rc)
+			return put_error(o, p, rc, "reading the file's size");
+		p->remote_size = (a.flags & LIBSSH2_SFTP_ATTR_SIZE) ?
+					 a.filesize :
+					 (uint64_t)-1;
+		p->st = PS_CLOSE;
+		return OP_MORE;
+	case PS_CLOSE:
+		if (p->h) {
+			rc = libssh2_sftp_close_handle(p->h);
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				return OP_WAIT;
-			u->h = NULL;
-			if (rc && !op->cancelled)
-				return up_error(u, rc, "closing the file");
+			p->h = NULL;
+			if (rc && !p->cancelled && !p->failed)
+				return put_error(o, p, rc, "closing the file");
 		}
-		u->st = u->sftp ? UP_EOF : UP_SHUTDOWN;
+		if (p->cancelled || p->failed) {
+			p->st = PS_UNLINK;
+			return OP_MORE;
+		}
+		put_end(c, 0);
 		return OP_MORE;
-	case UP_EOF: {
-		/*
-		 * Let the server end sftp-server by itself before the channel
-		 * is closed: dropbear drops the whole connection when a
-		 * channel close races with the subsystem's exit.
-		 */
-		LIBSSH2_CHANNEL *ch = libssh2_sftp_get_channel(u->sftp);
-		char drain[4096];
+	case PS_UNLINK:
+		rc = libssh2_sftp_unlink_ex(o->sftp, p->remote,
+					    (unsigned)strlen(p->remote));
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return OP_WAIT;
+		/* A file that was never created is fine too. */
+		put_end(c, -EIO);
+		return OP_MORE;
+	}
+	return OP_WAIT;
+}
 
-		if (!u->eof_sent) {
+static enum op_ret conn_step(struct ssh_op *op)
+{
+	struct conn_op *o = (struct conn_op *)op;
+	LIBSSH2_SESSION *ss = ssh_raw(op->s);
+	LIBSSH2_CHANNEL *ch;
+	char drain[4096];
+	ssize_t n;
+	int rc;
+
+	/* The owner let go, or the channel is not wanted any more. */
+	if ((!o->c || op->cancelled) && o->st == CS_READY)
+		o->st = CS_EOF;
+	if (op->cancelled && o->st == CS_INIT)
+		return OP_DONE;
+	switch (o->st) {
+	case CS_INIT:
+		o->sftp = libssh2_sftp_init(ss);
+		if (!o->sftp) {
+			char msg[512];
+
+			rc = libssh2_session_last_errno(ss);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return OP_WAIT;
+			if (ssh_fatal(op->s, rc, "starting SFTP"))
+				return OP_WAIT;
+			snprintf(
+				msg, sizeof(msg),
+				"starting SFTP failed (is the target's sftp-server installed?): %s",
+				ssh_last_error(op->s));
+			if (o->c) {
+				o->c->op = NULL;
+				fail_puts(o->c, msg);
+			}
+			return OP_DONE;
+		}
+		/* sftp-server runs until we end it: others may open now. */
+		ssh_op_release_token(op);
+		o->st = CS_READY;
+		return OP_MORE;
+	case CS_READY:
+		if (!o->c->head)
+			return OP_WAIT;
+		return put_step(o, o->c->head);
+	case CS_EOF:
+		if (!o->eof_sent) {
+			/* Ending sftp-server is a child exit: take the token. */
+			if (!op->cancelled && !op->holds_token) {
+				op->token = SSH_TOKEN_WHOLE;
+				return OP_WAIT;
+			}
+			ch = libssh2_sftp_get_channel(o->sftp);
 			rc = libssh2_channel_send_eof(ch);
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				return OP_WAIT;
-			u->eof_sent = true;
+			o->eof_sent = true;
 			op->wants_read = true;
 		}
+		ch = libssh2_sftp_get_channel(o->sftp);
 		while ((n = libssh2_channel_read(ch, drain, sizeof(drain))) > 0)
 			;
 		if (!libssh2_channel_eof(ch) && n == LIBSSH2_ERROR_EAGAIN)
 			return OP_WAIT;
 		op->wants_read = false;
-		u->st = UP_SHUTDOWN;
+		o->st = CS_SHUTDOWN;
 		return OP_MORE;
-	}
-	case UP_SHUTDOWN:
-		if (u->sftp) {
-			rc = libssh2_sftp_shutdown(u->sftp);
-			if (rc == LIBSSH2_ERROR_EAGAIN)
-				return OP_WAIT;
-			u->sftp = NULL;
-		}
-		/* sftp-server has exited: the verify exec may open. */
-		ssh_op_release_token(op);
-		if (op->cancelled) {
-			snprintf(cmd, sizeof(cmd), "rm -f %s", u->qtmp);
-			ssh_exec(op->s, cmd, NULL, NULL);
-			return OP_DONE;
-		}
-		EVP_DigestFinal_ex(u->md, md, NULL);
-		for (int i = 0; i < 32; i++)
-			snprintf(u->sha + 2 * i, 3, "%02x", md[i]);
-		snprintf(
-			cmd, sizeof(cmd),
-			"f=%s; set -- $(sha256sum < \"$f\") $(wc -c < \"$f\"); "
-			"if [ \"$1\" = %s ] && [ \"$3\" = %llu ]; then "
-			"mv -f -- \"$f\" %s && echo KMDASH-OK; "
-			"else echo \"KMDASH-BAD $1 $3\"; rm -f -- \"$f\"; exit 3; fi",
-			u->qtmp, u->sha, (unsigned long long)u->total,
-			u->qremote);
-		u->st = UP_VERIFY;
-		if (!ssh_exec(op->s, cmd, verify_done, u)) {
-			up_report(u, -ENOMEM, "out of memory");
-			return OP_DONE;
-		}
-		return OP_WAIT;
-	case UP_VERIFY:
-		return OP_WAIT;
-	case UP_DONE:
-	default:
+	case CS_SHUTDOWN:
+		rc = libssh2_sftp_shutdown(o->sftp);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return OP_WAIT;
+		o->sftp = NULL;
 		return OP_DONE;
 	}
+	return OP_WAIT;
 }
 
-static const struct ssh_op_ops upload_ops = {
-	.step = up_step,
-	.fail = up_fail,
-	.destroy = up_destroy,
+static void conn_fail(struct ssh_op *op, const char *msg)
+{
+	struct conn_op *o = (struct conn_op *)op;
+
+	if (o->c) {
+		o->c->op = NULL;
+		fail_puts(o->c, msg);
+		o->c = NULL;
+	}
+}
+
+static void conn_destroy(struct ssh_op *op)
+{
+	struct conn_op *o = (struct conn_op *)op;
+
+	if (o->c && o->c->op == o)
+		o->c->op = NULL;
+	free(o);
+}
+
+static const struct ssh_op_ops conn_ops = {
+	.step = conn_step,
+	.fail = conn_fail,
+	.destroy = conn_destroy,
 };
 
-static char *temp_name(const char *remote)
+/* The channel, opened on the first put and after a reconnect. */
+static int ensure_op(struct sftp_conn *c)
 {
-	const char *slash = strrchr(remote, '/');
-	char *tmp;
-	int dir = slash ? (int)(slash - remote + 1) : 0;
+	struct conn_op *o;
 
-	if (asprintf(&tmp, "%.*s.%s.kmdash-%d.tmp", dir, remote,
-		     slash ? slash + 1 : remote, (int)getpid()) < 0)
-		return NULL;
-	return tmp;
+	if (c->op)
+		return 0;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	o->c = c;
+	o->op.ops = &conn_ops;
+	o->op.token = SSH_TOKEN_OPEN;
+	c->op = o;
+	ssh_op_add(c->s, &o->op);
+	return 0;
 }
 
-/* "-x" would read as an option: make it "./-x". */
-static char *safe_path(const char *p)
+struct sftp_conn *sftp_conn_new(struct ssh_session *s)
 {
-	char *r;
+	struct sftp_conn *c = calloc(1, sizeof(*c));
 
-	if (p[0] != '-')
-		return strdup(p);
-	if (asprintf(&r, "./%s", p) < 0)
+	if (!c)
 		return NULL;
-	return r;
+	c->buf = malloc(SFTP_CHUNK);
+	if (!c->buf) {
+		free(c);
+		return NULL;
+	}
+	c->s = s;
+	return c;
 }
 
-struct ssh_op *sftp_upload(struct ssh_session *s, const char *local,
-			   const char *remote, int mode,
-			   sftp_progress_fn progress, sftp_done_fn done,
-			   void *arg, char *err, size_t errlen)
+/* Lets go of the channel: an idle one ends by itself, a busy one now. */
+static void release_op(struct sftp_conn *c)
 {
-	struct upload_op *u = calloc(1, sizeof(*u));
+	struct conn_op *o = c->op;
+
+	c->op = NULL;
+	if (!o)
+		return;
+	if (c->head && o->st == CS_READY)
+		ssh_op_cancel(&o->op); /* a write in flight: no clean end */
+	o->c = NULL;
+	ssh_kick(o->op.s);
+}
+
+void sftp_conn_free(struct sftp_conn *c)
+{
+	if (!c)
+		return;
+	release_op(c);
+	fail_puts(c, NULL);
+	free(c->buf);
+	free(c);
+}
+
+void sftp_conn_set_session(struct sftp_conn *c, struct ssh_session *s)
+{
+	if (c->s == s)
+		return;
+	release_op(c);
+	fail_puts(c, NULL);
+	c->s = s;
+}
+
+struct sftp_put *sftp_put(struct sftp_conn *c, const char *local,
+			  const char *remote, int mode,
+			  sftp_progress_fn progress, sftp_put_fn done,
+			  void *arg, char *err, size_t errlen)
+{
+	struct sftp_put *p = calloc(1, sizeof(*p));
 	struct stat st;
-	char *rp = NULL;
 
-	if (!u)
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
-	u->fd = open(local, O_RDONLY | O_CLOEXEC);
-	if (u->fd < 0 || fstat(u->fd, &st)) {
+	}
+	p->fd = open(local, O_RDONLY | O_CLOEXEC);
+	if (p->fd < 0 || fstat(p->fd, &st)) {
 		snprintf(err, errlen, "cannot upload %s: %s", local,
 			 strerror(errno));
 		goto fail;
@@ -386,30 +495,52 @@ struct ssh_op *sftp_upload(struct ssh_session *s, const char *local,
 			 local);
 		goto fail;
 	}
-	snprintf(err, errlen, "out of memory");
-	rp = safe_path(remote);
-	u->local = strdup(local);
-	u->remote = strdup(remote);
-	u->tmp = rp ? temp_name(rp) : NULL;
-	u->qtmp = u->tmp ? quote_sh_dup(u->tmp) : NULL;
-	u->qremote = rp ? quote_sh_dup(rp) : NULL;
-	u->buf = malloc(SFTP_CHUNK);
-	u->md = EVP_MD_CTX_new();
-	free(rp);
-	if (!u->local || !u->remote || !u->qtmp || !u->qremote || !u->buf ||
-	    !u->md || !EVP_DigestInit_ex(u->md, EVP_sha256(), NULL))
+	if (!c->s) {
+		snprintf(err, errlen, "cannot upload %s: not connected", local);
 		goto fail;
-	u->op.ops = &upload_ops;
-	u->op.token = SSH_TOKEN_WHOLE;
-	u->op.wants_read = false;
-	u->mode = mode >= 0 ? mode : (int)(st.st_mode & 0777);
-	u->total = (uint64_t)st.st_size;
-	u->progress = progress;
-	u->done = done;
-	u->arg = arg;
-	ssh_op_add(s, &u->op);
-	return &u->op;
+	}
+	snprintf(err, errlen, "out of memory");
+	p->local = strdup(local);
+	p->remote = strdup(remote);
+	p->md = EVP_MD_CTX_new();
+	if (!p->local || !p->remote || !p->md ||
+	    !EVP_DigestInit_ex(p->md, EVP_sha256(), NULL) || ensure_op(c))
+		goto fail;
+	p->mode = mode >= 0 ? mode : (int)(st.st_mode & 0777);
+	p->total = (uint64_t)st.st_size;
+	p->progress = progress;
+	p->done = done;
+	p->arg = arg;
+	if (c->tail)
+		c->tail->next = p;
+	else
+		c->head = p;
+	c->tail = p;
+	ssh_kick(c->s);
+	return p;
 fail:
-	up_destroy(&u->op);
+	put_free(p);
 	return NULL;
+}
+
+void sftp_put_cancel(struct sftp_conn *c, struct sftp_put *p)
+{
+	struct sftp_put **pp = &c->head, *prev = NULL;
+
+	for (; *pp; prev = *pp, pp = &(*pp)->next) {
+		if (*pp != p)
+			continue;
+		/* The one on the wire: it ends, then removes its file. */
+		if (p == c->head && c->op) {
+			p->cancelled = true;
+			if (c->s)
+				ssh_kick(c->s);
+			return;
+		}
+		*pp = p->next;
+		if (c->tail == p)
+			c->tail = prev;
+		put_free(p);
+		return;
+	}
 }

@@ -46,6 +46,14 @@ static void on_job_done(struct session *s, const struct job *job, void *arg)
 {
 	job_ended = true;
 	job_ok = job->state == JOB_OK;
+	/* where the time goes, for whoever reads the log */
+	for (size_t i = 0; i < job->nsteps; i++)
+		fprintf(stderr, "step %s %.1f ms: %s\n",
+			job_step_name(job->steps[i].kind),
+			(double)(job->steps[i].end_us -
+				 job->steps[i].start_us) /
+				1e3,
+			job->steps[i].msg);
 	snprintf(job_msg, sizeof(job_msg), "%s: %s", job->name,
 		 job->steps[job->cur].msg);
 }

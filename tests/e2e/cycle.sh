@@ -16,6 +16,16 @@ rc=$?
 check "run cycle exits 0" test "$rc" -eq 0
 check "the build step succeeds" contains "$out" "[build] ok"
 check "deploy uploads and verifies" contains "$out" "sha256 verified"
+# What goes to the target is the .ko without its debug sections (what
+# make modules_install INSTALL_MOD_STRIP=1 installs); the build keeps them.
+check "deploy ships the module without debug sections" \
+	contains "$out" "without debug sections"
+aarch64-linux-gnu-strip --strip-debug -o "$T_TMP/stripped.ko" "$T_BUILD/kmod/storage_hash.ko"
+want=$(sha256sum <"$T_TMP/stripped.ko" | cut -d' ' -f1)
+got=$(vm_ssh qemu 'sha256sum </tmp/kmdash/storage_hash.ko' </dev/null | cut -d' ' -f1)
+check "the module on the target is that stripped copy" test "$want" = "$got"
+check "the local build keeps its debug sections" \
+	bash -c "readelf -S '$T_BUILD/kmod/storage_hash.ko' | grep -q debug_info"
 check "the module loads" contains "$out" "[load] ok"
 check "the kernel log shows the module's load line" \
 	grep -qE 'kernel: .*storage_hash: loaded' <<<"$out"
@@ -61,6 +71,27 @@ check "unloading what is not loaded fails, saying so" \
 out=$("$KM" run reload 2>&1)
 check "reload of a module that is not loaded still works" \
 	test $? -eq 0
+
+# In one session the unload of a reload overlaps the upload of the new
+# module; the load that follows gets the new one.
+out=$("$KM" run deploy unload deploy load 2>&1)
+check "deploy, unload, deploy, load in one run: exit 0" test $? -eq 0
+check "... the upload went during the unload" \
+	contains "$out" "(written during the unload)"
+check "... and the module loaded after it" contains "$out" "[load] ok"
+
+# A strip command that is not installed: the .ko goes as built, saying so.
+cat >"$T_TMP/nostrip.json" <<'EOC'
+{ "targets": [ { "name": "qemu", "vm": { "profile": "virt" },
+                 "module": { "strip": ["kmdash-no-such-strip", "-g"] } } ] }
+EOC
+out=$("$KM" --config "$T_TMP/nostrip.json" run reload 2>&1)
+check "a missing strip command: the reload still succeeds" test $? -eq 0
+check "... saying the module was not stripped and why" \
+	contains "$out" "not stripped: kmdash-no-such-strip is not installed"
+got=$(vm_ssh qemu 'sha256sum </tmp/kmdash/storage_hash.ko' </dev/null | cut -d' ' -f1)
+check "... and the target has the .ko as built" \
+	test "$got" = "$(sha256sum <"$T_BUILD/kmod/storage_hash.ko" | cut -d' ' -f1)"
 
 out=$("$KM" --json run unload 2>&1)
 check "--json: every line is a JSON object" \

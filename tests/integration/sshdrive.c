@@ -25,6 +25,7 @@
 #include "../../core/loop.h"
 #include "../../core/rshell.h"
 #include "../../core/sftp.h"
+#include "../../core/upload.h"
 #include "../../core/ssh.h"
 
 static struct loop *loop;
@@ -130,7 +131,7 @@ static void upload_done(void *arg, int rc, const char *msg)
 		struct ssh_stats st;
 
 		ssh_session_stats(sess, &st);
-		printf("seconds: %.3f (connect %.3f, write %.3f, verify+rename %.3f)\n",
+		printf("seconds: %.3f (connect %.3f, write %.3f, verify+rename %.3f after the writes)\n",
 		       secs, (double)(t_up - t0) / 1e6,
 		       (double)(t_written - t_up) / 1e6,
 		       (double)(loop_now_us() - t_written) / 1e6);
@@ -140,6 +141,9 @@ static void upload_done(void *arg, int rc, const char *msg)
 
 /* rshell: every command through one remote shell, in order. */
 static struct rshell *rsh;
+/* upload: an SFTP channel and the shell that verifies */
+static struct sftp_conn *sconn;
+static struct upload *up;
 static int rsh_left;
 
 static void rshell_done(void *arg, int rc, int status, const char *out,
@@ -172,8 +176,14 @@ static void start_op(void)
 		loop_add_timer(loop, atoi(args[1]), cancel_cb, NULL);
 	} else if (!strcmp(cmd, "upload") || !strcmp(cmd, "bench-upload")) {
 		t_up = loop_now_us();
-		if (!sftp_upload(sess, args[0], args[1], -1, progress,
-				 upload_done, NULL, err, sizeof(err))) {
+		rsh = rshell_new(loop, sess);
+		sconn = sftp_conn_new(sess);
+		up = rsh && sconn ? upload_new(sconn, rsh) : NULL;
+		if (up)
+			upload_listen(up, progress, upload_done, NULL);
+		if (!up ||
+		    upload_add(up, args[0], args[1], -1, err, sizeof(err)) ||
+		    upload_start(up, err, sizeof(err))) {
 			printf("upload error: %s\n", err);
 			finish(1);
 		}
@@ -368,6 +378,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)st.bytes_in,
 		       (unsigned long long)st.bytes_out);
 	}
+	upload_free(up);
+	sftp_conn_free(sconn);
 	rshell_free(rsh);
 	ssh_session_free(sess);
 	loop_free(loop);

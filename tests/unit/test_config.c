@@ -79,6 +79,8 @@ static const struct bad_case bad_cases[] = {
 	  "3:63: targets[0].vm.memory_mb: the raspi3b machine has exactly 1024 MB, got 2048" },
 	{ "remote_dir_relative",
 	  "3:70: targets[0].module.remote_dir: expected an absolute path on the target, got \"tmp/kmdash\"" },
+	{ "strip_string",
+	  "3:65: targets[0].module.strip: expected an array of strings (the strip command, [] for none), got \"yes\"" },
 	{ "serial_baud",
 	  "6:47: targets[0].serial.baud: expected a standard baud rate (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1500000, ...), got 115201" },
 	{ "serial_baud_socket",
@@ -266,6 +268,9 @@ static void expect_embedded_qemu(const struct config_target *t)
 	assert_string_equal(t->module.name, "storage_hash");
 	assert_string_equal(t->module.ko, "/repo/build/kmod/storage_hash.ko");
 	assert_string_equal(t->module.remote_dir, "/tmp/kmdash");
+	assert_int_equal(t->module.strip.n, 2);
+	assert_string_equal(t->module.strip.v[0], "aarch64-linux-gnu-strip");
+	assert_string_equal(t->module.strip.v[1], "--strip-debug");
 	assert_int_equal(t->module.params.n, 0);
 	assert_null(t->module.params.v[0]);
 	assert_false(t->kmsg_sudo);
