@@ -7,7 +7,8 @@
  *
  *   sshdrive [options] connect | exec CMD | stream CMD MS | upload LOCAL
  *            REMOTE | trust | link [SECONDS] | bench-upload LOCAL REMOTE |
- *            rshell TIMEOUT_MS CMD...
+ *            bench-put LOCAL REMOTE | rshell TIMEOUT_MS CMD...
+ *   (bench-put: the SFTP write alone, no verify: what `sftp put` does)
  *   options: -H host -p port -l user -i identity (repeat) -k known_hosts
  *            -J jump -A (agent) -F ssh_config -C (use ~/.ssh/config)
  *            -t connect_timeout_ms -b backoff_max_ms -r (reconnect)
@@ -105,6 +106,8 @@ static void cancel_cb(struct loop *l, void *arg)
 }
 
 static int64_t t_up, t_written;
+/* upload: an SFTP channel and the shell that verifies */
+static struct sftp_conn *sconn;
 
 static void progress(void *arg, uint64_t done, uint64_t total)
 {
@@ -112,7 +115,7 @@ static void progress(void *arg, uint64_t done, uint64_t total)
 
 	if (done == total)
 		t_written = loop_now_us();
-	if (!strcmp(cmd, "bench-upload"))
+	if (!strncmp(cmd, "bench-", 6))
 		return;
 
 	if (done == total || done - last >= (4u << 20)) {
@@ -139,10 +142,26 @@ static void upload_done(void *arg, int rc, const char *msg)
 	finish(rc ? 1 : 0);
 }
 
+static void put_done(void *arg, int rc, const struct sftp_put_result *r,
+		     const char *msg)
+{
+	if (rc) {
+		printf("upload error: %s\n", msg);
+		finish(1);
+		return;
+	}
+	printf("put %llu bytes (remote %llu), sha256 %s\n",
+	       (unsigned long long)r->size, (unsigned long long)r->remote_size,
+	       r->sha);
+	printf("seconds: %.3f (connect %.3f, write %.3f, close %.3f after the writes)\n",
+	       (double)(loop_now_us() - t0) / 1e6, (double)(t_up - t0) / 1e6,
+	       (double)(t_written - t_up) / 1e6,
+	       (double)(loop_now_us() - t_written) / 1e6);
+	finish(0);
+}
+
 /* rshell: every command through one remote shell, in order. */
 static struct rshell *rsh;
-/* upload: an SFTP channel and the shell that verifies */
-static struct sftp_conn *sconn;
 static struct upload *up;
 static int rsh_left;
 
@@ -174,6 +193,14 @@ static void start_op(void)
 		stream_op = ssh_stream_open(sess, args[0], SSH_STREAM_PTY,
 					    stream_data, stream_end, NULL);
 		loop_add_timer(loop, atoi(args[1]), cancel_cb, NULL);
+	} else if (!strcmp(cmd, "bench-put")) {
+		t_up = loop_now_us();
+		sconn = sftp_conn_new(sess);
+		if (!sconn || !sftp_put(sconn, args[0], args[1], -1, progress,
+					put_done, NULL, err, sizeof(err))) {
+			printf("upload error: %s\n", err);
+			finish(1);
+		}
 	} else if (!strcmp(cmd, "upload") || !strcmp(cmd, "bench-upload")) {
 		t_up = loop_now_us();
 		rsh = rshell_new(loop, sess);
@@ -267,7 +294,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: sshdrive [-H host] [-p port] [-l user] [-i key]... [-k known_hosts] [-J jump] [-A] [-F config] [-C] [-t ms] [-b ms] [-r]\n"
-		"                connect | exec CMD | stream CMD MS | upload LOCAL REMOTE | trust | link [SECONDS] | bench-upload LOCAL REMOTE\n");
+		"                connect | exec CMD | stream CMD MS | upload LOCAL REMOTE | trust | link [SECONDS] | bench-upload LOCAL REMOTE | bench-put LOCAL REMOTE\n");
 	return 2;
 }
 
@@ -329,7 +356,7 @@ int main(int argc, char **argv)
 	nargs = argc - optind - 1;
 	if ((!strcmp(cmd, "exec") && nargs < 1) ||
 	    (!strcmp(cmd, "stream") && nargs < 2) ||
-	    ((!strcmp(cmd, "upload") || !strcmp(cmd, "bench-upload")) &&
+	    ((!strcmp(cmd, "upload") || !strncmp(cmd, "bench-", 6)) &&
 	     nargs < 2) ||
 	    (!strcmp(cmd, "rshell") && nargs < 2))
 		return usage();
