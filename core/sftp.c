@@ -263,7 +263,7 @@ static enum op_ret put_step(struct conn_op *o, struct sftp_put *p)
 			return put_error(o, p, (int)n, "writing");
 		p->off += (size_t)n;
 		p->sent += (uint64_t)n;
-		if (p->progress && n > 0)
+		if (p->progress && n > 0 && !p->cancelled)
 			p->progress(p->arg, p->sent, p->total);
 		return OP_MORE;
 	case PS_FSTAT:

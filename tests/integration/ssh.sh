@@ -56,6 +56,14 @@ check "upload: progress in bytes" contains "$out" "progress: 7000000/7000000"
 check "upload: bytes on disk identical (name with a quote and a space)" \
 	cmp -s "$T_TMP/up.bin" "$T_TMP/remote dir's file.bin"
 check "upload: no temporary file left" bash -c "! ls -a '$T_TMP' | grep -q kmdash-.*tmp"
+# Cancelled in the middle of the writes: nothing stays on the target.
+head -c 300000000 /dev/zero >"$T_TMP/big.bin"
+mkdir -p "$T_TMP/cancelled"
+out=$(drive -i "$KEY" -k "$KH" upload-cancel "$T_TMP/big.bin" "$T_TMP/cancelled/big.bin" 300 2>&1)
+check "upload cancelled during the writes" contains "$out" "cancelling the upload"
+check "... before it ended" bash -c "! grep -q 'upload ok' <<<\"\$1\"" _ "$out"
+check "... its partial file is removed" bash -c "[ -z \"\$(ls -A '$T_TMP/cancelled')\" ]"
+rm -f "$T_TMP/big.bin"
 out=$(drive -i "$KEY" -k "$KH" upload "$T_TMP/missing.bin" "$T_TMP/x" 2>&1)
 check "upload: missing local file named" contains "$out" "cannot upload $T_TMP/missing.bin: No such file or directory"
 

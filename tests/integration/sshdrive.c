@@ -7,7 +7,8 @@
  *
  *   sshdrive [options] connect | exec CMD | stream CMD MS | upload LOCAL
  *            REMOTE | trust | link [SECONDS] | bench-upload LOCAL REMOTE |
- *            bench-put LOCAL REMOTE | rshell TIMEOUT_MS CMD...
+ *            bench-put LOCAL REMOTE | upload-cancel LOCAL REMOTE MS |
+ *            rshell TIMEOUT_MS CMD...
  *   (bench-put: the SFTP write alone, no verify: what `sftp put` does)
  *   options: -H host -p port -l user -i identity (repeat) -k known_hosts
  *            -J jump -A (agent) -F ssh_config -C (use ~/.ssh/config)
@@ -108,6 +109,7 @@ static void cancel_cb(struct loop *l, void *arg)
 static int64_t t_up, t_written;
 /* upload: an SFTP channel and the shell that verifies */
 static struct sftp_conn *sconn;
+static struct upload *up;
 
 static void progress(void *arg, uint64_t done, uint64_t total)
 {
@@ -160,9 +162,18 @@ static void put_done(void *arg, int rc, const struct sftp_put_result *r,
 	finish(0);
 }
 
+/* upload-cancel: the user cancels; the loop then runs a second on. */
+static void upload_cancel_cb(struct loop *l, void *arg)
+{
+	printf("cancelling the upload\n");
+	fflush(stdout);
+	upload_free(up);
+	up = NULL;
+	loop_add_timer(loop, 1000, quit_cb, NULL);
+}
+
 /* rshell: every command through one remote shell, in order. */
 static struct rshell *rsh;
-static struct upload *up;
 static int rsh_left;
 
 static void rshell_done(void *arg, int rc, int status, const char *out,
@@ -201,7 +212,8 @@ static void start_op(void)
 			printf("upload error: %s\n", err);
 			finish(1);
 		}
-	} else if (!strcmp(cmd, "upload") || !strcmp(cmd, "bench-upload")) {
+	} else if (!strcmp(cmd, "upload") || !strcmp(cmd, "bench-upload") ||
+		   !strcmp(cmd, "upload-cancel")) {
 		t_up = loop_now_us();
 		rsh = rshell_new(loop, sess);
 		sconn = sftp_conn_new(sess);
@@ -213,6 +225,9 @@ static void start_op(void)
 		    upload_start(up, err, sizeof(err))) {
 			printf("upload error: %s\n", err);
 			finish(1);
+		} else if (!strcmp(cmd, "upload-cancel")) {
+			loop_add_timer(loop, atoi(args[2]), upload_cancel_cb,
+				       NULL);
 		}
 	} else if (!strcmp(cmd, "trust")) {
 		printf("already trusted\n");
@@ -294,7 +309,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: sshdrive [-H host] [-p port] [-l user] [-i key]... [-k known_hosts] [-J jump] [-A] [-F config] [-C] [-t ms] [-b ms] [-r]\n"
-		"                connect | exec CMD | stream CMD MS | upload LOCAL REMOTE | trust | link [SECONDS] | bench-upload LOCAL REMOTE | bench-put LOCAL REMOTE\n");
+		"                connect | exec CMD | stream CMD MS | upload LOCAL REMOTE | trust | link [SECONDS] | bench-upload LOCAL REMOTE | bench-put LOCAL REMOTE | upload-cancel LOCAL REMOTE MS\n");
 	return 2;
 }
 
@@ -358,6 +373,7 @@ int main(int argc, char **argv)
 	    (!strcmp(cmd, "stream") && nargs < 2) ||
 	    ((!strcmp(cmd, "upload") || !strncmp(cmd, "bench-", 6)) &&
 	     nargs < 2) ||
+	    (!strcmp(cmd, "upload-cancel") && nargs < 3) ||
 	    (!strcmp(cmd, "rshell") && nargs < 2))
 		return usage();
 	loop = loop_new();
