@@ -71,6 +71,12 @@ void console_set_sink(struct console *c, console_bytes_fn fn, void *arg);
 
 /* Bytes from the line (any split: UTF-8 and escapes may straddle). */
 void console_feed(struct console *c, const char *buf, size_t n);
+/*
+ * Keeps the content. Fewer rows: blank rows below the cursor go first,
+ * then lines off the top into the scrollback; the cursor line stays in
+ * view. 0, -EINVAL (a size below 1 or above 10000), or -ENOMEM (then
+ * nothing changed).
+ */
 int console_resize(struct console *c, int rows, int cols);
 
 int console_rows(const struct console *c);
