@@ -16,6 +16,7 @@
 #include "ring.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <vterm.h>
@@ -796,8 +797,31 @@ static void grid_commit(struct console *c, struct grow **old, struct grow **g,
 	grid_free(old, c->rows);
 }
 
+/*
+ * libvterm 0.1.4 clamps neither a scroll region's top nor the saved cursor
+ * to a screen that shrank: the next scroll there corrupts its heap, and so
+ * does an erase after restoring the cursor past the bottom. So a shrink
+ * resets the margins (xterm and tmux do on any resize), puts back the
+ * cursor that DECSTBM homes, and saves it there, giving up the saved
+ * position (DECSC's, or 1049's to come back to from the alternate screen).
+ * The sequences go through the parser: should the line have left one half
+ * fed, that one is lost, which beats a crash.
+ */
+static void shrink_fixup(struct console *c)
+{
+	char seq[48];
+	VTermPos p;
+	int n;
+
+	vterm_state_get_cursorpos(c->state, &p);
+	n = snprintf(seq, sizeof(seq), "\033[r\033[s\033[%d;%dH\0337",
+		     p.row + 1, p.col + 1);
+	vterm_input_write(c->vt, seq, (size_t)n);
+}
+
 int console_resize(struct console *c, int rows, int cols)
 {
+	bool shrink = rows < c->rows || cols < c->cols;
 	struct grow **g[2] = { NULL, NULL }, **spare;
 	int skip[2] = { 0, 0 }, active = c->g == c->grid[1];
 	uint64_t *d;
@@ -838,6 +862,8 @@ int console_resize(struct console *c, int rows, int cols)
 	c->resize_rows = skip[active];
 	vterm_set_size(c->vt, rows, cols);
 	c->resize_rows = 0;
+	if (shrink)
+		shrink_fixup(c);
 	mark_rows(c, 0, rows);
 	c->cursor_dirty = true;
 	return 0;

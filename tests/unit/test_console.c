@@ -583,6 +583,75 @@ static void test_resize_columns(void **state)
 	console_free(c);
 }
 
+/* A scroll region left below a shrunk screen must not take the state down. */
+static void test_resize_below_scroll_region(void **state)
+{
+	struct console *c = console_sized(10, 20);
+
+	feed(c, "\0337\033[5;8r\033[9;1H");
+	assert_int_equal(console_resize(c, 3, 20), 0);
+	feed(c, "\033[3;1H\n\n\nx\0338\033[1J\033#6y");
+	assert_int_equal(console_rows(c), 3);
+	console_free(c);
+}
+
+static void test_resize_storm(void **state)
+{
+	static const char *bits[] = {
+		"text ",
+		"\r\n",
+		"\033[31;44m",
+		"\033[0m",
+		"\033[2J",
+		"\033[3;5r",
+		"\033[r",
+		"\033[?1049h",
+		"\033[?1049l",
+		"\033[5;5H",
+		"\033[99;99H",
+		"\033[K",
+		"\033[3L",
+		"\033[3M",
+		"\033[4@",
+		"\033[4P",
+		"\033[2S",
+		"\033[2T",
+		"\0337",
+		"\0338",
+		"\xe6\xbc\xa2",
+		"e\xcc\x81",
+		"\033[?69h\033[2;6s",
+		"\033[?69l",
+		"\033[?6h",
+		"\033[?6l",
+		"\033[4h",
+		"\033[4l",
+		"\033[1J",
+	};
+	struct console *c = console_sized(24, 80);
+	unsigned int seed = 7;
+
+	for (int i = 0; i < 3000; i++) {
+		int r, col;
+
+		if (i % 7 == 0) {
+			assert_int_equal(
+				console_resize(c, 1 + rand_r(&seed) % 40,
+					       1 + rand_r(&seed) % 120),
+				0);
+		}
+		feed(c, bits[rand_r(&seed) % (sizeof(bits) / sizeof(bits[0]))]);
+		console_cursor(c, &r, &col, NULL);
+		assert_true(r >= 0 && r < console_rows(c));
+		assert_true(col >= 0 && col < console_cols(c));
+		for (int y = 0; y < console_rows(c); y++)
+			row(c, y);
+	}
+	assert_int_equal(console_resize(c, 100000, 10), -EINVAL);
+	assert_int_equal(console_resize(c, 10, -1), -EINVAL);
+	console_free(c);
+}
+
 /* DECSTBM: only the region moves; its top at row 0 feeds the scrollback. */
 static void test_scroll_region(void **state)
 {
@@ -820,6 +889,8 @@ int main(void)
 		cmocka_unit_test(test_reverse_screen),
 		cmocka_unit_test(test_resize_shrink_keeps_cursor_line),
 		cmocka_unit_test(test_resize_columns),
+		cmocka_unit_test(test_resize_below_scroll_region),
+		cmocka_unit_test(test_resize_storm),
 		cmocka_unit_test(test_scroll_region),
 		cmocka_unit_test(test_left_right_margins),
 		cmocka_unit_test(test_insert_delete),
