@@ -23,6 +23,8 @@
 
 /* Bigger than any terminal; keeps rows * cols and the bitmaps sane. */
 #define CONSOLE_MAX_DIM 10000
+/* Bytes per vterm_input_write(), see console_feed(). */
+#define FEED_MAX (16 * 1024)
 
 /*
  * A cell, 16 bytes, in the grid and in the scrollback alike. All zero is a
@@ -715,7 +717,18 @@ void console_feed(struct console *c, const char *buf, size_t n)
 		return;
 	if (c->sink)
 		c->sink(buf, n, c->sink_arg);
-	vterm_input_write(c->vt, buf, n);
+	/*
+	 * libvterm 0.1.4 decodes a run of text into an array on the stack
+	 * as long as the run (4 bytes a byte): a 256 KiB prefill without a
+	 * newline would take a megabyte. Bounded pieces bound it.
+	 */
+	while (n) {
+		size_t k = n < FEED_MAX ? n : FEED_MAX;
+
+		vterm_input_write(c->vt, buf, k);
+		buf += k;
+		n -= k;
+	}
 }
 
 static bool row_empty(const struct grow *r)

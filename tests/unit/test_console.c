@@ -652,6 +652,26 @@ static void test_resize_storm(void **state)
 	console_free(c);
 }
 
+/*
+ * One long run of text in one feed: libvterm 0.1.4 decodes a run into a
+ * stack array as long as the run, 12 MiB here, past the usual 8 MiB stack.
+ */
+static void test_long_run_in_one_feed(void **state)
+{
+	struct console *c = console_sized(5, 20);
+	size_t n = 3u << 20;
+	char *buf = malloc(n);
+
+	assert_non_null(buf);
+	memset(buf, 'a', n);
+	console_feed(c, buf, n);
+	/* 3 MiB is 20 * 157286 + 8. */
+	assert_string_equal(row(c, 3), "aaaaaaaaaaaaaaaaaaaa");
+	assert_string_equal(row(c, 4), "aaaaaaaa");
+	free(buf);
+	console_free(c);
+}
+
 /* DECSTBM: only the region moves; its top at row 0 feeds the scrollback. */
 static void test_scroll_region(void **state)
 {
@@ -891,6 +911,7 @@ int main(void)
 		cmocka_unit_test(test_resize_columns),
 		cmocka_unit_test(test_resize_below_scroll_region),
 		cmocka_unit_test(test_resize_storm),
+		cmocka_unit_test(test_long_run_in_one_feed),
 		cmocka_unit_test(test_scroll_region),
 		cmocka_unit_test(test_left_right_margins),
 		cmocka_unit_test(test_insert_delete),
