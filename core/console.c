@@ -89,12 +89,21 @@ static size_t dirty_words(int rows)
 	return ((size_t)rows + 63) / 64;
 }
 
+/* A word at a time: every scroll marks its whole region. */
 static void mark_rows(struct console *c, int from, int to)
 {
 	if (from < 0)
 		from = 0;
-	for (int r = from; r < to && r < c->rows; r++)
-		c->dirty[r / 64] |= 1ULL << (r % 64);
+	if (to > c->rows)
+		to = c->rows;
+	while (from < to) {
+		int bit = from % 64;
+		int n = to - from < 64 - bit ? to - from : 64 - bit;
+
+		c->dirty[from / 64] |= (n == 64 ? ~0ULL : (1ULL << n) - 1)
+				       << bit;
+		from += n;
+	}
 }
 
 static bool is_comb(uint32_t ch)

@@ -254,6 +254,19 @@ static void test_dirty_rows(void **state)
 	console_free(c);
 }
 
+/* A scroll marks its region, also across the bitmap's words. */
+static void test_dirty_rows_of_a_region(void **state)
+{
+	struct console *c = console_new(
+		&(struct console_config){ .rows = 150, .cols = 10 });
+
+	console_clear_dirty(c);
+	feed(c, "\033[60;130r\033[130;1H\n");
+	for (int r = 0; r < 150; r++)
+		assert_int_equal(console_row_dirty(c, r), r >= 59 && r < 130);
+	console_free(c);
+}
+
 static void test_resize(void **state)
 {
 	struct console *c = console_new(NULL);
@@ -896,6 +909,7 @@ int main(void)
 		cmocka_unit_test(test_sink_gets_every_raw_byte),
 		cmocka_unit_test(test_newline_mode),
 		cmocka_unit_test(test_dirty_rows),
+		cmocka_unit_test(test_dirty_rows_of_a_region),
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_scrolled_lines_keep_attributes),
 		cmocka_unit_test(test_scrolled_coloured_blank_line),
