@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The serial console as a terminal screen (libvterm) plus a bounded
- * scrollback. Feeding bytes only updates the model and marks rows dirty;
- * the dashboard reads cells and clears the dirty marks when it has drawn.
+ * The serial console as a terminal screen (libvterm's parser and state
+ * under a grid of our own) plus a bounded scrollback. Feeding bytes only
+ * updates the model and marks rows dirty; the dashboard reads cells and
+ * clears the dirty marks when it has drawn.
  *
  * Terminal answers (busybox ash asks ESC[6n after every prompt) go to the
  * reply callback: wire it to the serial line. Every raw byte fed also goes
