@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The serial console as a terminal screen (libvterm) plus a bounded
- * scrollback. Feeding bytes only updates the model and marks rows dirty;
- * the dashboard reads cells and clears the dirty marks when it has drawn.
+ * The serial console as a terminal screen (libvterm's parser and state
+ * under a grid of our own) plus a bounded scrollback. Feeding bytes only
+ * updates the model and marks rows dirty; the dashboard reads cells and
+ * clears the dirty marks when it has drawn.
  *
  * Terminal answers (busybox ash asks ESC[6n after every prompt) go to the
  * reply callback: wire it to the serial line. Every raw byte fed also goes
@@ -71,6 +72,12 @@ void console_set_sink(struct console *c, console_bytes_fn fn, void *arg);
 
 /* Bytes from the line (any split: UTF-8 and escapes may straddle). */
 void console_feed(struct console *c, const char *buf, size_t n);
+/*
+ * Keeps the content. Fewer rows: blank rows below the cursor go first,
+ * then lines off the top into the scrollback; the cursor line stays in
+ * view. 0, -EINVAL (a size below 1 or above 10000), or -ENOMEM (then
+ * nothing changed).
+ */
 int console_resize(struct console *c, int rows, int cols);
 
 int console_rows(const struct console *c);

@@ -16,6 +16,11 @@
 #include <unistd.h>
 
 #define SERIAL_OUT_MAX (64 * 1024)
+/*
+ * One read: a console streaming a build log fills the socket faster than
+ * 4 KiB reads drain it, and each read and feed has its cost.
+ */
+#define SERIAL_READ_MAX (64 * 1024)
 /* Per wake-up, so that a flooding line cannot starve the other fds. */
 #define SERIAL_READ_BUDGET (256 * 1024)
 
@@ -35,6 +40,7 @@ struct serial {
 
 	char out[SERIAL_OUT_MAX];
 	size_t outlen;
+	char in[SERIAL_READ_MAX];
 
 	serial_data_fn on_data;
 	serial_state_fn on_state;
@@ -174,7 +180,6 @@ static int flush_out(struct serial *s)
 static void on_io(struct loop *loop, int fd, short revents, void *arg)
 {
 	struct serial *s = arg;
-	char buf[4096];
 	size_t total = 0;
 
 	if ((revents & POLLOUT) && flush_out(s) < 0)
@@ -182,12 +187,12 @@ static void on_io(struct loop *loop, int fd, short revents, void *arg)
 	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
 		return;
 	while (total < SERIAL_READ_BUDGET) {
-		ssize_t r = read(s->fd, buf, sizeof(buf));
+		ssize_t r = read(s->fd, s->in, sizeof(s->in));
 
 		if (r > 0) {
 			total += (size_t)r;
 			if (s->on_data)
-				s->on_data(s, buf, (size_t)r, s->arg);
+				s->on_data(s, s->in, (size_t)r, s->arg);
 			if (s->fd != fd)
 				return; /* closed from the callback */
 			continue;

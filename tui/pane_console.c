@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The serial console: the libvterm screen drawn cell by cell (attributes,
+ * The serial console: the console's screen drawn cell by cell (attributes,
  * 8/16/256/RGB colours at the terminal's depth, wide and combining
  * characters, the cursor), with the scrollback above it (PgUp/PgDn).
  */
