@@ -25,14 +25,17 @@ flood_setup()
 	D=$T_TMP/sshd
 	sshd_setup "$D"
 	# The generator's parameters for the next stream: written before each run.
-	# kmdash's streams start with "echo \$\$" (the remote PID, to end leftovers):
-	# answered as the shell would.
+	# kmdash's streams start with "echo \$\$" (the remote PID, to end leftovers)
+	# and its kernel-log stream with the boot id and uptime: answered as the
+	# shell would.
 	cat >"$T_TMP/force.sh" <<-EOF
 	#!/bin/sh
 	case "\$SSH_ORIGINAL_COMMAND" in
 	*/dev/kmsg*)
 		echo \$\$ >>"$T_TMP/gen.pids"
 		case "\$SSH_ORIGINAL_COMMAND" in "echo \\\$\\\$;"*) echo \$\$ ;; esac
+		# the stream's header: which boot, and how long it has been up
+		case "\$SSH_ORIGINAL_COMMAND" in *boot_id*) cat /proc/sys/kernel/random/boot_id /proc/uptime ;; esac
 		. "$T_TMP/gen.args"
 		exec "$T_TMP/kmsggen" "\$GEN_RATE" "\$GEN_COUNT" "$T_TMP/gen.report" ;;
 	*) exec /bin/sh -c "\$SSH_ORIGINAL_COMMAND" ;;

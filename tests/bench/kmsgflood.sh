@@ -35,7 +35,8 @@ flood()
 	pid=$!
 	track_pid $pid
 	if ! wait_until $((SECS * 10 + 30)) ended "$out"; then
-		echo "$name: the flood did not arrive in $((SECS * 10 + 30)) s"
+		echo "$name: the flood did not arrive in $((SECS * 10 + 30)) s; its output ended:"
+		tail -n 5 "$out" "$out.err" | cut -c1-300
 		kill $pid
 		return 1
 	fi
