@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "fsdir.h"
 #include "loop.h"
 #include "modinfo.h"
 #include "quote.h"
@@ -410,27 +411,6 @@ static void on_stripped(struct loop *loop, pid_t pid, int status, void *arg)
 	begin_after_strip(d);
 }
 
-/* mkdir -p with mode 0700 for what it makes. */
-static int make_dirs(const char *dir)
-{
-	char p[PATH_MAX];
-
-	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p))
-		return -ENAMETOOLONG;
-	for (char *q = p + 1;; q++) {
-		if (*q && *q != '/')
-			continue;
-		char c = *q;
-
-		*q = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		*q = c;
-		if (!c)
-			return 0;
-	}
-}
-
 /*
  * Strips a copy of the .ko into the stage directory (a child process; the
  * upload starts when it ends), or ships the .ko as built.
@@ -440,7 +420,7 @@ static int prepare_ship(struct deploy *d, const struct deploy_module *m,
 {
 	const char *argv[32];
 	size_t n = 0;
-	char base[PATH_MAX];
+	char base[PATH_MAX], dirwhy[PATH_MAX + 128] = "";
 	pid_t pid;
 
 	d->strip_note[0] = '\0';
@@ -449,11 +429,13 @@ static int prepare_ship(struct deploy *d, const struct deploy_module *m,
 	if (!m->strip || !m->strip[0] || !m->stage_dir)
 		return begin_upload(d, m, why, whylen);
 	snprintf(base, sizeof(base), "%s.ko", m->name);
-	if (make_dirs(m->stage_dir) < 0 ||
+	/* private: the file uploaded as the module is made there */
+	if (fsdir_private(m->stage_dir, dirwhy, sizeof(dirwhy)) < 0 ||
 	    snprintf(d->ship, sizeof(d->ship), "%s/%s", m->stage_dir, base) >=
 		    (int)sizeof(d->ship)) {
 		snprintf(d->strip_note, sizeof(d->strip_note),
-			 "; not stripped: cannot use %.100s", m->stage_dir);
+			 "; not stripped: %.140s",
+			 *dirwhy ? dirwhy : "the stage path is too long");
 		snprintf(d->ship, sizeof(d->ship), "%s", m->ko);
 		return begin_upload(d, m, why, whylen);
 	}

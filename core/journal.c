@@ -17,6 +17,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "fsdir.h"
+
 struct stream {
 	int fd; /* -1: not open yet */
 	int error; /* negative errno once disabled */
@@ -40,27 +42,6 @@ const char *journal_stream_name(enum journal_stream s)
 const char *journal_dir(const struct journal *j)
 {
 	return j->dir;
-}
-
-/* mkdir -p with mode 0700 for what we create; existing dirs stay as are. */
-static int make_dirs(char *path)
-{
-	for (char *p = path + 1;; p++) {
-		if (*p != '/' && *p)
-			continue;
-		char c = *p;
-
-		*p = '\0';
-		if (mkdir(path, 0700) && errno != EEXIST) {
-			int e = errno;
-
-			*p = c;
-			return -e;
-		}
-		*p = c;
-		if (!c)
-			return 0;
-	}
 }
 
 static void safe_name(char *out, size_t cap, const char *in)
@@ -125,7 +106,7 @@ struct journal *journal_open(const struct journal_opts *opts, char *err,
 		return NULL;
 	}
 	free(base);
-	rc = make_dirs(dir);
+	rc = fsdir_make(dir);
 	if (rc) {
 		snprintf(
 			err, errlen,

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "console.h"
 #include "deploy.h"
+#include "fsdir.h"
 #include "journal.h"
 #include "kmsg.h"
 #include "link.h"
@@ -934,20 +935,6 @@ static char *state_path(const struct session *s, const char *file)
 		       path;
 }
 
-static void mkdirs(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(tmp, 0700);
-			*p = '/';
-		}
-	}
-}
-
 struct session *session_new(struct loop *loop, const struct session_opts *o,
 			    char *err, size_t errlen)
 {
@@ -1003,9 +990,18 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 
 	hist = state_path(s, "bench-history.jsonl");
 	if (hist) {
+		char *slash;
+
 		snprintf(s->bench_history, sizeof(s->bench_history), "%s",
 			 hist);
-		mkdirs(hist);
+		/* best effort: a history that cannot be written is reported
+		 * when it is written */
+		slash = strrchr(s->bench_history, '/');
+		if (slash) {
+			*slash = '\0';
+			fsdir_make(s->bench_history);
+			*slash = '/';
+		}
 		bench_history_load(s->bench, hist);
 		free(hist);
 	}

@@ -8,6 +8,7 @@
  * followed with inotify so that nothing wakes up while the guest is quiet.
  */
 #include "vm.h"
+#include "fsdir.h"
 #include "loop.h"
 #include "qmp.h"
 
@@ -624,38 +625,12 @@ void vm_free(struct vm *vm)
 /* mkdir -p, then insist on ours, 0700, not a symlink. */
 static int private_dir(struct vm *vm, const char *dir)
 {
-	char tmp[PATH_MAX];
-	struct stat st;
+	char why[PATH_MAX + 128];
+	int rc = fsdir_private(dir, why, sizeof(why));
 
-	snprintf(tmp, sizeof(tmp), "%s", dir);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(tmp, 0700);
-		*p = '/';
-	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		set_err(vm, "cannot create %s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		set_err(vm,
-			"%s is not a directory (a symlink?); refusing to use it",
-			dir);
-		return -ENOTDIR;
-	}
-	if (st.st_uid != getuid()) {
-		set_err(vm,
-			"%s belongs to another user; set KMDASH_RUNTIME_DIR",
-			dir);
-		return -EPERM;
-	}
-	if ((st.st_mode & 0777) != 0700 && chmod(dir, 0700) < 0) {
-		set_err(vm, "cannot make %s private: %s", dir, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	if (rc)
+		set_err(vm, "%s", why);
+	return rc;
 }
 
 /* The pid in RUN/qemu.pid if it names a live QEMU, else 0. */
