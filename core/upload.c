@@ -124,8 +124,12 @@ int upload_add(struct upload *u, const char *local, const char *remote,
 	struct upload_file *f = &u->f[u->n];
 	struct stat st;
 
-	if (u->started || u->n == MAX_FILES) {
-		snprintf(err, errlen, "upload: too many files");
+	if (u->started) {
+		snprintf(err, errlen, "upload: already started");
+		return -EBUSY;
+	}
+	if (u->n == MAX_FILES) {
+		snprintf(err, errlen, "upload: more than %d files", MAX_FILES);
 		return -E2BIG;
 	}
 	if (stat(local, &st) < 0) {
