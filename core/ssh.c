@@ -1102,9 +1102,11 @@ static void sweep(struct ssh_session *s)
 static void pump_ops(struct ssh_session *s)
 {
 	bool progress = true;
+	uint64_t in = s->st.bytes_in;
 
 	for (int round = 0; progress && round < 64; round++) {
 		progress = false;
+		in = s->st.bytes_in;
 		for (struct ssh_op *op = s->ops; op && !s->lost;
 		     op = op->next) {
 			enum op_ret r = OP_MORE;
@@ -1131,8 +1133,15 @@ static void pump_ops(struct ssh_session *s)
 		if (s->lost)
 			return;
 	}
-	/* More work is left: come back after other fds had their turn. */
-	if (progress)
+	/*
+	 * More work is left: come back after other fds had their turn. Also
+	 * when the last round read the socket: any libssh2 read takes in
+	 * every packet that arrived, for every channel, and a packet for a
+	 * channel that was stepped earlier in the round now waits in
+	 * libssh2's queue, where no poll() will ever report it (a stream's
+	 * last answer sat there until its timeout).
+	 */
+	if (progress || s->st.bytes_in != in)
 		ssh_kick(s);
 }
 

@@ -382,7 +382,6 @@ static void deadline_cb(struct loop *loop, void *arg)
 static enum op_ret stream_io(struct stream_op *t)
 {
 	char buf[READ_CHUNK], msg[512];
-	bool progress = false;
 	ssize_t n;
 
 	while (t->in_off < t->in.len) {
@@ -399,44 +398,38 @@ static enum op_ret stream_io(struct stream_op *t)
 			return OP_MORE;
 		}
 		t->in_off += (size_t)n;
-		progress = true;
 	}
 	if (t->in_off == t->in.len)
 		t->in.len = t->in_off = 0;
-	for (int stream = 0; stream < 2; stream++) {
-		for (size_t got = 0;;) {
-			/*
-			 * A flood must not hold the loop: after a budget,
-			 * let the keyboard and the screen have their turn
-			 * and come back from a timer.
-			 */
-			if (got >= STREAM_BUDGET) {
-				ssh_kick(t->op.s);
-				return OP_WAIT;
-			}
-			n = libssh2_channel_read_ex(
-				t->ch, stream ? SSH_EXTENDED_DATA_STDERR : 0,
-				buf, sizeof(buf));
-			if (n == LIBSSH2_ERROR_EAGAIN || n == 0)
-				break;
-			got += n > 0 ? (size_t)n : 0;
-			if (n < 0) {
-				if (op_error(&t->op, (int)n,
-					     "reading the stream", msg,
-					     sizeof(msg)) == OP_WAIT)
-					return OP_WAIT;
-				stream_end(t, -EIO, -1, msg);
-				t->st = CH_CLOSE;
-				return OP_MORE;
-			}
-			deliver(t, buf, (size_t)n);
+	/* stderr is merged (CH_EXEC): stream 0 carries both, in order. */
+	for (size_t got = 0;;) {
+		/*
+		 * A flood must not hold the loop: after a budget, let the
+		 * keyboard and the screen have their turn and come back from
+		 * a timer.
+		 */
+		if (got >= STREAM_BUDGET) {
+			ssh_kick(t->op.s);
+			return OP_WAIT;
 		}
+		n = libssh2_channel_read(t->ch, buf, sizeof(buf));
+		if (n == LIBSSH2_ERROR_EAGAIN || n == 0)
+			break;
+		if (n < 0) {
+			if (op_error(&t->op, (int)n, "reading the stream", msg,
+				     sizeof(msg)) == OP_WAIT)
+				return OP_WAIT;
+			stream_end(t, -EIO, -1, msg);
+			t->st = CH_CLOSE;
+			return OP_MORE;
+		}
+		got += (size_t)n;
+		deliver(t, buf, (size_t)n);
 	}
 	if (libssh2_channel_eof(t->ch)) {
 		t->st = CH_CLOSE;
 		return OP_MORE;
 	}
-	(void)progress;
 	return OP_WAIT;
 }
 
