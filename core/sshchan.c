@@ -288,6 +288,7 @@ struct stream_op {
 	struct buf in; /* pending stdin */
 	size_t in_off;
 	bool closing, ended;
+	bool eof_sent;
 	uint64_t deadline;
 	ssh_data_fn data;
 	ssh_end_fn end;
@@ -518,16 +519,21 @@ static enum op_ret stream_step(struct ssh_op *op)
 	case CH_CLOSE:
 		if (!(t->flags & SSH_STREAM_PTY) && !t->closing) {
 			/* natural end: fall through to collect the status */
-		} else if (!(t->flags & SSH_STREAM_PTY) &&
+		} else if (!(t->flags & SSH_STREAM_PTY) && !t->eof_sent &&
 			   !libssh2_channel_eof(t->ch)) {
 			/*
 			 * No PTY: EOF on stdin is the polite way to stop. Not
-			 * once the other side ended: an EOF for a channel the
-			 * server has freed makes OpenSSH drop the connection.
+			 * once the other side ended, and only once (this step
+			 * comes back while the close waits for the server's):
+			 * an EOF for a channel the server has freed makes
+			 * OpenSSH drop the connection ("ieof packet referred
+			 * to nonexistent channel"). libssh2 sends a second one
+			 * when asked.
 			 */
 			rc = libssh2_channel_send_eof(t->ch);
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				return OP_WAIT;
+			t->eof_sent = true;
 		}
 		rc = libssh2_channel_close(t->ch);
 		if (rc == LIBSSH2_ERROR_EAGAIN)

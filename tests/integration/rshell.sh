@@ -54,3 +54,17 @@ check "the next command runs in a new shell" \
 	contains "$out" $'--- [2] exit 0 (6 bytes)\nafter'
 # (The stuck command itself ends by itself: tests/lib.sh's cleanup kills the
 # sshd, and with it its sessions.)
+
+# A command that ends just as its timeout closes the shell's channel: the
+# close sends one EOF. A second one, sent while the close waited for the
+# server's, made OpenSSH drop the whole connection ("ieof packet referred
+# to nonexistent channel"), 15 times in 40 here.
+lost=0
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	out=$(drive rshell 300 'sleep 0.3' 'echo after')
+	grep -q "lost" <<<"$out" && lost=$((lost + 1))
+done
+check "a timeout at the command's end keeps the connection (10 tries)" \
+	test "$lost" -eq 0
+check "sshd saw no EOF for a freed channel" \
+	bash -c '! grep -q "nonexistent channel" "$1"' _ "$D/sshd.log"
