@@ -59,7 +59,8 @@ struct deploy {
 	const struct deploy_module *strip_m;
 	char ship[PATH_MAX]; /* the file uploaded as NAME.ko */
 	uint64_t ship_size;
-	char strip_note[160];
+	char strip_note[320];
+	char strip_err[PATH_MAX]; /* the strip's stderr, in the stage dir */
 	enum deploy_op state;
 	const struct deploy_module *m;
 	deploy_done_fn done;
@@ -112,6 +113,7 @@ static void stop_strip(struct deploy *d)
 	kill(d->strip_pid, SIGKILL);
 	waitpid(d->strip_pid, NULL, 0);
 	d->strip_pid = 0;
+	unlink(d->strip_err);
 }
 
 void deploy_cancel(struct deploy *d)
@@ -384,10 +386,25 @@ static void begin_after_strip(struct deploy *d)
 	upload_listen(d->up, on_upload_progress, on_upload_done, d);
 }
 
+/* The first line of what a tool wrote to file, trimmed to fit out. */
+static void first_line(const char *file, char *out, size_t outlen)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = read(fd, out, outlen - 1);
+		close(fd);
+	}
+	out[n > 0 ? n : 0] = '\0';
+	out[strcspn(out, "\r\n")] = '\0';
+}
+
 static void on_stripped(struct loop *loop, pid_t pid, int status, void *arg)
 {
 	struct deploy *d = arg;
 	const struct deploy_module *m = d->strip_m;
+	char said[120];
 
 	if (pid != d->strip_pid)
 		return;
@@ -398,16 +415,23 @@ static void on_stripped(struct loop *loop, pid_t pid, int status, void *arg)
 			 (unsigned long long)(d->ko_size + 1023) / 1024);
 	} else {
 		unlink(d->ship);
+		first_line(d->strip_err, said, sizeof(said));
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 			snprintf(d->strip_note, sizeof(d->strip_note),
 				 "; not stripped: %.100s is not installed",
 				 m->strip[0]);
+		else if (WIFEXITED(status))
+			snprintf(d->strip_note, sizeof(d->strip_note),
+				 "; not stripped: %.80s failed (exit %d)%s%s",
+				 m->strip[0], WEXITSTATUS(status),
+				 *said ? ": " : "", said);
 		else
 			snprintf(d->strip_note, sizeof(d->strip_note),
-				 "; not stripped: %.80s failed (status %d)",
-				 m->strip[0], status);
+				 "; not stripped: %.80s was killed (signal %d)",
+				 m->strip[0], WTERMSIG(status));
 		snprintf(d->ship, sizeof(d->ship), "%s", m->ko);
 	}
+	unlink(d->strip_err);
 	begin_after_strip(d);
 }
 
@@ -422,6 +446,7 @@ static int prepare_ship(struct deploy *d, const struct deploy_module *m,
 	size_t n = 0;
 	char base[PATH_MAX], dirwhy[PATH_MAX + 128] = "";
 	pid_t pid;
+	int err;
 
 	d->strip_note[0] = '\0';
 	snprintf(d->ship, sizeof(d->ship), "%s", m->ko);
@@ -445,10 +470,17 @@ static int prepare_ship(struct deploy *d, const struct deploy_module *m,
 	argv[n++] = d->ship;
 	argv[n++] = m->ko;
 	argv[n] = NULL;
+	/* Its messages, for the note when it fails. */
+	snprintf(d->strip_err, sizeof(d->strip_err), "%s/%s.strip-err",
+		 m->stage_dir, m->name);
+	err = open(d->strip_err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		   0600);
 	pid = fork();
 	if (pid < 0) {
 		snprintf(why, whylen, "cannot start %s: %s", m->strip[0],
 			 strerror(errno));
+		if (err >= 0)
+			close(err);
 		return -errno;
 	}
 	if (pid == 0) {
@@ -458,11 +490,13 @@ static int prepare_ship(struct deploy *d, const struct deploy_module *m,
 		if (nul >= 0) {
 			dup2(nul, 0);
 			dup2(nul, 1);
-			dup2(nul, 2);
+			dup2(err >= 0 ? err : nul, 2);
 		}
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
+	if (err >= 0)
+		close(err);
 	d->strip_pid = pid;
 	if (loop_watch_child(d->loop, pid, on_stripped, d) < 0) {
 		stop_strip(d);

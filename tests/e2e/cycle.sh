@@ -93,6 +93,16 @@ got=$(vm_ssh qemu 'sha256sum </tmp/kmdash/storage_hash.ko' </dev/null | cut -d' 
 check "... and the target has the .ko as built" \
 	test "$got" = "$(sha256sum <"$T_BUILD/kmod/storage_hash.ko" | cut -d' ' -f1)"
 
+# A strip that fails: its own message is in the note.
+cat >"$T_TMP/badstrip.json" <<'EOC'
+{ "targets": [ { "name": "qemu", "vm": { "profile": "virt" },
+                 "module": { "strip": ["aarch64-linux-gnu-strip", "--no-such-option"] } } ] }
+EOC
+out=$("$KM" --config "$T_TMP/badstrip.json" run reload 2>&1)
+check "a failing strip: the reload still succeeds" test $? -eq 0
+check "... saying why, in the strip's own words" \
+	contains "$out" "not stripped: aarch64-linux-gnu-strip failed (exit 1): aarch64-linux-gnu-strip: unrecognized option '--no-such-option'"
+
 out=$("$KM" --json run unload 2>&1)
 check "--json: every line is a JSON object" \
 	bash -c 'while IFS= read -r l; do [[ $l == "{"*"}" ]] || exit 1; done <<<"$1"' _ "$out"
