@@ -53,7 +53,7 @@ struct job_runner {
 struct job {
 	struct loop *loop;
 	struct job_runner runner;
-	char name[16];
+	char name[64]; /* the steps as asked, joined with + */
 	struct job_step steps[JOB_MAX_STEPS];
 	size_t nsteps, cur;
 	enum job_state state;

@@ -79,6 +79,8 @@ check "deploy, unload, deploy, load in one run: exit 0" test $? -eq 0
 check "... the upload went during the unload" \
 	contains "$out" "(written during the unload)"
 check "... and the module loaded after it" contains "$out" "[load] ok"
+check "... and the last line names every step" \
+	contains "$out" "deploy+unload+deploy+load succeeded"
 
 # A strip command that is not installed: the .ko goes as built, saying so.
 cat >"$T_TMP/nostrip.json" <<'EOC'
