@@ -12,11 +12,11 @@ PKGS := ncursesw libssh2 vterm libcjson libcrypto
 # Deferred (=) so that `make deps` can install pkg-config's packages first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-LDLIBS    += -lm
+LDLIBS    += -lm -pthread
 
 CFLAGS   ?= -O2 -g
 KMCFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-	    -Wstrict-prototypes -Wno-unused-parameter $(PKG_CFLAGS) -MMD -MP
+	    -Wstrict-prototypes -Wno-unused-parameter -pthread $(PKG_CFLAGS) -MMD -MP
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=undefined
 

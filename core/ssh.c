@@ -22,6 +22,7 @@
 
 #include "knownhosts.h"
 #include "loop.h"
+#include "resolve.h"
 #include "sshconfig.h"
 
 /* Dead-link detection by the kernel; the link probe (link.c) is faster. */
@@ -33,6 +34,7 @@
 enum cstep {
 	CS_NONE,
 	CS_JUMP, /* waiting for the jump session and its tunnel */
+	CS_RESOLVE, /* the host name is being looked up */
 	CS_TCP, /* nonblocking connect in flight */
 	CS_HANDSHAKE,
 	CS_AUTHLIST,
@@ -66,6 +68,7 @@ struct ssh_session {
 	int fd;
 	bool fd_in_loop;
 	short events;
+	struct resolve *resolving;
 	struct addrinfo *ai, *ai_cur;
 	LIBSSH2_SESSION *ss;
 	LIBSSH2_AGENT *agent;
@@ -429,6 +432,8 @@ static void close_conn(struct ssh_session *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
+	resolve_cancel(s->resolving);
+	s->resolving = NULL;
 	if (s->ai)
 		freeaddrinfo(s->ai);
 	s->ai = s->ai_cur = NULL;
@@ -560,6 +565,12 @@ static void timeout_cb(struct loop *loop, void *arg)
 			"no connection to %s through jump host %s within %d s",
 			s->target, s->jump, secs);
 		break;
+	case CS_RESOLVE:
+		fail_attempt(
+			s, SSH_E_RESOLVE,
+			"cannot resolve host '%s': no answer from the resolver within %d s",
+			s->host, secs);
+		break;
 	case CS_TCP:
 		fail_attempt(
 			s, SSH_E_CONNECT_TIMEOUT,
@@ -641,28 +652,39 @@ static bool tcp_try(struct ssh_session *s)
 	return false;
 }
 
+static void on_resolved(void *arg, struct addrinfo *ai, int rc)
+{
+	struct ssh_session *s = arg;
+
+	enter(s);
+	s->resolving = NULL;
+	if (rc) {
+		fail_attempt(s, SSH_E_RESOLVE, "cannot resolve host '%s': %s",
+			     s->host, gai_strerror(rc));
+	} else {
+		s->ai = s->ai_cur = ai;
+		if (!tcp_try(s))
+			fail_attempt(s, SSH_E_OTHER,
+				     "cannot connect to %s:%d: %s", s->host,
+				     s->port, strerror(errno));
+	}
+	leave(s);
+}
+
 static void tcp_start(struct ssh_session *s)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG };
 	char port[16];
-	int rc;
 
 	snprintf(port, sizeof(port), "%d", s->port);
-	/*
-	 * getaddrinfo blocks for names that need DNS; addresses and
-	 * /etc/hosts names (what boards and tunnels use) return at once.
-	 */
-	rc = getaddrinfo(s->host, port, &hints, &s->ai);
-	if (rc) {
+	/* The attempt's timeout covers a resolver that does not answer. */
+	s->cstep = CS_RESOLVE;
+	s->resolving =
+		resolve_start(s->loop, s->host, port, &hints, on_resolved, s);
+	if (!s->resolving)
 		fail_attempt(s, SSH_E_RESOLVE, "cannot resolve host '%s': %s",
-			     s->host, gai_strerror(rc));
-		return;
-	}
-	s->ai_cur = s->ai;
-	if (!tcp_try(s))
-		fail_attempt(s, SSH_E_OTHER, "cannot connect to %s:%d: %s",
-			     s->host, s->port, strerror(errno));
+			     s->host, strerror(errno));
 }
 
 static void tcp_done(struct ssh_session *s)
