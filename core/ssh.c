@@ -1272,9 +1272,17 @@ static void jump_start(struct ssh_session *s)
 	struct ssh_params jp = { 0 };
 	char user[256], host[512], err[512];
 	int port, n = 0;
+	/*
+	 * "a,b" as in OpenSSH: the tunnel goes through the last hop, b,
+	 * which is itself reached through the hops before it.
+	 */
+	const char *last = strrchr(s->jump, ',');
+	char *before = last ? strndup(s->jump, (size_t)(last - s->jump)) : NULL;
 
-	if (sshconfig_parse_jump(s->jump, user, sizeof(user), host,
-				 sizeof(host), &port)) {
+	if ((last && !before) ||
+	    sshconfig_parse_jump(last ? last + 1 : s->jump, user, sizeof(user),
+				 host, sizeof(host), &port)) {
+		free(before);
 		fail_attempt(
 			s, SSH_E_JUMP,
 			"cannot read jump host '%s': want [user@]host[:port]",
@@ -1288,13 +1296,14 @@ static void jump_start(struct ssh_session *s)
 		for (int i = 0; i < s->nident; i++)
 			jp.identity[n++] = s->ident[i];
 	jp.known_hosts = s->known_hosts;
-	jp.jump = ""; /* one hop */
+	jp.jump = before ? before : ""; /* "": the first hop, direct */
 	jp.use_agent = s->use_agent;
 	jp.use_ssh_config = s->use_ssh_config;
 	jp.ssh_config = s->ssh_config;
 	jp.connect_timeout_ms = s->timeout_ms;
 	s->jump_s =
 		ssh_session_new(s->loop, &jp, jump_state, s, err, sizeof(err));
+	free(before);
 	if (!s->jump_s) {
 		fail_attempt(s, SSH_E_JUMP, "jump host %s: %s", s->jump, err);
 		return;

@@ -148,6 +148,38 @@ out=$(HOME=$T_TMP/home SSH_AUTH_SOCK= timeout 30 "$B" -H myboard -C exec 'echo v
 check "~/.ssh/config alias honoured" contains "$out" "via-alias"
 out=$(HOME=$T_TMP/home SSH_AUTH_SOCK= timeout 30 "$B" -H jumped -C exec 'echo via-jump')
 check "ProxyJump through one jump host (from ssh_config)" contains "$out" "via-jump"
+# Two hops, as OpenSSH takes "ProxyJump a,b": b is reached through a, the
+# target through b. b is a second sshd: it must see a login (one hop only
+# would go from a straight to the target).
+D2=$T_TMP/sshd2
+sshd_setup "$D2"
+cat "$KEY.pub" >>"$D2/authorized_keys"
+P1=$SSHD_PORT PID1=$SSHD_PID
+if sshd_start "$D2"; then
+	P2=$SSHD_PORT
+	SSHD_PORT=$P1 SSHD_PID=$PID1
+	cat "$KH" "$D2/known_hosts" >"$T_TMP/kh2"
+	mkdir -p "$T_TMP/home2/.ssh"
+	cat >"$T_TMP/home2/.ssh/config" <<EOF
+Host twohops
+	HostName 127.0.0.1
+	Port $P1
+	User root
+	IdentityFile $KEY
+	UserKnownHostsFile $T_TMP/kh2
+	ProxyJump root@127.0.0.1:$P1,root@127.0.0.1:$P2
+Host *
+	IdentityFile $KEY
+	UserKnownHostsFile $T_TMP/kh2
+EOF
+	out=$(HOME=$T_TMP/home2 SSH_AUTH_SOCK= timeout 30 "$B" -H twohops -C exec 'echo via-two-hops')
+	check "ProxyJump a,b: the command runs on the target" contains "$out" "via-two-hops"
+	check "... and the second hop saw the login (b through a)" \
+		grep -q "Accepted publickey for root" "$D2/sshd.log"
+else
+	SSHD_PORT=$P1 SSHD_PID=$PID1
+	not_ok "a second sshd starts (for two jump hops)"
+fi
 sessions=$(grep -c "Accepted publickey" "$D/sshd.log")
 out=$(timeout 30 "$B" -H 127.0.0.1 -p 1 -l root -i "$KEY" -k "$KH" -J "root@127.0.0.1:$SSHD_PORT" connect)
 check "ProxyJump: target unreachable behind the jump host is named" \

@@ -58,7 +58,7 @@ static const struct bad_case bad_cases[] = {
 	{ "image_incomplete",
 	  "5:10: targets[0].vm: the image profile needs image, kernel and dtb; dtb is missing (take kernel8.img and bcm2710-rpi-3-b.dtb from the image's boot partition)" },
 	{ "jump_bad",
-	  "3:76: targets[0].ssh.jump_host: expected [user@]host[:port] (port 1-65535), got \"me@ec2:99999\"" },
+	  "3:76: targets[0].ssh.jump_host: expected [user@]host[:port] (port 1-65535), or hops of that form separated by commas, got \"me@ec2:99999\"" },
 	{ "keys_bad",
 	  "4:19: ui.keys.build[1]: expected a key name like \"b\", \"C-x\" or \"F5\", got \"\"\n5:14: ui.keys.deploy: expected an array of key names like [\"b\", \"F5\"], got 5" },
 	{ "many_errors",
@@ -541,9 +541,14 @@ static void test_jump_host_forms(void **state)
 		{ "bastion:2200", NULL, "bastion", 2200 },
 		{ "[::1]:2022", NULL, "::1", 2022 },
 		{ "me@[fe80::1]", "me", "fe80::1", 22 },
+		/* hops as ProxyJump takes them; the first one's parts */
+		{ "me@a:2200,you@b", "me", "a", 2200 },
+		{ "a,[::1]:2022,c", NULL, "a", 22 },
 	};
-	static const char *const bad[] = { "",	     "@host",  "me@",  "host:",
-					   "host:0", "host:x", "[::1", "a b" };
+	static const char *const bad[] = {
+		"",	"@host", "me@", "host:", "host:0", "host:x",
+		"[::1", "a b",	 "a,",	",a",	 "a,,b",   "a,b:0"
+	};
 	char path[PATH_MAX + 16], err[512];
 
 	snprintf(path, sizeof(path), "%s/jump.json", tmpdir);
