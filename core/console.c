@@ -657,7 +657,11 @@ struct console *console_new(const struct console_config *cfg)
 	int rows = cfg && cfg->rows > 0 ? cfg->rows : 24;
 	int cols = cfg && cfg->cols > 0 ? cfg->cols : 80;
 	size_t lines = cfg && cfg->sb_lines ? cfg->sb_lines : 10000;
-	size_t bytes = cfg && cfg->sb_bytes ? cfg->sb_bytes : 8u << 20;
+	/*
+	 * 10,000 full 80-column lines are 12.5 MiB of cells: the line bound
+	 * is the one that counts, the byte bound only for wide consoles.
+	 */
+	size_t bytes = cfg && cfg->sb_bytes ? cfg->sb_bytes : 16u << 20;
 
 	if (!c)
 		return NULL;

@@ -21,7 +21,7 @@ struct console;
 struct console_config {
 	int rows, cols; /* 0: 24 x 80 */
 	size_t sb_lines; /* scrollback bound in lines; 0: 10000 */
-	size_t sb_bytes; /* and in bytes; 0: 8 MiB */
+	size_t sb_bytes; /* and in bytes; 0: 16 MiB */
 	/*
 	 * LF also returns the carriage (ESC[20h): for sources without a tty
 	 * (a pipe, a log file). The QEMU serial console is a tty in the

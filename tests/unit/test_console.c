@@ -178,6 +178,24 @@ static void test_scrollback_is_bounded(void **state)
 	console_free(c);
 }
 
+/* The default bounds keep 10,000 full lines of an 80-column console. */
+static void test_scrollback_default_holds_10000_full_lines(void **state)
+{
+	struct console_config cfg = { .rows = 24, .cols = 80 };
+	struct console *c = console_new(&cfg);
+	char line[96], buf[96];
+
+	for (int i = 0; i < 10100; i++) {
+		snprintf(line, sizeof(line), "%-78d|\r\n", i);
+		feed(c, line);
+	}
+	assert_int_equal(console_sb_end(c) - console_sb_first(c), 10000);
+	console_sb_text(c, console_sb_first(c), buf, sizeof(buf));
+	assert_int_equal(atoi(buf), (int)console_sb_first(c));
+	assert_int_equal(strlen(buf), 79);
+	console_free(c);
+}
+
 static char reply[64];
 static size_t reply_len;
 
@@ -905,6 +923,8 @@ int main(void)
 		cmocka_unit_test(test_wide_character_and_split_utf8),
 		cmocka_unit_test(test_scrollback_after_100_lines),
 		cmocka_unit_test(test_scrollback_is_bounded),
+		cmocka_unit_test(
+			test_scrollback_default_holds_10000_full_lines),
 		cmocka_unit_test(test_cursor_position_report),
 		cmocka_unit_test(test_sink_gets_every_raw_byte),
 		cmocka_unit_test(test_newline_mode),
