@@ -9,645 +9,27 @@
  * trimmed copy of compact cells into a core/ring. (0.1.4 API: the
  * VTermColor union, VTermGlyphInfo, no sb_clear.)
  *
- * Callbacks only record: rows they change are marked dirty, terminal
- * answers go to the line.
+ * Here the API; the cells are in console_grid.c, libvterm's state
+ * callbacks in console_state.c, what they share in console_int.h.
  */
-#include "console.h"
-#include "ring.h"
+#include "console_int.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <vterm.h>
+
+#include "ring.h"
 
 /* Bigger than any terminal; keeps rows * cols and the bitmaps sane. */
 #define CONSOLE_MAX_DIM 10000
 /* Bytes per vterm_input_write(), see console_feed(). */
 #define FEED_MAX (16 * 1024)
 
-/*
- * A cell, 16 bytes, in the grid and in the scrollback alike. All zero is a
- * blank in the default colours: clearing is a memset, and a row's cells
- * from `used` on are known blank without being looked at.
- */
-struct gcell {
-	/*
-	 * A code point; 0 for blank; CONSOLE_WIDE_RIGHT; or CH_COMB | i:
-	 * a character with combining marks, kept in the pool at i.
-	 */
-	uint32_t ch;
-	uint32_t fg, bg; /* kind << 24 | index, or kind << 24 | r g b */
-	uint8_t attrs; /* CONSOLE_ATTR_* */
-	uint8_t flags; /* GC_* */
-	uint16_t pad;
-};
-
-#define CH_COMB 0x80000000u
-#define GC_WIDE 0x01 /* the left half of a wide character */
-#define GC_PROTECTED 0x02 /* DECSCA: selective erase leaves it */
-
-struct grow {
-	int used; /* cells from here on are all zero */
-	bool comb; /* some cell may refer to the combining pool */
-	struct gcell c[];
-};
-
-struct comb {
-	uint32_t ch[CONSOLE_MAX_CHARS];
-};
-
-struct console {
-	VTerm *vt;
-	VTermState *state;
-	int rows, cols;
-	struct grow **grid[2]; /* primary, alternate (made on first use) */
-	struct grow **g; /* the one shown */
-	struct grow **spare; /* rows * pointers: room for a rotation */
-	struct gcell pen; /* fg, bg, attrs of what is written next */
-	bool reverse; /* DECSCNM: the whole screen in reverse video */
-	uint64_t *dirty; /* one bit per row */
-	bool cursor_dirty, sb_dirty;
-	bool cursor_visible;
-	int resize_rows; /* lines a shrink scrolled off: the state's delta */
-	struct ring *sb;
-	struct gcell *packbuf;
-	int packcap;
-	/*
-	 * Characters with combining marks, rare on a console: cells refer
-	 * to them by index, so cells stay plain values that scrolls copy
-	 * freely. When full, the pool keeps only what cells still show.
-	 */
-	struct comb *pool;
-	uint32_t npool, poolcap;
-	console_bytes_fn reply, sink;
-	void *reply_arg, *sink_arg;
-};
-
 static size_t dirty_words(int rows)
 {
 	return ((size_t)rows + 63) / 64;
 }
-
-/* A word at a time: every scroll marks its whole region. */
-static void mark_rows(struct console *c, int from, int to)
-{
-	if (from < 0)
-		from = 0;
-	if (to > c->rows)
-		to = c->rows;
-	while (from < to) {
-		int bit = from % 64;
-		int n = to - from < 64 - bit ? to - from : 64 - bit;
-
-		c->dirty[from / 64] |= (n == 64 ? ~0ULL : (1ULL << n) - 1)
-				       << bit;
-		from += n;
-	}
-}
-
-static bool is_comb(uint32_t ch)
-{
-	return (ch & CH_COMB) && ch != CONSOLE_WIDE_RIGHT;
-}
-
-static struct grow *row_new(int cols)
-{
-	return calloc(1, sizeof(struct grow) +
-				 (size_t)cols * sizeof(struct gcell));
-}
-
-static void grid_free(struct grow **g, int rows)
-{
-	if (!g)
-		return;
-	for (int r = 0; r < rows; r++)
-		free(g[r]);
-	free(g);
-}
-
-static struct grow **grid_new(int rows, int cols)
-{
-	struct grow **g = calloc((size_t)rows, sizeof(*g));
-
-	if (!g)
-		return NULL;
-	for (int r = 0; r < rows; r++) {
-		g[r] = row_new(cols);
-		if (!g[r]) {
-			grid_free(g, rows);
-			return NULL;
-		}
-	}
-	return g;
-}
-
-/* --- combining characters ------------------------------------------------ */
-
-static void pool_scan(struct console *c, struct comb *to, uint32_t *map,
-		      uint32_t *live)
-{
-	for (int i = 0; i < 2; i++) {
-		for (int r = 0; c->grid[i] && r < c->rows; r++) {
-			struct grow *row = c->grid[i][r];
-			bool any = false;
-
-			for (int x = 0; row->comb && x < row->used; x++) {
-				uint32_t ch = row->c[x].ch, old;
-
-				if (!is_comb(ch))
-					continue;
-				old = ch & ~CH_COMB;
-				if (map[old] == UINT32_MAX) {
-					to[*live] = c->pool[old];
-					map[old] = (*live)++;
-				}
-				row->c[x].ch = CH_COMB | map[old];
-				any = true;
-			}
-			row->comb = any;
-		}
-	}
-}
-
-/*
- * Room for one more: the entries cells still refer to move to a fresh pool,
- * renumbered. Live entries are bounded by the cells of both screens, so
- * the pool only grows while mostly live.
- */
-static int pool_make_room(struct console *c)
-{
-	uint32_t cap = c->poolcap ? c->poolcap : 64, live = 0;
-	struct comb *to = malloc((size_t)cap * sizeof(*to));
-	uint32_t *map = malloc(((size_t)c->npool + 1) * sizeof(*map));
-
-	if (!to || !map) {
-		free(to);
-		free(map);
-		return -ENOMEM;
-	}
-	memset(map, 0xff, ((size_t)c->npool + 1) * sizeof(*map));
-	pool_scan(c, to, map, &live);
-	free(map);
-	free(c->pool);
-	c->pool = to;
-	c->npool = live;
-	c->poolcap = cap;
-	if (live > cap / 2 && cap < CH_COMB / 4) {
-		struct comb *p = realloc(to, (size_t)cap * 2 * sizeof(*p));
-
-		if (p) {
-			c->pool = p;
-			c->poolcap = cap * 2;
-		}
-	}
-	return c->npool < c->poolcap ? 0 : -ENOMEM;
-}
-
-/* The cell value for a glyph: a code point, or a pool index for marks. */
-static uint32_t glyph_ch(struct console *c, const uint32_t *chars, bool *comb)
-{
-	struct comb *e;
-	int n = 1;
-
-	if (chars[0] & CH_COMB)
-		return 0xfffd;
-	while (n < CONSOLE_MAX_CHARS && chars[n])
-		n++;
-	if (n == 1)
-		return chars[0];
-	if (c->npool == c->poolcap && pool_make_room(c) < 0)
-		return chars[0]; /* the marks are lost, the base stays */
-	e = &c->pool[c->npool];
-	memset(e, 0, sizeof(*e));
-	memcpy(e->ch, chars, (size_t)n * sizeof(uint32_t));
-	*comb = true;
-	return CH_COMB | c->npool++;
-}
-
-static uint32_t base_ch(const struct console *c, uint32_t ch)
-{
-	return is_comb(ch) ? c->pool[ch & ~CH_COMB].ch[0] : ch;
-}
-
-/* --- cells ----------------------------------------------------------------- */
-
-static uint32_t pack_color(const VTermColor *col, bool fg)
-{
-	if (fg ? VTERM_COLOR_IS_DEFAULT_FG(col) :
-		 VTERM_COLOR_IS_DEFAULT_BG(col))
-		return (uint32_t)CONSOLE_COLOR_DEFAULT << 24;
-	if (VTERM_COLOR_IS_INDEXED(col))
-		return (uint32_t)CONSOLE_COLOR_INDEX << 24 | col->indexed.idx;
-	return (uint32_t)CONSOLE_COLOR_RGB << 24 |
-	       (uint32_t)col->rgb.red << 16 | (uint32_t)col->rgb.green << 8 |
-	       col->rgb.blue;
-}
-
-static struct console_color unpack_color(uint32_t v)
-{
-	struct console_color col = { .kind = (uint8_t)(v >> 24) };
-
-	if (col.kind == CONSOLE_COLOR_INDEX) {
-		col.index = (uint8_t)v;
-	} else if (col.kind == CONSOLE_COLOR_RGB) {
-		col.r = (uint8_t)(v >> 16);
-		col.g = (uint8_t)(v >> 8);
-		col.b = (uint8_t)v;
-	}
-	return col;
-}
-
-static bool gcell_blank(const struct gcell *g)
-{
-	return (g->ch == 0 || g->ch == ' ') && !g->attrs && !g->fg && !g->bg;
-}
-
-/*
- * A wide character is both halves or nothing: whatever wrote at x may have
- * taken one half of a pair across the boundary between x - 1 and x, and
- * the other half becomes a blank.
- */
-static void fix_wide(struct console *c, struct grow *r, int x)
-{
-	struct gcell *left = x > 0 && x <= c->cols ? &r->c[x - 1] : NULL;
-	struct gcell *right = x >= 0 && x < c->cols ? &r->c[x] : NULL;
-	bool has_left = left && (left->flags & GC_WIDE);
-	bool has_right = right && right->ch == CONSOLE_WIDE_RIGHT;
-
-	if (has_left && !has_right) {
-		left->ch = 0;
-		left->flags &= ~GC_WIDE;
-	}
-	if (has_right && !has_left)
-		right->ch = 0;
-}
-
-/*
- * Erased cells take the pen's colours and nothing else (libvterm's screen
- * did the same); protected cells survive a selective erase.
- */
-static void fill(struct console *c, struct grow *r, int from, int to,
-		 bool selective)
-{
-	struct gcell b = { .fg = c->pen.fg, .bg = c->pen.bg };
-	bool zero = !b.fg && !b.bg;
-
-	if (from < 0)
-		from = 0;
-	if (to > c->cols)
-		to = c->cols;
-	if (from >= to)
-		return;
-	if (selective) {
-		int end = zero && to > r->used ? r->used : to;
-
-		for (int x = from; x < end; x++)
-			if (!(r->c[x].flags & GC_PROTECTED))
-				r->c[x] = b;
-	} else if (zero) {
-		if (from < r->used) {
-			int end = to < r->used ? to : r->used;
-
-			memset(&r->c[from], 0,
-			       (size_t)(end - from) * sizeof(struct gcell));
-			if (to >= r->used)
-				r->used = from;
-		}
-	} else {
-		for (int x = from; x < to; x++)
-			r->c[x] = b;
-	}
-	if (!zero && r->used < to)
-		r->used = to;
-	if (!r->used)
-		r->comb = false;
-	fix_wide(c, r, from);
-	fix_wide(c, r, to);
-}
-
-/* --- scrollback -------------------------------------------------------- */
-
-/* Most console lines are short: the blank tail is not stored. */
-static void sb_push(struct console *c, const struct grow *r)
-{
-	const struct gcell *cells = r->c;
-	int n = r->used < c->cols ? r->used : c->cols;
-
-	while (n > 0 && gcell_blank(&cells[n - 1]))
-		n--;
-	if (r->comb && n) {
-		/* The pool is the screen's: the scrollback keeps the base. */
-		if (n > c->packcap) {
-			struct gcell *p =
-				realloc(c->packbuf, (size_t)n * sizeof(*p));
-
-			if (!p)
-				return;
-			c->packbuf = p;
-			c->packcap = n;
-		}
-		memcpy(c->packbuf, cells, (size_t)n * sizeof(*cells));
-		for (int x = 0; x < n; x++)
-			c->packbuf[x].ch = base_ch(c, c->packbuf[x].ch);
-		cells = c->packbuf;
-	}
-	ring_push(c->sb, (const char *)cells, (size_t)n * sizeof(*cells),
-		  (uint32_t)c->cols);
-	c->sb_dirty = true;
-}
-
-/* --- state callbacks ------------------------------------------------------ */
-
-static void put_glyph(struct console *c, struct grow *r, int x,
-		      VTermGlyphInfo *info)
-{
-	struct gcell cell = c->pen;
-	int w = info->width > 1 ? 2 : 1;
-	bool comb = false;
-
-	/* The state wraps first; should one not fit anyway, a blank. */
-	if (x + w > c->cols) {
-		w = 1;
-	} else {
-		cell.ch = glyph_ch(c, info->chars, &comb);
-		if (w == 2)
-			cell.flags |= GC_WIDE;
-	}
-	if (info->protected_cell)
-		cell.flags |= GC_PROTECTED;
-	r->c[x] = cell;
-	if (w == 2) {
-		cell.ch = CONSOLE_WIDE_RIGHT;
-		cell.flags &= ~GC_WIDE;
-		r->c[x + 1] = cell;
-	}
-	r->comb |= comb;
-	if (r->used < x + w)
-		r->used = x + w;
-	fix_wide(c, r, x);
-	fix_wide(c, r, x + w);
-}
-
-static int on_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
-{
-	struct console *c = user;
-	int x = pos.col;
-	struct gcell *cell;
-	struct grow *r;
-
-	if (pos.row < 0 || pos.row >= c->rows || x < 0 || x >= c->cols)
-		return 1;
-	r = c->g[pos.row];
-	cell = &r->c[x];
-	/*
-	 * Nearly every glyph: one narrow character over a cell that is no
-	 * half of a wide one, so no neighbour is touched.
-	 */
-	if (info->width == 1 && !info->chars[1] && !(cell->flags & GC_WIDE) &&
-	    cell->ch != CONSOLE_WIDE_RIGHT && !(info->chars[0] & CH_COMB)) {
-		*cell = c->pen;
-		cell->ch = info->chars[0];
-		if (info->protected_cell)
-			cell->flags |= GC_PROTECTED;
-		if (r->used <= x)
-			r->used = x + 1;
-	} else {
-		put_glyph(c, r, x, info);
-	}
-	c->dirty[pos.row / 64] |= 1ULL << (pos.row % 64);
-	return 1;
-}
-
-static bool clip(const struct console *c, VTermRect *rect)
-{
-	if (rect->start_row < 0)
-		rect->start_row = 0;
-	if (rect->start_col < 0)
-		rect->start_col = 0;
-	if (rect->end_row > c->rows)
-		rect->end_row = c->rows;
-	if (rect->end_col > c->cols)
-		rect->end_col = c->cols;
-	return rect->start_row < rect->end_row &&
-	       rect->start_col < rect->end_col;
-}
-
-static int on_erase(VTermRect rect, int selective, void *user)
-{
-	struct console *c = user;
-
-	if (!clip(c, &rect))
-		return 1;
-	for (int r = rect.start_row; r < rect.end_row; r++)
-		fill(c, c->g[r], rect.start_col, rect.end_col, selective);
-	mark_rows(c, rect.start_row, rect.end_row);
-	return 1;
-}
-
-/* Full-width rows: the pointers turn, the rows that come in are cleared. */
-static void rotate(struct console *c, int top, int bottom, int down)
-{
-	int n = down > 0 ? down : -down, h = bottom - top;
-	struct grow **g = c->g;
-
-	if (down > 0) {
-		memcpy(c->spare, &g[top], (size_t)n * sizeof(*g));
-		memmove(&g[top], &g[top + n], (size_t)(h - n) * sizeof(*g));
-		memcpy(&g[bottom - n], c->spare, (size_t)n * sizeof(*g));
-		top = bottom - n;
-	} else {
-		memcpy(c->spare, &g[bottom - n], (size_t)n * sizeof(*g));
-		memmove(&g[top + n], &g[top], (size_t)(h - n) * sizeof(*g));
-		memcpy(&g[top], c->spare, (size_t)n * sizeof(*g));
-		bottom = top + n;
-	}
-	for (int r = top; r < bottom; r++)
-		fill(c, g[r], 0, c->cols, false);
-}
-
-/* Part of each row moves (a margin, ICH/DCH): the cells themselves. */
-static void move_cells(struct console *c, VTermRect rect, int down, int right)
-{
-	int h = rect.end_row - rect.start_row - (down > 0 ? down : -down);
-	int w = rect.end_col - rect.start_col - (right > 0 ? right : -right);
-	int dcol = right >= 0 ? rect.start_col : rect.start_col - right;
-	int scol = dcol + right;
-
-	for (int i = 0; i < h; i++) {
-		/* Scrolling up copies top down, scrolling down bottom up. */
-		int dr = down >= 0 ? rect.start_row + i : rect.end_row - 1 - i;
-		struct grow *d = c->g[dr], *s = c->g[dr + down];
-		bool any = s->used > scol;
-
-		memmove(&d->c[dcol], &s->c[scol], (size_t)w * sizeof(d->c[0]));
-		d->comb |= s->comb;
-		if (any && d->used < dcol + w)
-			d->used = dcol + w;
-		fix_wide(c, d, dcol);
-		fix_wide(c, d, dcol + w);
-	}
-	/* What the move left behind. */
-	for (int r = rect.start_row; r < rect.end_row; r++) {
-		bool vacated = down > 0 ? r >= rect.end_row - down :
-					  r < rect.start_row - down;
-
-		if (vacated)
-			fill(c, c->g[r], rect.start_col, rect.end_col, false);
-		else if (right > 0)
-			fill(c, c->g[r], rect.end_col - right, rect.end_col,
-			     false);
-		else if (right < 0)
-			fill(c, c->g[r], rect.start_col, rect.start_col - right,
-			     false);
-	}
-}
-
-static int on_scrollrect(VTermRect rect, int down, int right, void *user)
-{
-	struct console *c = user;
-	bool full;
-	int h, w;
-
-	if (!clip(c, &rect))
-		return 1;
-	h = rect.end_row - rect.start_row;
-	w = rect.end_col - rect.start_col;
-	full = rect.start_col == 0 && rect.end_col == c->cols;
-	/* Lines leaving the top of the primary screen: the scrollback. */
-	if (down > 0 && full && rect.start_row == 0 && c->g == c->grid[0]) {
-		for (int r = 0; r < down && r < h; r++)
-			sb_push(c, c->g[r]);
-	}
-	if (down >= h || -down >= h || right >= w || -right >= w) {
-		for (int r = rect.start_row; r < rect.end_row; r++)
-			fill(c, c->g[r], rect.start_col, rect.end_col, false);
-	} else if (full && !right) {
-		rotate(c, rect.start_row, rect.end_row, down);
-	} else {
-		move_cells(c, rect, down, right);
-	}
-	mark_rows(c, rect.start_row, rect.end_row);
-	return 1;
-}
-
-static int on_movecursor(VTermPos pos, VTermPos old, int visible, void *user)
-{
-	struct console *c = user;
-
-	c->cursor_visible = visible;
-	c->cursor_dirty = true;
-	return 1;
-}
-
-static int on_initpen(void *user)
-{
-	struct console *c = user;
-
-	memset(&c->pen, 0, sizeof(c->pen));
-	return 1;
-}
-
-static void pen_attr(struct console *c, unsigned int bit, bool on)
-{
-	if (on)
-		c->pen.attrs |= bit;
-	else
-		c->pen.attrs &= ~bit;
-}
-
-static int on_setpenattr(VTermAttr attr, VTermValue *val, void *user)
-{
-	struct console *c = user;
-
-	switch (attr) {
-	case VTERM_ATTR_BOLD:
-		pen_attr(c, CONSOLE_ATTR_BOLD, val->boolean);
-		break;
-	case VTERM_ATTR_UNDERLINE: /* a number: single, double, curly */
-		pen_attr(c, CONSOLE_ATTR_UNDERLINE, val->number);
-		break;
-	case VTERM_ATTR_ITALIC:
-		pen_attr(c, CONSOLE_ATTR_ITALIC, val->boolean);
-		break;
-	case VTERM_ATTR_BLINK:
-		pen_attr(c, CONSOLE_ATTR_BLINK, val->boolean);
-		break;
-	case VTERM_ATTR_REVERSE:
-		pen_attr(c, CONSOLE_ATTR_REVERSE, val->boolean);
-		break;
-	case VTERM_ATTR_STRIKE:
-		pen_attr(c, CONSOLE_ATTR_STRIKE, val->boolean);
-		break;
-	case VTERM_ATTR_FOREGROUND:
-		c->pen.fg = pack_color(&val->color, true);
-		break;
-	case VTERM_ATTR_BACKGROUND:
-		c->pen.bg = pack_color(&val->color, false);
-		break;
-	default:
-		break;
-	}
-	return 1;
-}
-
-static int on_settermprop(VTermProp prop, VTermValue *val, void *user)
-{
-	struct console *c = user;
-
-	switch (prop) {
-	case VTERM_PROP_CURSORVISIBLE:
-		c->cursor_visible = val->boolean;
-		c->cursor_dirty = true;
-		break;
-	case VTERM_PROP_ALTSCREEN:
-		/* Made on first use; refusing keeps the state on primary. */
-		if (val->boolean && !c->grid[1]) {
-			c->grid[1] = grid_new(c->rows, c->cols);
-			if (!c->grid[1])
-				return 0;
-		}
-		c->g = c->grid[val->boolean ? 1 : 0];
-		mark_rows(c, 0, c->rows);
-		break;
-	case VTERM_PROP_REVERSE:
-		c->reverse = val->boolean;
-		mark_rows(c, 0, c->rows);
-		break;
-	default:
-		break;
-	}
-	return 1;
-}
-
-/* console_resize() has already reshaped the grid: only the cursor moves. */
-static int on_resize(int rows, int cols, VTermPos *delta, void *user)
-{
-	struct console *c = user;
-
-	if (rows == c->rows && cols == c->cols)
-		delta->row -= c->resize_rows;
-	return 1;
-}
-
-static void on_output(const char *s, size_t len, void *user)
-{
-	struct console *c = user;
-
-	if (c->reply)
-		c->reply(s, len, c->reply_arg);
-}
-
-static const VTermStateCallbacks state_cbs = {
-	.putglyph = on_putglyph,
-	.movecursor = on_movecursor,
-	.scrollrect = on_scrollrect,
-	.erase = on_erase,
-	.initpen = on_initpen,
-	.setpenattr = on_setpenattr,
-	.settermprop = on_settermprop,
-	.resize = on_resize,
-};
 
 /* --- the API ---------------------------------------------------------- */
 
@@ -674,7 +56,7 @@ struct console *console_new(const struct console_config *cfg)
 	c->vt = vterm_new(rows, cols);
 	c->sb = ring_new(lines, bytes);
 	c->dirty = calloc(dirty_words(rows), sizeof(uint64_t));
-	c->grid[0] = grid_new(rows, cols);
+	c->grid[0] = cgrid_new(rows, cols);
 	c->spare = calloc((size_t)rows, sizeof(*c->spare));
 	if (!c->vt || !c->sb || !c->dirty || !c->grid[0] || !c->spare) {
 		console_free(c);
@@ -683,9 +65,7 @@ struct console *console_new(const struct console_config *cfg)
 	c->g = c->grid[0];
 	c->cursor_visible = true;
 	vterm_set_utf8(c->vt, 1);
-	vterm_output_set_callback(c->vt, on_output, c);
-	c->state = vterm_obtain_state(c->vt);
-	vterm_state_set_callbacks(c->state, &state_cbs, c);
+	console_state_attach(c);
 	vterm_state_reset(c->state, 1);
 	if (cfg && cfg->newline_mode) {
 		static const char lnm[] = "\033[20h";
@@ -703,8 +83,8 @@ void console_free(struct console *c)
 	if (c->vt)
 		vterm_free(c->vt);
 	ring_free(c->sb);
-	grid_free(c->grid[0], c->rows);
-	grid_free(c->grid[1], c->rows);
+	cgrid_free(c->grid[0], c->rows);
+	cgrid_free(c->grid[1], c->rows);
 	free(c->spare);
 	free(c->dirty);
 	free(c->packbuf);
@@ -774,56 +154,6 @@ static int shrink_scroll(const struct console *c, int rows)
 }
 
 /*
- * The new rows of one grid: old row skip + i becomes row i. Allocation
- * only, so a failure leaves the console as it was.
- */
-static struct grow **grid_reshape(struct console *c, struct grow **old,
-				  int skip, int rows, int cols)
-{
-	struct grow **g = calloc((size_t)rows, sizeof(*g));
-
-	if (!g)
-		return NULL;
-	for (int i = 0; i < rows; i++) {
-		int o = skip + i;
-
-		if (o < c->rows && cols == c->cols)
-			continue; /* the row itself moves over */
-		g[i] = row_new(cols);
-		if (!g[i]) {
-			grid_free(g, rows);
-			return NULL;
-		}
-		if (o < c->rows) {
-			struct grow *r = old[o];
-			int n = r->used < cols ? r->used : cols;
-
-			memcpy(g[i]->c, r->c, (size_t)n * sizeof(r->c[0]));
-			g[i]->used = n;
-			g[i]->comb = r->comb;
-		}
-	}
-	return g;
-}
-
-static void grid_commit(struct console *c, struct grow **old, struct grow **g,
-			int skip, int rows, int cols)
-{
-	for (int i = 0; i < rows; i++) {
-		if (!g[i]) {
-			g[i] = old[skip + i];
-			old[skip + i] = NULL;
-		}
-		/* A wide character cut by the new right margin. */
-		if (cols < c->cols && (g[i]->c[cols - 1].flags & GC_WIDE)) {
-			g[i]->c[cols - 1].ch = 0;
-			g[i]->c[cols - 1].flags &= ~GC_WIDE;
-		}
-	}
-	grid_free(old, c->rows);
-}
-
-/*
  * libvterm 0.1.4 clamps neither a scroll region's top nor the saved cursor
  * to a screen that shrank: the next scroll there corrupts its heap, and so
  * does an erase after restoring the cursor past the bottom. So a shrink
@@ -861,21 +191,22 @@ int console_resize(struct console *c, int rows, int cols)
 	spare = calloc((size_t)rows, sizeof(*spare));
 	for (int i = 0; i < 2; i++)
 		if (c->grid[i])
-			g[i] = grid_reshape(c, c->grid[i], skip[i], rows, cols);
+			g[i] = cgrid_reshape(c, c->grid[i], skip[i], rows,
+					     cols);
 	if (!d || !spare || !g[0] || (c->grid[1] && !g[1])) {
 		free(d);
 		free(spare);
 		for (int i = 0; i < 2; i++)
 			if (g[i])
-				grid_free(g[i], rows);
+				cgrid_free(g[i], rows);
 		return -ENOMEM;
 	}
 	/* What scrolls off the primary screen is kept, as a scroll would. */
 	for (int r = 0; r < skip[0]; r++)
-		sb_push(c, c->grid[0][r]);
+		cgrid_sb_push(c, c->grid[0][r]);
 	for (int i = 0; i < 2; i++)
 		if (c->grid[i])
-			grid_commit(c, c->grid[i], g[i], skip[i], rows, cols);
+			cgrid_commit(c, c->grid[i], g[i], skip[i], rows, cols);
 	c->grid[0] = g[0];
 	c->grid[1] = g[1];
 	c->g = g[active];
@@ -903,6 +234,20 @@ int console_rows(const struct console *c)
 int console_cols(const struct console *c)
 {
 	return c->cols;
+}
+
+static struct console_color unpack_color(uint32_t v)
+{
+	struct console_color col = { .kind = (uint8_t)(v >> 24) };
+
+	if (col.kind == CONSOLE_COLOR_INDEX) {
+		col.index = (uint8_t)v;
+	} else if (col.kind == CONSOLE_COLOR_RGB) {
+		col.r = (uint8_t)(v >> 16);
+		col.g = (uint8_t)(v >> 8);
+		col.b = (uint8_t)v;
+	}
+	return col;
 }
 
 static void out_cell(const struct console *c, const struct gcell *g,
