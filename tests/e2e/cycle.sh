@@ -82,12 +82,18 @@ check "... and the module loaded after it" contains "$out" "[load] ok"
 check "... and the last line names every step" \
 	contains "$out" "deploy+unload+deploy+load succeeded"
 
-# A strip command that is not installed: the .ko goes as built, saying so.
-cat >"$T_TMP/nostrip.json" <<'EOC'
+# reload_with_strip ARGV: `kmdash run reload` with module.strip = ARGV (JSON).
+reload_with_strip()
+{
+	cat >"$T_TMP/strip.json" <<EOC
 { "targets": [ { "name": "qemu", "vm": { "profile": "virt" },
-                 "module": { "strip": ["kmdash-no-such-strip", "-g"] } } ] }
+                 "module": { "strip": $1 } } ] }
 EOC
-out=$("$KM" --config "$T_TMP/nostrip.json" run reload 2>&1)
+	"$KM" --config "$T_TMP/strip.json" run reload 2>&1
+}
+
+# A strip command that is not installed: the .ko goes as built, saying so.
+out=$(reload_with_strip '["kmdash-no-such-strip", "-g"]')
 check "a missing strip command: the reload still succeeds" test $? -eq 0
 check "... saying the module was not stripped and why" \
 	contains "$out" "not stripped: kmdash-no-such-strip is not installed"
@@ -96,11 +102,7 @@ check "... and the target has the .ko as built" \
 	test "$got" = "$(sha256sum <"$T_BUILD/kmod/storage_hash.ko" | cut -d' ' -f1)"
 
 # A strip that fails: its own message is in the note.
-cat >"$T_TMP/badstrip.json" <<'EOC'
-{ "targets": [ { "name": "qemu", "vm": { "profile": "virt" },
-                 "module": { "strip": ["aarch64-linux-gnu-strip", "--no-such-option"] } } ] }
-EOC
-out=$("$KM" --config "$T_TMP/badstrip.json" run reload 2>&1)
+out=$(reload_with_strip '["aarch64-linux-gnu-strip", "--no-such-option"]')
 check "a failing strip: the reload still succeeds" test $? -eq 0
 check "... saying why, in the strip's own words" \
 	contains "$out" "not stripped: aarch64-linux-gnu-strip failed (exit 1): aarch64-linux-gnu-strip: unrecognized option '--no-such-option'"
