@@ -216,21 +216,13 @@ static void draw_border(struct dash *d, struct pane *p, bool focus)
 {
 	WINDOW *w = p->win;
 	char title[64];
-	int tw;
 
 	draw_role(d, w, focus ? TR_BORDER_FOCUS : TR_BORDER);
-	if (d->utf8)
-		wborder_set(w, WACS_VLINE, WACS_VLINE, WACS_HLINE, WACS_HLINE,
-			    WACS_ULCORNER, WACS_URCORNER, WACS_LLCORNER,
-			    WACS_LRCORNER);
-	else
-		wborder(w, '|', '|', '-', '-', '+', '+', '+', '+');
+	draw_box(d, w);
 	snprintf(title, sizeof(title), " %d %s ", (int)p->id + 1,
 		 p->ops->title);
-	tw = draw_width(title, strlen(title));
 	draw_role(d, w, focus ? TR_TITLE_FOCUS : TR_TITLE);
 	draw_text(w, 0, 1, p->r.w - 2, title, strlen(title));
-	(void)tw;
 	draw_role(d, w, TR_NORMAL);
 }
 
@@ -442,23 +434,18 @@ static void set_focus(struct dash *d, enum pane_id id)
 	schedule(d);
 }
 
-static void run_words(struct dash *d, const char *words)
+/* One job step (build, deploy, ..., cycle) on the session. */
+static void run_step(struct dash *d, const char *step)
 {
-	const char *w[4];
-	char buf[64], err[512], *save = NULL, *t;
-	size_t n = 0;
+	char err[512];
 
 	if (job_busy_now(d)) {
 		dash_message(d, "a job is running (%s): c cancels it",
 			     session_job(d->s)->name);
 		return;
 	}
-	snprintf(buf, sizeof(buf), "%s", words);
-	for (t = strtok_r(buf, " ", &save); t && n < 4;
-	     t = strtok_r(NULL, " ", &save))
-		w[n++] = t;
-	if (session_run(d->s, w, n, err, sizeof(err)) < 0)
-		dash_message(d, "%s: %s", words, err);
+	if (session_run(d->s, &step, 1, err, sizeof(err)) < 0)
+		dash_message(d, "%s: %s", step, err);
 	arm_tick(d);
 	d->status_dirty = true;
 	schedule(d);
@@ -514,28 +501,19 @@ static void on_action(void *ctx, enum action_id a)
 	char err[512];
 	int r = 0;
 
+	/* The actions that run a job step, by the step's name. */
+	static const char *const step[ACT_COUNT] = {
+		[ACT_BUILD] = "build",	 [ACT_DEPLOY] = "deploy",
+		[ACT_LOAD] = "load",	 [ACT_UNLOAD] = "unload",
+		[ACT_RELOAD] = "reload", [ACT_BENCH] = "bench",
+		[ACT_CYCLE] = "cycle",
+	};
+
+	if ((unsigned)a < ACT_COUNT && step[a]) {
+		run_step(d, step[a]);
+		return;
+	}
 	switch (a) {
-	case ACT_BUILD:
-		run_words(d, "build");
-		break;
-	case ACT_DEPLOY:
-		run_words(d, "deploy");
-		break;
-	case ACT_LOAD:
-		run_words(d, "load");
-		break;
-	case ACT_UNLOAD:
-		run_words(d, "unload");
-		break;
-	case ACT_RELOAD:
-		run_words(d, "reload");
-		break;
-	case ACT_BENCH:
-		run_words(d, "bench");
-		break;
-	case ACT_CYCLE:
-		run_words(d, "cycle");
-		break;
 	case ACT_CANCEL:
 		if (job_busy_now(d))
 			session_cancel(d->s);

@@ -174,6 +174,10 @@ int draw_term_color(struct dash *d, int kind, int index, uint32_t rgb);
  */
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len);
 /* printf-style into draw_text. */
+int draw_printf(WINDOW *w, int y, int x, int maxw, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* A border: line-drawing characters, or ASCII where the locale is not UTF-8. */
+void draw_box(struct dash *d, WINDOW *w);
 /*
  * Scrolls a log view (build, kernel log) by lines (> 0: back in time):
  * top is the first shown line while paused; paused stops following the
@@ -181,8 +185,6 @@ int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len);
  */
 void view_scroll(uint64_t *top, bool *paused, uint64_t first, uint64_t end,
 		 int page, int lines);
-int draw_printf(WINDOW *w, int y, int x, int maxw, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
 /* Text with ANSI SGR colours kept (gcc's), other escapes dropped. */
 int draw_ansi(struct dash *d, WINDOW *w, int y, int x, int maxw, const char *s,
 	      size_t len);

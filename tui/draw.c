@@ -351,3 +351,13 @@ void view_scroll(uint64_t *top, bool *paused, uint64_t first, uint64_t end,
 	if (*top + (uint64_t)page >= end)
 		*paused = false;
 }
+
+void draw_box(struct dash *d, WINDOW *w)
+{
+	if (d->utf8)
+		wborder_set(w, WACS_VLINE, WACS_VLINE, WACS_HLINE, WACS_HLINE,
+			    WACS_ULCORNER, WACS_URCORNER, WACS_LLCORNER,
+			    WACS_LRCORNER);
+	else
+		wborder(w, '|', '|', '-', '-', '+', '+', '+', '+');
+}

@@ -13,12 +13,7 @@ void help_draw(struct dash *d, WINDOW *w, int h, int wd)
 
 	keymap_help(&d->km, text, sizeof(text));
 	draw_role(d, w, TR_BORDER_FOCUS);
-	if (d->utf8)
-		wborder_set(w, WACS_VLINE, WACS_VLINE, WACS_HLINE, WACS_HLINE,
-			    WACS_ULCORNER, WACS_URCORNER, WACS_LLCORNER,
-			    WACS_LRCORNER);
-	else
-		wborder(w, '|', '|', '-', '-', '+', '+', '+', '+');
+	draw_box(d, w);
 	draw_role(d, w, TR_TITLE_FOCUS);
 	draw_printf(w, 0, 2, wd - 4, " kmdash keys: Esc closes, PgDn scrolls ");
 	draw_role(d, w, TR_NORMAL);
