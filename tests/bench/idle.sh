@@ -36,7 +36,7 @@ pctn() { awk -v d="$1" -v t="$t" 'BEGIN { printf "%.4f", 100 * d / 1e9 / t }'; }
 kp=$(pctn $((kn1 - kn0))) op=$(pctn $((on1 - on0)))
 wk=$(awk -v d=$((kc1 - kc0)) -v t="$t" 'BEGIN { printf "%.1f", d / t }')
 wo=$(awk -v d=$((oc1 - oc0)) -v t="$t" 'BEGIN { printf "%.1f", d / t }')
-met=$(awk -v p="$kp" 'BEGIN { print (p <= 0.1) ? "goal met" : "goal NOT met" }')
+met=$(goal_max "$kp" 0.1)
 echo "idle for ${t} s, embedded target (virt guest), nothing logged"
 report "kmdash dmesg -f + link probe, CPU" "$kp" "%core" "goal <= 0.1%: $met; $(((kn1 - kn0) / 1000000)) ms CPU ($((k1 - k0)) ticks of 1/$HZ s), $wk wake-ups/s"
 report "OpenSSH ssh cat /dev/kmsg, keepalive 1 s" "$op" "%core" "$(((on1 - on0) / 1000000)) ms CPU ($((o1 - o0)) ticks), $wo wake-ups/s"

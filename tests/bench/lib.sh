@@ -26,6 +26,10 @@ bench_cc()
 		-Wstrict-prototypes -Wno-unused-parameter $(pkg-config --cflags $pkgs) \
 		-o "$out" "$@" "$T_BUILD/libkmcore.a" $(pkg-config --libs $pkgs) -lm
 }
+# goal_min VALUE GOAL / goal_max VALUE GOAL: "goal met" when VALUE is at
+# least / at most GOAL, else "goal NOT met".
+goal_min() { awk -v v="$1" -v g="$2" 'BEGIN { print (v >= g) ? "goal met" : "goal NOT met" }'; }
+goal_max() { awk -v v="$1" -v g="$2" 'BEGIN { print (v <= g) ? "goal met" : "goal NOT met" }'; }
 # ratio A B: A / B, 2 decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 # cpu_ticks PID: utime + stime of PID in clock ticks.

@@ -57,8 +57,7 @@ report "  of which the SFTP writes alone" "$(median "${writes[@]}")" MB/s "all: 
 report "  of which verify+rename after the writes" "$(median "${verifies[@]}")" s "all: ${verifies[*]} (sha256sum + mv in a shell started beside the writes)"
 report "SFTP 20 MB upload, OpenSSH sftp" "$s" MB/s "all: ${sftps[*]}"
 report "20 MB upload, OpenSSH scp" "$c" MB/s "all: ${scps[*]}"
-verdict() { awk -v r="$1" -v g="$2" 'BEGIN { print (r >= g) ? "goal met" : "goal NOT met" }'; }
 r=$(ratio "$p" "$s")
-report "kmdash / OpenSSH sftp, the same work" "$r" x "goal >= 1.5x: $(verdict "$r" 1.5); vs scp: $(ratio "$p" "$c")x; guides' scp: ~10 MB/s"
+report "kmdash / OpenSSH sftp, the same work" "$r" x "goal >= 1.5x: $(goal_min "$r" 1.5); vs scp: $(ratio "$p" "$c")x; guides' scp: ~10 MB/s"
 report "kmdash verified / OpenSSH sftp (unverified)" "$(ratio "$o" "$s")" x "kmdash also checks the copy: a remote shell start (~/.bashrc) and sha256sum of 20 MB"
 report "kmdash SFTP writes / OpenSSH sftp" "$(ratio "$(median "${writes[@]}")" "$s")" x "the transfer itself, without connect and verify"
