@@ -23,41 +23,52 @@ static void copy(char *dst, size_t cap, const char *src, size_t len)
 	dst[len] = '\0';
 }
 
+size_t diag_ansi_len(const char *s, size_t len, bool *sgr)
+{
+	size_t i = 2;
+
+	*sgr = false;
+	if (len < 2)
+		return len;
+	if (s[1] == '[') {
+		/* CSI: parameters, intermediates, one final byte. */
+		bool params = true;
+
+		for (; i < len && ((unsigned char)s[i] < 0x40 ||
+				   (unsigned char)s[i] > 0x7e);
+		     i++)
+			params = params && ((s[i] >= '0' && s[i] <= '9') ||
+					    s[i] == ';' || s[i] == ':');
+		if (i >= len)
+			return len;
+		*sgr = params && s[i] == 'm';
+		return i + 1;
+	}
+	if (s[1] == ']') {
+		/* OSC (gcc's option URLs): up to BEL or ESC \. */
+		while (i < len && s[i] != '\a' &&
+		       !(s[i] == ESC && i + 1 < len && s[i + 1] == '\\'))
+			i++;
+		if (i >= len)
+			return len;
+		return i + (s[i] == '\a' ? 1 : 2);
+	}
+	return 2;
+}
+
 size_t diag_strip_ansi(const char *in, size_t len, char *out, size_t cap)
 {
 	size_t i = 0, n = 0;
+	bool sgr;
 
 	while (i < len) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (c != ESC) {
-			if (n + 1 < cap)
-				out[n++] = (char)c;
-			i++;
+		if (in[i] == ESC) {
+			i += diag_ansi_len(in + i, len - i, &sgr);
 			continue;
 		}
-		if (i + 1 >= len) {
-			i++;
-			continue;
-		}
-		if (in[i + 1] == '[') {
-			/* CSI: parameters, intermediates, one final byte. */
-			i += 2;
-			while (i < len && ((unsigned char)in[i] < 0x40 ||
-					   (unsigned char)in[i] > 0x7e))
-				i++;
-			i++;
-		} else if (in[i + 1] == ']') {
-			/* OSC (gcc's option URLs): up to BEL or ESC \. */
-			i += 2;
-			while (i < len && in[i] != '\a' &&
-			       !(in[i] == ESC && i + 1 < len &&
-				 in[i + 1] == '\\'))
-				i++;
-			i += i < len && in[i] == '\a' ? 1 : 2;
-		} else {
-			i += 2;
-		}
+		if (n + 1 < cap)
+			out[n++] = in[i];
+		i++;
 	}
 	if (cap)
 		out[n] = '\0';

@@ -105,6 +105,13 @@ enum diag_kind diag_parse_line(struct diag_parser *p, const char *line,
 size_t diag_strip_ansi(const char *in, size_t len, char *out, size_t cap);
 
 /*
+ * The escape sequence at s (s[0] is ESC), at most len bytes: its length
+ * (all of len when it is cut off), and whether it is an SGR, ESC [ params
+ * m, whose parameters are the bytes from s + 2 to the final 'm'.
+ */
+size_t diag_ansi_len(const char *s, size_t len, bool *sgr);
+
+/*
  * The file to open for a path the build printed: relative paths are taken
  * from base (if any), symlinks resolved (kbuild's mirror of the sources).
  */

@@ -10,6 +10,7 @@
 #include <wchar.h>
 
 #include "../core/console.h"
+#include "../core/diag.h"
 #include "../core/loop.h"
 #include "dash.h"
 
@@ -227,7 +228,8 @@ int draw_ansi(struct dash *d, WINDOW *w, int y, int x, int maxw, const char *s,
 {
 	int fg = -1, bg = -1, cols = 0;
 	unsigned attrs = 0;
-	size_t i = 0;
+	size_t i = 0, n;
+	bool sgr;
 	attr_t oa;
 	short op;
 	int opair = 0;
@@ -243,22 +245,13 @@ int draw_ansi(struct dash *d, WINDOW *w, int y, int x, int maxw, const char *s,
 					  j - i);
 		if (j >= len)
 			break;
-		/* ESC [ params final */
-		if (j + 1 < len && s[j + 1] == '[') {
-			size_t k = j + 2;
-
-			while (k < len && ((s[k] >= '0' && s[k] <= '9') ||
-					   s[k] == ';' || s[k] == ':'))
-				k++;
-			if (k < len && s[k] == 'm') {
-				sgr_apply(s + j + 2, k - j - 2, &fg, &bg,
-					  &attrs);
-				ansi_pen(d, w, fg, bg, attrs);
-			}
-			i = k < len ? k + 1 : len;
-		} else {
-			i = j + 2;
+		/* Colours are kept; other escapes (gcc's links) dropped. */
+		n = diag_ansi_len(s + j, len - j, &sgr);
+		if (sgr) {
+			sgr_apply(s + j + 2, n - 3, &fg, &bg, &attrs);
+			ansi_pen(d, w, fg, bg, attrs);
 		}
+		i = j + n;
 	}
 	wattr_set(w, oa, op, &opair);
 	return cols;

@@ -274,6 +274,35 @@ static void test_make_errors(void **state)
 	assert_true(!strncmp(r.d[1].message, "No rule to make target", 22));
 }
 
+/* One escape at a time: its length, and whether it sets colours. */
+static void test_ansi_len(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+		bool sgr;
+	} t[] = {
+		{ "\x1b[01;35mwarning", 8, true },
+		{ "\x1b[mx", 3, true },
+		{ "\x1b[Kx", 3, false },
+		{ "\x1b[?25lx", 6, false }, /* not a colour: '?' */
+		{ "\x1b]8;;https://x\ay", 15, false }, /* OSC to BEL */
+		{ "\x1b]8;;u\x1b\\y", 8, false }, /* OSC to ESC \ */
+		{ "\x1b]8;;cut off", 12, false },
+		{ "\x1b[01;3", 6, false },
+		{ "\x1b", 1, false },
+		{ "\x1b(Bx", 2, false },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		bool sgr = !t[i].sgr;
+
+		assert_int_equal(diag_ansi_len(t[i].s, strlen(t[i].s), &sgr),
+				 t[i].len);
+		assert_int_equal(sgr, t[i].sgr);
+	}
+}
+
 static void test_strip_ansi(void **state)
 {
 	/* gcc 10+ may link option names: OSC 8 hyperlinks */
@@ -411,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_host_gcc_c_locale_quotes),
 		cmocka_unit_test(test_linker_undefined_reference),
 		cmocka_unit_test(test_make_errors),
+		cmocka_unit_test(test_ansi_len),
 		cmocka_unit_test(test_strip_ansi),
 		cmocka_unit_test(test_lines_that_are_not_diagnostics),
 		cmocka_unit_test(test_relative_paths_follow_make_directories),
