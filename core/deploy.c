@@ -40,11 +40,16 @@ enum deploy_op {
 	OP_UNLOAD,
 };
 
+/* A command's answer, as ssh_exec gives it. */
+typedef void (*exec_like_fn)(void *arg, int rc, const struct ssh_exec_result *r,
+			     const char *msg);
+
 struct deploy {
 	struct loop *loop;
 	struct ssh_session *s;
 	struct rshell *sh; /* the commands run here: no channel apiece */
 	struct rshell_req *req; /* the command of the running operation */
+	exec_like_fn req_fn;
 	struct sftp_conn *sc; /* kept open: no sftp-server start per upload */
 	/*
 	 * The running upload, or one started ahead of its deploy step (the
@@ -68,6 +73,7 @@ struct deploy {
 	void *arg;
 	/* the state query runs beside the operations, in its own slot */
 	struct rshell_req *qop;
+	exec_like_fn qop_fn;
 	deploy_state_fn state_fn;
 	void *qarg;
 	bool tolerant;
@@ -201,49 +207,50 @@ static int remote_path(char *dst, size_t cap, const char *dir, const char *file)
 #define CMD_TIMEOUT_MS 60000
 
 /* The handlers below read an ssh_exec_result: the shell's answer as one. */
-typedef void (*exec_like_fn)(void *arg, int rc, const struct ssh_exec_result *r,
-			     const char *msg);
-
-struct run_ctx {
-	struct deploy *d;
-	exec_like_fn fn;
-	bool query;
-};
-
-static void on_shell(void *arg, int rc, int status, const char *out, size_t len,
-		     const char *msg)
+static void answer(struct deploy *d, exec_like_fn fn, int rc, int status,
+		   const char *out, size_t len, const char *msg)
 {
-	struct run_ctx *c = arg;
 	struct ssh_exec_result r = {
 		.exit_status = status,
 		.out = out ? out : "",
 		.out_len = len,
 		.err = "",
 	};
-	struct deploy *d = c->d;
-	exec_like_fn fn = c->fn;
 
-	if (c->query)
-		d->qop = NULL;
-	else
-		d->req = NULL;
-	free(c);
 	fn(d, rc, rc < 0 ? NULL : &r, msg);
+}
+
+/*
+ * One request per slot (the operation's, the state query's) is live; a
+ * cancelled one never answers, so the slot's handler is the live one's.
+ */
+static void on_req(void *arg, int rc, int status, const char *out, size_t len,
+		   const char *msg)
+{
+	struct deploy *d = arg;
+
+	d->req = NULL;
+	answer(d, d->req_fn, rc, status, out, len, msg);
+}
+
+static void on_qry(void *arg, int rc, int status, const char *out, size_t len,
+		   const char *msg)
+{
+	struct deploy *d = arg;
+
+	d->qop = NULL;
+	answer(d, d->qop_fn, rc, status, out, len, msg);
 }
 
 static struct rshell_req *run(struct deploy *d, const char *cmd,
 			      exec_like_fn fn, bool query)
 {
-	struct run_ctx *c = malloc(sizeof(*c));
-	struct rshell_req *q;
-
-	if (!c)
-		return NULL;
-	*c = (struct run_ctx){ d, fn, query };
-	q = rshell_run(d->sh, cmd, CMD_TIMEOUT_MS, on_shell, c);
-	if (!q)
-		free(c);
-	return q;
+	if (query)
+		d->qop_fn = fn;
+	else
+		d->req_fn = fn;
+	return rshell_run(d->sh, cmd, CMD_TIMEOUT_MS, query ? on_qry : on_req,
+			  d);
 }
 
 /* --- upload -------------------------------------------------------------- */
@@ -260,12 +267,15 @@ static void on_upload_done(void *arg, int rc, const char *msg)
 {
 	struct deploy *d = arg;
 	int64_t ms = loop_now_ms() - d->t0_ms;
+	char why[1024];
 
+	/* msg is the upload's own: it goes with it. */
+	snprintf(why, sizeof(why), "%s", msg);
 	upload_free(d->up);
 	d->up = NULL;
 	if (rc < 0) {
 		d->known = false;
-		finish(d, rc, MODERR_OTHER, "%s", msg);
+		finish(d, rc, MODERR_OTHER, "%s", why);
 		return;
 	}
 	/* The tools sent are on the target now. */

@@ -107,6 +107,20 @@ check "a failing strip: the reload still succeeds" test $? -eq 0
 check "... saying why, in the strip's own words" \
 	contains "$out" "not stripped: aarch64-linux-gnu-strip failed (exit 1): aarch64-linux-gnu-strip: unrecognized option '--no-such-option'"
 
+# An upload the target refuses (sysfs takes no new files): the deploy
+# fails naming the file and why. The ASan build: the message was read
+# from the freed upload once.
+cat >"$T_TMP/sysfs.json" <<'EOC'
+{ "targets": [ { "name": "qemu", "vm": { "profile": "virt" },
+                 "module": { "remote_dir": "/sys/kernel" } } ] }
+EOC
+out=$("$T_BUILD/asan/kmdash" --config "$T_TMP/sysfs.json" run deploy 2>&1)
+check "a refused upload: deploy fails (exit 1)" test $? -eq 1
+check "... naming the file and the SFTP error" \
+	grep -qE "upload of .*storage_hash.ko to /sys/kernel/.*: creating the file failed: " <<<"$out"
+check "... and nothing else went wrong (no sanitizer report)" \
+	bash -c '! grep -q "Sanitizer" <<<"$1"' _ "$out"
+
 out=$("$KM" --json run unload 2>&1)
 check "--json: every line is a JSON object" \
 	bash -c 'while IFS= read -r l; do [[ $l == "{"*"}" ]] || exit 1; done <<<"$1"' _ "$out"
