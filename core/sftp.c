@@ -169,10 +169,11 @@ static enum op_ret put_error(struct conn_op *o, struct sftp_put *p, int rc,
 	snprintf(p->msg, sizeof(p->msg), "upload of %s to %s: %s failed: %s",
 		 p->local, p->remote, what, sftp_err(o));
 	p->failed = true;
-	if (p->h)
-		libssh2_sftp_close_handle(p->h); /* best effort */
-	p->h = NULL;
-	p->st = PS_UNLINK;
+	/*
+	 * Through PS_CLOSE: a close that returns EAGAIN must be repeated
+	 * before the unlink is sent on the same channel.
+	 */
+	p->st = PS_CLOSE;
 	return OP_MORE;
 }
 
@@ -353,6 +354,8 @@ static enum op_ret conn_step(struct ssh_op *op)
 			/* Ending sftp-server is a child exit: take the token. */
 			if (!op->cancelled && !op->holds_token) {
 				op->token = SSH_TOKEN_WHOLE;
+				/* back at once if the token is free */
+				ssh_kick(op->s);
 				return OP_WAIT;
 			}
 			ch = libssh2_sftp_get_channel(o->sftp);
