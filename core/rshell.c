@@ -41,7 +41,6 @@ struct rshell {
 	char *out;
 	size_t len, cap;
 	uint64_t timer;
-	uint64_t kick;
 };
 
 struct rshell *rshell_new(struct loop *loop, struct ssh_session *s)
@@ -108,7 +107,6 @@ void rshell_free(struct rshell *r)
 {
 	if (!r)
 		return;
-	loop_cancel_timer(r->loop, r->kick);
 	drop_stream(r);
 	fail_all(r, NULL);
 	free(r->out);

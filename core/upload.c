@@ -52,7 +52,8 @@ static char *safe_path(const char *p)
 	return r;
 }
 
-char *upload_temp_name(const char *remote)
+/* The temporary name used for remote ("dir/.name.kmdash-PID.tmp"). */
+static char *temp_name(const char *remote)
 {
 	const char *slash = strrchr(remote, '/');
 	char *tmp;
@@ -139,7 +140,7 @@ int upload_add(struct upload *u, const char *local, const char *remote,
 	}
 	f->local = strdup(local);
 	f->remote = safe_path(remote);
-	f->tmp = f->remote ? upload_temp_name(f->remote) : NULL;
+	f->tmp = f->remote ? temp_name(f->remote) : NULL;
 	if (!f->local || !f->remote || !f->tmp) {
 		free(f->local);
 		free(f->remote);
@@ -261,7 +262,8 @@ static void on_put(void *arg, int rc, const struct sftp_put_result *r,
 	if (qtmp && qdst &&
 	    asprintf(&cmd,
 		     "f=%s; set -- $(sha256sum < \"$f\"); "
-		     "if [ \"$1\" = %s ]; then mv -f -- \"$f\" %s && echo KMDASH-OK; "
+		     "if [ \"$1\" = %s ]; then mv -f -- \"$f\" %s && echo KMDASH-OK "
+		     "|| { rm -f -- \"$f\"; exit 4; }; "
 		     "else echo \"KMDASH-BAD $1\"; rm -f -- \"$f\"; exit 3; fi",
 		     qtmp, r->sha, qdst) < 0)
 		cmd = NULL;

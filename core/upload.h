@@ -40,7 +40,4 @@ void upload_listen(struct upload *u, sftp_progress_fn progress,
 		   upload_done_fn done, void *arg);
 uint64_t upload_total(const struct upload *u);
 
-/* The temporary name used for remote ("dir/.name.kmdash-PID.tmp"). */
-char *upload_temp_name(const char *remote);
-
 #endif
