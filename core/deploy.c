@@ -14,16 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "digest.h"
 #include "fsdir.h"
 #include "loop.h"
 #include "modinfo.h"
+#include "proc.h"
 #include "quote.h"
 #include "rshell.h"
 #include "sftp.h"
@@ -60,12 +58,12 @@ struct deploy {
 	struct timespec ko_mtime;
 	uint64_t ko_size;
 	/* the strip of the .ko runs: the upload starts when it ends */
-	pid_t strip_pid;
+	struct proc *strip;
 	const struct deploy_module *strip_m;
 	char ship[PATH_MAX]; /* the file uploaded as NAME.ko */
 	uint64_t ship_size;
 	char strip_note[320];
-	char strip_err[PATH_MAX]; /* the strip's stderr, in the stage dir */
+	char strip_said[120]; /* the first line of the strip's messages */
 	enum deploy_op state;
 	const struct deploy_module *m;
 	deploy_done_fn done;
@@ -113,13 +111,8 @@ struct deploy *deploy_new(struct loop *loop, struct ssh_session *s)
 
 static void stop_strip(struct deploy *d)
 {
-	if (!d->strip_pid)
-		return;
-	loop_unwatch_child(d->loop, d->strip_pid);
-	kill(d->strip_pid, SIGKILL);
-	waitpid(d->strip_pid, NULL, 0);
-	d->strip_pid = 0;
-	unlink(d->strip_err);
+	proc_free(d->strip);
+	d->strip = NULL;
 }
 
 void deploy_cancel(struct deploy *d)
@@ -396,52 +389,43 @@ static void begin_after_strip(struct deploy *d)
 	upload_listen(d->up, on_upload_progress, on_upload_done, d);
 }
 
-/* The first line of what a tool wrote to file, trimmed to fit out. */
-static void first_line(const char *file, char *out, size_t outlen)
+/* Keeps the first line of what the strip says, for the note. */
+static void on_strip_output(void *arg, const char *buf, size_t len,
+			    enum proc_stream stream)
 {
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-	ssize_t n = -1;
+	struct deploy *d = arg;
+	size_t have = strlen(d->strip_said);
 
-	if (fd >= 0) {
-		n = read(fd, out, outlen - 1);
-		close(fd);
-	}
-	out[n > 0 ? n : 0] = '\0';
-	out[strcspn(out, "\r\n")] = '\0';
+	if (stream != PROC_STDERR || strchr(d->strip_said, '\n') ||
+	    have + 1 >= sizeof(d->strip_said))
+		return;
+	if (len > sizeof(d->strip_said) - 1 - have)
+		len = sizeof(d->strip_said) - 1 - have;
+	memcpy(d->strip_said + have, buf, len);
+	d->strip_said[have + len] = '\0';
 }
 
-static void on_stripped(struct loop *loop, pid_t pid, int status, void *arg)
+static void on_stripped(void *arg, const struct proc_result *res)
 {
 	struct deploy *d = arg;
 	const struct deploy_module *m = d->strip_m;
-	char said[120];
+	char how[128];
 
-	if (pid != d->strip_pid)
-		return;
-	d->strip_pid = 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	proc_free(d->strip);
+	d->strip = NULL;
+	if (res->exited && res->exit_code == 0) {
 		snprintf(d->strip_note, sizeof(d->strip_note),
 			 " without debug sections, of %llu KiB",
 			 (unsigned long long)(d->ko_size + 1023) / 1024);
 	} else {
 		unlink(d->ship);
-		first_line(d->strip_err, said, sizeof(said));
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			snprintf(d->strip_note, sizeof(d->strip_note),
-				 "; not stripped: %.100s is not installed",
-				 m->strip[0]);
-		else if (WIFEXITED(status))
-			snprintf(d->strip_note, sizeof(d->strip_note),
-				 "; not stripped: %.80s failed (exit %d)%s%s",
-				 m->strip[0], WEXITSTATUS(status),
-				 *said ? ": " : "", said);
-		else
-			snprintf(d->strip_note, sizeof(d->strip_note),
-				 "; not stripped: %.80s was killed (signal %d)",
-				 m->strip[0], WTERMSIG(status));
+		d->strip_said[strcspn(d->strip_said, "\r\n")] = '\0';
+		proc_describe(res, how, sizeof(how));
+		snprintf(d->strip_note, sizeof(d->strip_note),
+			 "; not stripped: %.80s %.60s%s%.110s", m->strip[0], how,
+			 *d->strip_said ? ": " : "", d->strip_said);
 		snprintf(d->ship, sizeof(d->ship), "%s", m->ko);
 	}
-	unlink(d->strip_err);
 	begin_after_strip(d);
 }
 
@@ -454,11 +438,16 @@ static int prepare_ship(struct deploy *d, const struct deploy_module *m,
 {
 	const char *argv[32];
 	size_t n = 0;
-	char base[PATH_MAX], dirwhy[PATH_MAX + 128] = "";
-	pid_t pid;
-	int err;
+	char base[PATH_MAX], dirwhy[PATH_MAX + 128] = "", err[256];
+	struct proc_opts o = {
+		.argv = argv,
+		.io = PROC_PIPES,
+		.on_output = on_strip_output,
+		.on_done = on_stripped,
+		.arg = d,
+	};
 
-	d->strip_note[0] = '\0';
+	d->strip_note[0] = d->strip_said[0] = '\0';
 	snprintf(d->ship, sizeof(d->ship), "%s", m->ko);
 	d->strip_m = m;
 	if (!m->strip || !m->strip[0] || !m->stage_dir)
@@ -480,38 +469,18 @@ static int prepare_ship(struct deploy *d, const struct deploy_module *m,
 	argv[n++] = d->ship;
 	argv[n++] = m->ko;
 	argv[n] = NULL;
-	/* Its messages, for the note when it fails. */
-	snprintf(d->strip_err, sizeof(d->strip_err), "%s/%s.strip-err",
-		 m->stage_dir, m->name);
-	err = open(d->strip_err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		   0600);
-	pid = fork();
-	if (pid < 0) {
-		snprintf(why, whylen, "cannot start %s: %s", m->strip[0],
-			 strerror(errno));
-		if (err >= 0)
-			close(err);
-		return -errno;
-	}
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-
-		loop_child_reset_signals();
-		if (nul >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 1);
-			dup2(err >= 0 ? err : nul, 2);
-		}
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	if (err >= 0)
-		close(err);
-	d->strip_pid = pid;
-	if (loop_watch_child(d->loop, pid, on_stripped, d) < 0) {
-		stop_strip(d);
-		snprintf(why, whylen, "cannot watch %s", m->strip[0]);
-		return -EIO;
+	d->strip = proc_start(d->loop, &o, err, sizeof(err));
+	if (!d->strip) {
+		/* Not there or not startable: the .ko goes as built. */
+		if (errno == ENOENT)
+			snprintf(d->strip_note, sizeof(d->strip_note),
+				 "; not stripped: %.100s is not installed",
+				 m->strip[0]);
+		else
+			snprintf(d->strip_note, sizeof(d->strip_note),
+				 "; not stripped: %.200s", err);
+		snprintf(d->ship, sizeof(d->ship), "%s", m->ko);
+		return begin_upload(d, m, why, whylen);
 	}
 	return 0;
 }
@@ -585,7 +554,7 @@ int deploy_prefetch(struct deploy *d, const struct deploy_module *m)
 {
 	char why[512];
 
-	if (d->up || d->strip_pid || !d->s || !d->known ||
+	if (d->up || d->strip || !d->s || !d->known ||
 	    strcmp(d->known_dir, m->remote_dir))
 		return -EAGAIN;
 	if (read_local(d, m, why, sizeof(why)) < 0)
@@ -600,7 +569,7 @@ static bool take_prefetched(struct deploy *d, const struct deploy_module *m)
 	struct timespec mt;
 	uint64_t size;
 
-	if (!d->up && !d->strip_pid)
+	if (!d->up && !d->strip)
 		return false;
 	if (ko_stamp(m->ko, &mt, &size) && size == d->ko_size &&
 	    mt.tv_sec == d->ko_mtime.tv_sec &&

@@ -105,7 +105,7 @@ check "... and the target has the .ko as built" \
 out=$(reload_with_strip '["aarch64-linux-gnu-strip", "--no-such-option"]')
 check "a failing strip: the reload still succeeds" test $? -eq 0
 check "... saying why, in the strip's own words" \
-	contains "$out" "not stripped: aarch64-linux-gnu-strip failed (exit 1): aarch64-linux-gnu-strip: unrecognized option '--no-such-option'"
+	contains "$out" "not stripped: aarch64-linux-gnu-strip exited with status 1: aarch64-linux-gnu-strip: unrecognized option '--no-such-option'"
 
 # An upload the target refuses (sysfs takes no new files): the deploy
 # fails naming the file and why. The ASan build: the message was read
