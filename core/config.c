@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sshconfig.h"
+
 #define MAX_ERRORS 20
 #define PATH_LEN 160
 
@@ -873,95 +875,39 @@ static const int std_bauds[] = { 300,	  600,	   1200,    2400,    4800,
 				 1000000, 1152000, 1500000, 2000000, 2500000,
 				 3000000, 3500000, 4000000, 0 };
 
-/* One hop, [user@]host[:port], the len bytes at s: 0, -1, or -ENOMEM. */
-static int parse_hop(const char *s, size_t len, char **user, char **host,
-		     int *port)
-{
-	char hop[512], *at, *h, *colon, *end;
-	long p = 22;
-	size_t hl;
-
-	if (!len || len >= sizeof(hop))
-		return -1;
-	memcpy(hop, s, len);
-	hop[len] = '\0';
-	at = strrchr(hop, '@');
-	h = at ? at + 1 : hop;
-	if (*h == '[') { /* [v6]:port */
-		char *rb = strchr(h, ']');
-
-		if (!rb)
-			return -1;
-		colon = rb[1] == ':' ? rb + 1 : NULL;
-		if (rb[1] && !colon)
-			return -1;
-		hl = (size_t)(rb - h - 1);
-		h++;
-	} else {
-		colon = strchr(h, ':');
-		hl = colon ? (size_t)(colon - h) : strlen(h);
-	}
-	if (!hl || (at && at == hop) || strpbrk(hop, " \t\n/"))
-		return -1;
-	if (colon) {
-		errno = 0;
-		p = strtol(colon + 1, &end, 10);
-		if (!colon[1] || *end || errno || p < 1 || p > 65535)
-			return -1;
-	}
-	*user = at ? strndup(hop, (size_t)(at - hop)) : NULL;
-	*host = strndup(h, hl);
-	*port = (int)p;
-	if (!*host || (at && !*user)) {
-		free(*user);
-		free(*host);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 /*
  * jump_host is one hop or a list "a,b" as ProxyJump takes it (b reached
- * through a); the parts kept are the first hop's.
+ * through a); each hop is checked, the parts kept are the first hop's.
  */
 static bool parse_jump(struct ctx *c, struct config_target *t, const cJSON *it,
 		       const char *p)
 {
-	const char *s = t->ssh.jump_host;
-	char buf[64];
+	char buf[64], user[256], host[512];
+	int port;
 
-	free(t->ssh.jump_user);
-	free(t->ssh.jump_hostname);
-	t->ssh.jump_user = t->ssh.jump_hostname = NULL;
-	for (bool first = true;; first = false) {
-		size_t n = strcspn(s, ",");
-		char *user, *host;
-		int port, rc = parse_hop(s, n, &user, &host, &port);
-
-		if (rc == -ENOMEM) {
-			c->oom = true;
+	for (const char *s = t->ssh.jump_host;; s++) {
+		if (sshconfig_parse_jump(s, user, sizeof(user), host,
+					 sizeof(host), &port) < 0) {
+			add_error(
+				c, it, false, p,
+				"expected [user@]host[:port] (port 1-65535), or hops of that form separated by commas, got %s",
+				got(it, buf, sizeof(buf)));
 			return false;
 		}
-		if (rc < 0)
-			goto bad;
-		if (first) {
-			t->ssh.jump_user = user;
-			t->ssh.jump_hostname = host;
-			t->ssh.jump_port = port;
-		} else {
-			free(user);
-			free(host);
+		if (s == t->ssh.jump_host) {
+			free(t->ssh.jump_user);
+			free(t->ssh.jump_hostname);
+			t->ssh.jump_user = *user ? strdup(user) : NULL;
+			t->ssh.jump_hostname = strdup(host);
+			t->ssh.jump_port = port ? port : 22;
+			if (!t->ssh.jump_hostname ||
+			    (*user && !t->ssh.jump_user))
+				c->oom = true;
 		}
-		if (!s[n])
+		s = strchr(s, ',');
+		if (!s)
 			return true;
-		s += n + 1;
 	}
-bad:
-	add_error(
-		c, it, false, p,
-		"expected [user@]host[:port] (port 1-65535), or hops of that form separated by commas, got %s",
-		got(it, buf, sizeof(buf)));
-	return false;
 }
 
 static void parse_ssh(struct ctx *c, struct config_target *t, const cJSON *ssh,

@@ -99,10 +99,12 @@ int sshconfig_parse_jump(const char *spec, char *user, size_t ulen, char *host,
 	*port = 0;
 	if (!strncmp(hop, "ssh://", 6))
 		h += 6;
+	if (strpbrk(h, " \t\n/"))
+		return -EINVAL;
 	at = strrchr(h, '@');
 	if (at) {
 		*at = '\0';
-		if (strlen(h) >= ulen)
+		if (at == h || strlen(h) >= ulen)
 			return -EINVAL;
 		strcpy(user, h);
 		h = at + 1;
@@ -111,6 +113,8 @@ int sshconfig_parse_jump(const char *spec, char *user, size_t ulen, char *host,
 		char *end = strchr(h, ']');
 
 		if (!end)
+			return -EINVAL;
+		if (end[1] && end[1] != ':')
 			return -EINVAL;
 		*end = '\0';
 		colon = end[1] == ':' ? end + 1 : NULL;

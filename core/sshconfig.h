@@ -39,8 +39,9 @@ int sshconfig_lookup(const char *path, const char *alias, const char *home,
 bool sshconfig_match_list(const char *list, const char *host);
 
 /*
- * Splits a ProxyJump hop "[user@]host[:port]" (or "[v6addr]:port"). The
- * first hop of a comma list is used. port is 0 when not given.
+ * Splits one ProxyJump hop "[user@]host[:port]" (or "[v6addr]:port"): spec
+ * up to its first comma. port is 0 when not given. -EINVAL for an empty
+ * user or host, a bad port, spaces or '/'.
  */
 int sshconfig_parse_jump(const char *spec, char *user, size_t ulen, char *host,
 			 size_t hlen, int *port);

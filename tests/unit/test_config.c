@@ -546,8 +546,8 @@ static void test_jump_host_forms(void **state)
 		{ "a,[::1]:2022,c", NULL, "a", 22 },
 	};
 	static const char *const bad[] = {
-		"",	"@host", "me@", "host:", "host:0", "host:x",
-		"[::1", "a b",	 "a,",	",a",	 "a,,b",   "a,b:0"
+		"",    "@host", "me@", "host:", "host:0", "host:x", "[::1",
+		"a b", "a,",	",a",  "a,,b",	"a,b:0",  "[::1]x", "a/b"
 	};
 	char path[PATH_MAX + 16], err[512];
 
