@@ -422,8 +422,8 @@ static void on_stripped(void *arg, const struct proc_result *res)
 		d->strip_said[strcspn(d->strip_said, "\r\n")] = '\0';
 		proc_describe(res, how, sizeof(how));
 		snprintf(d->strip_note, sizeof(d->strip_note),
-			 "; not stripped: %.80s %.60s%s%.110s", m->strip[0], how,
-			 *d->strip_said ? ": " : "", d->strip_said);
+			 "; not stripped: %.80s %.60s%s%.110s", m->strip[0],
+			 how, *d->strip_said ? ": " : "", d->strip_said);
 		snprintf(d->ship, sizeof(d->ship), "%s", m->ko);
 	}
 	begin_after_strip(d);
