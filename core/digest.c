@@ -12,7 +12,6 @@ int digest_file_sha256(const char *path, char hex[DIGEST_HEX_LEN], char *err,
 		       size_t errlen)
 {
 	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx;
 	ssize_t n;
 	int fd, r = 0;
@@ -36,11 +35,16 @@ int digest_file_sha256(const char *path, char hex[DIGEST_HEX_LEN], char *err,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	for (unsigned int i = 0; i < mdlen && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	EVP_DigestFinal_ex(ctx, md, NULL);
+	digest_hex(md, hex);
 out:
 	EVP_MD_CTX_free(ctx);
 	close(fd);
 	return r;
+}
+
+void digest_hex(const unsigned char md[32], char hex[DIGEST_HEX_LEN])
+{
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 }

@@ -11,4 +11,7 @@
 int digest_file_sha256(const char *path, char hex[DIGEST_HEX_LEN], char *err,
 		       size_t errlen);
 
+/* A finished SHA-256 (32 bytes) in hex, as sha256sum prints it. */
+void digest_hex(const unsigned char md[32], char hex[DIGEST_HEX_LEN]);
+
 #endif

@@ -149,8 +149,7 @@ static void put_end(struct sftp_conn *c, int rc)
 			r.size = p->total;
 			r.remote_size = p->remote_size;
 			EVP_DigestFinal_ex(p->md, md, NULL);
-			for (int i = 0; i < 32; i++)
-				snprintf(r.sha + 2 * i, 3, "%02x", md[i]);
+			digest_hex(md, r.sha);
 		}
 		p->done(p->arg, rc, rc ? NULL : &r, p->msg);
 	}
