@@ -354,12 +354,10 @@ static void frame(struct dash *d)
 
 	if (!term_ready(d)) {
 		/* Keep the dirty marks: the next frame draws the latest. */
-		d->frames_dropped++;
 		d->frame_timer = loop_add_timer(d->loop, FRAME_MS, frame_cb, d);
 		return;
 	}
 	d->last_frame_us = loop_now_us();
-	d->frames++;
 	/* A resize storm can outrun SIGWINCH: the size is checked anyway. */
 	check_size(d);
 	if (d->relayout)
@@ -996,24 +994,31 @@ static int screen_open(struct dash *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* Also after a start that failed half-way (the terminal left raw). */
 static void screen_close(struct dash *d)
 {
-	if (!d->scr)
-		return;
-	free_windows(d);
-	endwin();
-	delscreen(d->scr);
-	d->scr = NULL;
+	if (d->scr) {
+		free_windows(d);
+		endwin();
+		delscreen(d->scr);
+		d->scr = NULL;
+	}
 	if (d->out)
 		fclose(d->out);
 	d->out = NULL;
 	if (d->raw_set)
 		tcsetattr(STDIN_FILENO, TCSANOW, &d->saved_tio);
+	d->raw_set = false;
 	if (d->rec) {
-		relay(d);
-		loop_del_fd(d->loop, d->rec_pipe);
-		close(d->rec_pipe);
-		int r = record_close(d->rec);
+		int r;
+
+		if (d->rec_pipe >= 0) {
+			relay(d);
+			loop_del_fd(d->loop, d->rec_pipe);
+			close(d->rec_pipe);
+			d->rec_pipe = -1;
+		}
+		r = record_close(d->rec);
 
 		if (r < 0)
 			fprintf(stderr,
@@ -1048,6 +1053,7 @@ int dash_main(const struct dash_opts *o)
 	if (!d)
 		return 1;
 	d->o = o;
+	d->rec_pipe = -1;
 	d->cfg = o->cfg;
 	d->focus = o->single != PANE_NONE ? o->single : PANE_CONSOLE;
 	d->abs_time = o->cfg->ui.timestamps == CONFIG_TS_ABSOLUTE;
@@ -1102,7 +1108,6 @@ int dash_main(const struct dash_opts *o)
 	/* The first frame at once: start-up is measured to it. */
 	frame(d);
 	loop_run(d->loop);
-	rc = d->rc;
 out:
 	screen_close(d);
 	for (int i = 0; i < PANE_COUNT; i++)

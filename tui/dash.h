@@ -120,7 +120,6 @@ struct dash {
 	uint64_t link_timer; /* the tunnel's once-a-second RTT */
 	uint64_t link_probes; /* answered probes last drawn */
 	int64_t last_frame_us;
-	uint64_t frames, frames_dropped;
 	unsigned spin;
 	struct record *rec;
 	int rec_pipe; /* --record: ncurses writes here, relayed */
@@ -149,7 +148,6 @@ struct dash {
 	char msg[256]; /* one-shot message in the status bar */
 	int64_t msg_until_ms;
 	bool quit;
-	int rc;
 };
 
 /* Mark a pane (or everything) for the next frame. */

@@ -114,3 +114,14 @@ check "--pane nosuch: says which panes exist" contains "$out" "no pane 'nosuch' 
 out=$("$KMDASH" --config "$CFG" </dev/null 2>&1)
 check "no terminal: exit status 2" test $? = 2
 check "no terminal: says the dashboard needs one" contains "$out" "the dashboard needs a terminal"
+
+# --record with a terminal ncurses cannot open: the error, exit 2, and the
+# terminal as it was (recording had set it raw before newterm failed).
+# No leak check here: a failed newterm() leaks libtinfo's own screen.
+tm_run badterm 80 24 "env TERM=kmdash-no-such-term LANG=C.UTF-8 XDG_CONFIG_HOME=$T_TMP/xdg KMDASH_RUNTIME_DIR=$KMDASH_RUNTIME_DIR ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 $KMDASH --config $CFG --record $T_TMP/bad.cast; echo kmdash exited: \$?; stty -a | grep -o -- '-\?icanon'; sleep 30"
+check "--record, unknown TERM: the error is shown" \
+	wait_screen badterm "cannot open the terminal 'kmdash-no-such-term'" 10
+check "... exit status 2" wait_screen badterm "kmdash exited: 2" 5
+check "... and the terminal is back in line mode (icanon)" \
+	bash -c 'sleep 0.3; tmux -S "$1" capture-pane -p -t badterm | grep -qx icanon' _ "$TM_SOCK"
+tm kill-session -t badterm
