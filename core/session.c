@@ -61,6 +61,7 @@ struct session {
 	struct kmsg *kmsg;
 	struct ssh_op *kmsg_op;
 	int64_t kmsg_since_usec;
+	int64_t kmsg_wall_offset_us; /* target usec + this = Unix time */
 	/* the stream's header (boot id, uptime) before the records */
 	char kmsg_head[160];
 	size_t kmsg_head_len;
@@ -539,6 +540,11 @@ int64_t session_kmsg_since(const struct session *s)
 	return s->kmsg_since_usec;
 }
 
+int64_t session_kmsg_wall_offset(const struct session *s)
+{
+	return s->kmsg_wall_offset_us;
+}
+
 const char *session_module_stat(const struct session *s, const char *name)
 {
 	for (size_t i = 0; i < s->module.nstats; i++)
@@ -589,10 +595,17 @@ static size_t take_kmsg_head(struct session *s, const char *buf, size_t len)
 			 (int)strcspn(s->kmsg_head, "\r\n"), s->kmsg_head);
 		if (id[0])
 			kmsg_set_boot_id(s->kmsg, id);
+		struct timespec now;
+		int64_t up;
+
 		nl = strchr(s->kmsg_head, '\n');
+		up = (int64_t)(strtod(nl + 1, NULL) * 1e6);
 		/* 50 ms of slack for commands started beside the stream */
-		s->kmsg_since_usec =
-			(int64_t)(strtod(nl + 1, NULL) * 1e6) - 50000;
+		s->kmsg_since_usec = up - 50000;
+		/* Per stream: a reboot or a reconnect brings a new uptime. */
+		clock_gettime(CLOCK_REALTIME, &now);
+		s->kmsg_wall_offset_us =
+			(int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000 - up;
 	}
 	return used;
 }

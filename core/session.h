@@ -117,6 +117,11 @@ void session_refresh_module(struct session *s);
  * records are the backlog replayed by /dev/kmsg. 0 until known.
  */
 int64_t session_kmsg_since(const struct session *s);
+/*
+ * Kernel log usec + this = Unix time in usec, from the uptime the current
+ * stream began with (the target's clock need not be set). 0 until known.
+ */
+int64_t session_kmsg_wall_offset(const struct session *s);
 
 /* Milliseconds since the kernel log stream last delivered, -1 while it is
  * not running: a CLI waits for it to go quiet before it exits. */

@@ -168,7 +168,7 @@ static const struct action_info actions[ACT_COUNT] = {
 			     { 't' } },
 	[ACT_TIMESTAMPS] = { "timestamps",
 			     "Times",
-			     "Show or hide timestamps",
+			     "Kernel log times: since boot or wall clock",
 			     "View",
 			     KM_NORMAL,
 			     0,

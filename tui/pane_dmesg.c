@@ -27,8 +27,6 @@ struct dmesg_view {
 	uint64_t hit;
 	bool oops_acked;
 	uint64_t oops_ack;
-	bool wall_known;
-	int64_t wall_offset_us; /* target usec + offset = Unix time */
 };
 
 static void *dmesg_init(struct dash *d)
@@ -61,13 +59,15 @@ static bool hit(const struct dmesg_view *v, const struct kmsg_record *r)
 	return v->pat[0] && strcasestr(r->text, v->pat);
 }
 
-static void stamp(struct dash *d, struct dmesg_view *v,
-		  const struct kmsg_record *r, char *buf, size_t cap)
+static void stamp(struct dash *d, const struct kmsg_record *r, char *buf,
+		  size_t cap)
 {
+	int64_t wall = session_kmsg_wall_offset(d->s);
+
 	if (r->usec < 0) {
 		snprintf(buf, cap, "%*s", d->abs_time ? 12 : 14, "");
-	} else if (d->abs_time && v->wall_known) {
-		int64_t us = r->usec + v->wall_offset_us;
+	} else if (d->abs_time && wall) {
+		int64_t us = r->usec + wall;
 		time_t t = (time_t)(us / 1000000);
 		struct tm tm;
 
@@ -97,7 +97,7 @@ static void draw_record(struct dash *d, struct dmesg_view *v, WINDOW *w, int y,
 		draw_role(d, w, TR_NORMAL);
 		return;
 	}
-	stamp(d, v, r, ts, sizeof(ts));
+	stamp(d, r, ts, sizeof(ts));
 	draw_role(d, w, TR_LOG_DEBUG);
 	x = draw_text(w, y, 0, wd, ts, strlen(ts)) + 1;
 	role = r->flags & KMSG_F_OOPS_START ?
@@ -135,15 +135,6 @@ static void dmesg_draw(struct dash *d, struct pane *p, WINDOW *w, int h, int wd)
 		    v->pat[0];
 
 	kmsg_take_dirty(k);
-	if (!v->wall_known && session_kmsg_since(d->s) > 0) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		v->wall_offset_us = (int64_t)ts.tv_sec * 1000000 +
-				    ts.tv_nsec / 1000 -
-				    session_kmsg_since(d->s);
-		v->wall_known = true;
-	}
 	if (banner) {
 		const char *what =
 			st->last_oops_kind == KMSG_BLOCK_PANIC ? "PANIC" :

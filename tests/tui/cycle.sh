@@ -57,6 +57,23 @@ check "the bench summary has p99" wait_screen cyc "p99 "
 # sebench prefilled 10000 keys and leaves them: the live counters say so.
 check "the bench pane shows the module's live counters" \
 	wait_screen cyc "live  items 10000" 10
+# T: wall-clock times; the load line's must be this machine's time now.
+wall_time_ok()
+{
+	local t now
+	t=$(screen cyc | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}.{0,40}storage_hash: loaded' | tail -1 | cut -c1-8)
+	[ -n "$t" ] || { screen cyc | grep -F 'storage_hash' >&2; return 1; }
+	now=$(date +%H:%M:%S)
+	# within 5 minutes of now (the cycle took less), across midnight too
+	awk -v a="$t" -v b="$now" 'BEGIN { split(a, x, ":"); split(b, y, ":");
+		d = (y[1] * 3600 + y[2] * 60 + y[3]) - (x[1] * 3600 + x[2] * 60 + x[3]);
+		if (d < 0) d += 86400; exit !(d < 300) }'
+}
+keys cyc T
+check "T: kernel log times are wall-clock times of now" \
+	wait_until 5 wall_time_ok
+keys cyc T
+check "T again: times since boot" wait_screen cyc "kernel log times: since boot" 5
 keys cyc u
 check "u: the kernel log shows the unload" wait_screen cyc "storage_hash: unloaded" 60
 check "u: the status bar says not loaded" wait_screen cyc "storage_hash not loaded" 30
