@@ -103,8 +103,11 @@ static void build_draw(struct dash *d, struct pane *p, WINDOW *w, int h, int wd)
 	header(d, w, wd);
 	if (v->sel >= 0 && (size_t)v->sel < build_diag_count(b))
 		sel = build_diag(b, (size_t)v->sel);
-	else
+	/* A new build: the number now names another diagnostic. */
+	if (!sel || sel->seq != v->sel_seq) {
+		sel = NULL;
 		v->sel = -1;
+	}
 	if (sel)
 		body--; /* the selected diagnostic, spelled out at the bottom */
 	if (body <= 0)
