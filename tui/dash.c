@@ -77,7 +77,7 @@ void dash_message(struct dash *d, const char *fmt, ...)
 
 static bool job_busy_now(const struct dash *d)
 {
-	return session_job(d->s)->state == JOB_RUNNING;
+	return job_busy(session_job(d->s));
 }
 
 static void tick(struct loop *loop, void *arg)
@@ -437,11 +437,7 @@ static void run_step(struct dash *d, const char *step)
 {
 	char err[512];
 
-	if (job_busy_now(d)) {
-		dash_message(d, "a job is running (%s): c cancels it",
-			     session_job(d->s)->name);
-		return;
-	}
+	/* A running job: session_run says which, and to cancel it first. */
 	if (session_run(d->s, &step, 1, err, sizeof(err)) < 0)
 		dash_message(d, "%s: %s", step, err);
 	arm_tick(d);
@@ -536,10 +532,8 @@ static void on_action(void *ctx, enum action_id a)
 			dash_message(d, "reset sent");
 		break;
 	case ACT_CONSOLE_INPUT:
-		if (d->focus != PANE_CONSOLE) {
-			pane_action(d, d->focus, a);
-			break;
-		}
+		if (d->focus != PANE_CONSOLE)
+			break; /* Enter means nothing on the other panes */
 		d->mode = DM_CONSOLE;
 		d->status_dirty = d->keybar_dirty = true;
 		d->pane[PANE_CONSOLE].dirty = true;
