@@ -186,8 +186,6 @@ void view_scroll(uint64_t *top, bool *paused, uint64_t first, uint64_t end,
 /* Text with ANSI SGR colours kept (gcc's), other escapes dropped. */
 int draw_ansi(struct dash *d, WINDOW *w, int y, int x, int maxw, const char *s,
 	      size_t len);
-/* Columns the UTF-8 text takes. */
-int draw_width(const char *s, size_t len);
 /* A rendered graph at (y, x), coloured by series. */
 void draw_graph(struct dash *d, WINDOW *w, int y, int x,
 		const struct graph_cell *cells, int gw, int gh);

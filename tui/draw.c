@@ -70,33 +70,6 @@ int draw_term_color(struct dash *d, int kind, int index, uint32_t rgb)
 	return theme_rgb_to_16(rgb, d->depth == TD_16 ? 16 : 8);
 }
 
-int draw_width(const char *s, size_t len)
-{
-	mbstate_t st;
-	size_t i = 0;
-	int cols = 0;
-
-	memset(&st, 0, sizeof(st));
-	while (i < len) {
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, s + i, len - i, &st);
-		int cw;
-
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(&st, 0, sizeof(st));
-			n = 1;
-			cw = 1;
-		} else {
-			cw = wcwidth(wc);
-			if (cw < 0)
-				cw = 1;
-		}
-		cols += cw;
-		i += n;
-	}
-	return cols;
-}
-
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len)
 {
 	mbstate_t st;

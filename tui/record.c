@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * asciicast v2 writer behind a stdio cookie stream, so ncurses writes
- * once and the bytes reach both the terminal and the file.
+ * asciicast v2 writer. ncurses writes into a pipe that the dashboard
+ * relays (dash.c): each chunk goes to the terminal and, timed, to the file.
  */
 #include "record.h"
 
@@ -18,7 +18,6 @@
 
 struct record {
 	FILE *f;
-	char *path;
 	int64_t t0_us;
 	char carry[4]; /* an incomplete UTF-8 sequence */
 	size_t ncarry;
@@ -167,7 +166,6 @@ struct record *record_open(const char *path, int cols, int rows, char *err,
 	/* Whole lines reach the file as they come: a killed dashboard
 	 * leaves a recording that plays up to its last frame. */
 	setvbuf(r->f, NULL, _IOLBF, 0);
-	r->path = strdup(path);
 	r->t0_us = loop_now_us();
 	fprintf(r->f,
 		"{\"version\": 2, \"width\": %d, \"height\": %d, "
@@ -196,7 +194,6 @@ int record_close(struct record *r)
 	ret = r->err ? -r->err : 0;
 	if (fclose(r->f) != 0 && !ret)
 		ret = -errno;
-	free(r->path);
 	free(r);
 	return ret;
 }
