@@ -63,6 +63,16 @@ void dash_dirty_all(struct dash *d)
 	schedule(d);
 }
 
+static void msg_expired(struct loop *loop, void *arg)
+{
+	struct dash *d = arg;
+
+	d->msg_timer = 0;
+	d->msg[0] = '\0';
+	d->status_dirty = true;
+	schedule(d);
+}
+
 void dash_message(struct dash *d, const char *fmt, ...)
 {
 	va_list ap;
@@ -70,7 +80,10 @@ void dash_message(struct dash *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
 	va_end(ap);
-	d->msg_until_ms = loop_now_ms() + 5000;
+	/* One timer takes it away: nothing wakes up meanwhile. */
+	if (d->msg_timer)
+		loop_cancel_timer(d->loop, d->msg_timer);
+	d->msg_timer = loop_add_timer(d->loop, 5000, msg_expired, d);
 	d->status_dirty = true;
 	schedule(d);
 }
@@ -89,17 +102,14 @@ static void tick(struct loop *loop, void *arg)
 	d->status_dirty = true;
 	if (build_running(session_build(d->s)))
 		d->pane[PANE_BUILD].dirty = true;
-	/* the message times out */
-	if (d->msg[0] && loop_now_ms() >= d->msg_until_ms)
-		d->msg[0] = '\0';
 	schedule(d);
-	if (job_busy_now(d) || d->msg[0])
+	if (job_busy_now(d))
 		d->tick_timer = loop_add_timer(loop, TICK_MS, tick, d);
 }
 
 static void arm_tick(struct dash *d)
 {
-	if (!d->tick_timer && (job_busy_now(d) || d->msg[0]))
+	if (!d->tick_timer && job_busy_now(d))
 		d->tick_timer = loop_add_timer(d->loop, TICK_MS, tick, d);
 }
 

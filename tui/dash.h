@@ -146,7 +146,7 @@ struct dash {
 	int npairs;
 
 	char msg[256]; /* one-shot message in the status bar */
-	int64_t msg_until_ms;
+	uint64_t msg_timer; /* takes the message away */
 	bool quit;
 };
 

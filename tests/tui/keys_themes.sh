@@ -33,6 +33,12 @@ check "the help has more than 30 actions" \
 	test "$("$T_BUILD/asan/tests/tui/keymap_dump" | grep -c '^  ')" -gt 30
 keys help Escape
 check "Esc closes the help" wait_gone help "kmdash keys" 2
+# A message in the status bar goes by itself after 5 s (its own timer).
+keys help c
+check "c with no job: says so in the status bar" \
+	wait_screen help "no job is running" 2
+check "... and the message is gone after 5 s" \
+	wait_gone help "no job is running" 8
 check "help: quits" quits help
 
 # --- remapping ----------------------------------------------------------------
