@@ -312,6 +312,7 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		.on_job_done = on_job_done,
 	};
 	char err[512];
+	enum job_step_kind last;
 	int r;
 
 	if (argc < 1) {
@@ -330,12 +331,12 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 	c->rc = 1;
 	run_until(c, job_over, INT64_MAX / 2);
 	c->job_end_ms = loop_now_ms();
-	/* Kernel lines of the module that came with the last step. */
-	run_until(c, kmsg_quiet, 2000);
+	last = session_job(c->s)->steps[session_job(c->s)->nsteps - 1].kind;
+	/* Kernel lines of the module that came with a (un)load. */
+	if (last == JOB_LOAD || last == JOB_UNLOAD)
+		run_until(c, kmsg_quiet, 2000);
 	print_kmsg(c, true);
-	if (session_job(c->s)->steps[session_job(c->s)->nsteps - 1].kind ==
-		    JOB_BENCH &&
-	    c->rc == 0)
+	if (last == JOB_BENCH && c->rc == 0)
 		print_bench_summary(c);
 	if (c->g->json) {
 		cJSON *o = cJSON_CreateObject();
