@@ -40,6 +40,7 @@ struct rshell {
 	unsigned next_id;
 	char *out;
 	size_t len, cap;
+	size_t scanned; /* out[0..scanned) holds no marker's start */
 	uint64_t timer;
 };
 
@@ -70,7 +71,7 @@ static struct rshell_req *pop(struct rshell *r)
 			r->tail = NULL;
 	}
 	r->sent = false;
-	r->len = 0;
+	r->len = r->scanned = 0;
 	loop_cancel_timer(r->loop, r->timer);
 	r->timer = 0;
 	return q;
@@ -88,7 +89,7 @@ static void drop_stream(struct rshell *r)
 		ssh_op_cancel(r->stream);
 	r->stream = NULL;
 	r->sent = false;
-	r->len = 0;
+	r->len = r->scanned = 0;
 }
 
 /* Every queued request fails with msg (or silently with msg NULL). */
@@ -153,9 +154,14 @@ static void scan(struct rshell *r)
 
 	while (r->sent && r->head) {
 		q = r->head;
-		at = memmem(r->out, r->len, "\n@@kmdash-done ", 15);
-		if (!at)
+		/* Only what came since the last look: long outputs stay linear. */
+		at = memmem(r->out + r->scanned, r->len - r->scanned,
+			    "\n@@kmdash-done ", 15);
+		if (!at) {
+			r->scanned = r->len > 14 ? r->len - 14 : 0;
 			return;
+		}
+		r->scanned = (size_t)(at - r->out);
 		end = memchr(at + 1, '\n', r->len - (size_t)(at + 1 - r->out));
 		if (!end)
 			return;
@@ -167,6 +173,7 @@ static void scan(struct rshell *r)
 			memmove(r->out, end + 1,
 				r->len - (size_t)(end + 1 - r->out));
 			r->len -= (size_t)(end + 1 - r->out);
+			r->scanned = 0;
 			continue;
 		}
 		*at = '\0';
@@ -269,7 +276,7 @@ static void send_head(struct rshell *r)
 	}
 	free(line);
 	r->sent = true;
-	r->len = 0;
+	r->len = r->scanned = 0;
 	if (q->timeout_ms > 0)
 		r->timer =
 			loop_add_timer(r->loop, q->timeout_ms, on_timeout, r);

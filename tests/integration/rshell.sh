@@ -45,6 +45,13 @@ out=$(drive rshell 5000 "${many[@]}")
 check "300 answers, each in two packets, all arrive" \
 	test "$(grep -c '^--- \[[0-9]*\] exit 0 (4 bytes)$' <<<"$out")" = 300
 
+# 3 MB of output in many packets: the end marker is looked for only in
+# what each packet added (the whole buffer was searched again each time).
+out=$(drive rshell 20000 'head -c 3000000 /dev/zero | tr "\0" a; echo; echo after' 'echo next')
+check "3 MB of output arrive whole" contains "$out" "--- [1] exit 0 (3000007 bytes)"
+check "... to its last line" contains "$out" $'after\n--- [1] end'
+check "... and the next command answers" contains "$out" $'--- [2] exit 0 (5 bytes)\nnext'
+
 # A command that outlives its timeout: it fails, and the next runs in a
 # fresh shell.
 out=$(drive rshell 3000 'sleep 10' 'echo after')
