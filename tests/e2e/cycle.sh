@@ -82,14 +82,20 @@ check "... and the module loaded after it" contains "$out" "[load] ok"
 check "... and the last line names every step" \
 	contains "$out" "deploy+unload+deploy+load succeeded"
 
+# module_config NAME MODULE: the embedded target with "module": MODULE
+# (JSON) in $T_TMP/NAME.json; prints the path.
+module_config()
+{
+	cat >"$T_TMP/$1.json" <<EOC
+{ "targets": [ { "name": "qemu", "vm": { "profile": "virt" },
+                 "module": $2 } ] }
+EOC
+	echo "$T_TMP/$1.json"
+}
 # reload_with_strip ARGV: `kmdash run reload` with module.strip = ARGV (JSON).
 reload_with_strip()
 {
-	cat >"$T_TMP/strip.json" <<EOC
-{ "targets": [ { "name": "qemu", "vm": { "profile": "virt" },
-                 "module": { "strip": $1 } } ] }
-EOC
-	"$KM" --config "$T_TMP/strip.json" run reload 2>&1
+	"$KM" --config "$(module_config strip "{ \"strip\": $1 }")" run reload 2>&1
 }
 
 # A strip command that is not installed: the .ko goes as built, saying so.
@@ -110,11 +116,7 @@ check "... saying why, in the strip's own words" \
 # An upload the target refuses (sysfs takes no new files): the deploy
 # fails naming the file and why. The ASan build: the message was read
 # from the freed upload once.
-cat >"$T_TMP/sysfs.json" <<'EOC'
-{ "targets": [ { "name": "qemu", "vm": { "profile": "virt" },
-                 "module": { "remote_dir": "/sys/kernel" } } ] }
-EOC
-out=$("$T_BUILD/asan/kmdash" --config "$T_TMP/sysfs.json" run deploy 2>&1)
+out=$("$T_BUILD/asan/kmdash" --config "$(module_config sysfs '{ "remote_dir": "/sys/kernel" }')" run deploy 2>&1)
 check "a refused upload: deploy fails (exit 1)" test $? -eq 1
 check "... naming the file and the SFTP error" \
 	grep -qE "upload of .*storage_hash.ko to /sys/kernel/.*: creating the file failed: " <<<"$out"
@@ -135,11 +137,7 @@ check "... naming it" contains "$out" "unknown step 'explode'"
 mkdir -p "$XDG_CONFIG_HOME/kmdash"
 sed 's/6\.1\.0-[0-9]*-arm64 SMP/6.1.0-99-arm64 SMP/' \
 	"$T_BUILD/kmod/storage_hash.ko" >"$T_TMP/other.ko"
-cat >"$T_TMP/vermagic.json" <<EOF
-{ "targets": [ { "name": "qemu", "vm": { "profile": "virt" },
-    "module": { "ko": "$T_TMP/other.ko" } } ] }
-EOF
-out=$("$KM" --config "$T_TMP/vermagic.json" run deploy 2>&1)
+out=$("$KM" --config "$(module_config vermagic "{ \"ko\": \"$T_TMP/other.ko\" }")" run deploy 2>&1)
 check "a module for another kernel is refused" test $? -eq 1
 check "... with both releases named" \
 	grep -qE 'module built for 6\.1\.0-99-arm64, target runs 6\.1\.0-[0-9]+-arm64' <<<"$out"
