@@ -145,12 +145,9 @@ check "... with both releases named" \
 # A module needing a symbol the target does not export.
 make -s kmod KMOD_SRC=tests/fixtures/kmod_usym \
 	KMOD_OUT="$T_BUILD/tests/fixtures/kmod_usym" >/dev/null 2>&1
-cat >"$T_TMP/usym.json" <<EOF
-{ "targets": [ { "name": "qemu", "vm": { "profile": "virt" },
-    "module": { "name": "kmod_usym",
-      "ko": "$T_BUILD/tests/fixtures/kmod_usym/kmod_usym.ko" } } ] }
-EOF
-out=$("$KM" --config "$T_TMP/usym.json" run deploy load 2>&1)
+usym=$(module_config usym "{ \"name\": \"kmod_usym\",
+      \"ko\": \"$T_BUILD/tests/fixtures/kmod_usym/kmod_usym.ko\" }")
+out=$("$KM" --config "$usym" run deploy load 2>&1)
 check "a module with an unknown symbol fails to load" test $? -eq 1
 check "... and the symbol is named" \
 	contains "$out" "unknown symbol usbnet_get_endpoints"
