@@ -15,12 +15,12 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 LDLIBS    += -lm -pthread
 
 CFLAGS   ?= -O2 -g
-KMCFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+KMCFLAGS  = -std=c11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror -Wshadow \
 	    -Wstrict-prototypes -Wno-unused-parameter -pthread $(PKG_CFLAGS) -MMD -MP
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=undefined
 
-CORE_SRC := $(wildcard core/*.c)
+CORE_SRC := $(wildcard core/*.c core/*/*.c)
 TUI_SRC  := $(wildcard tui/*.c)
 # tui/ minus main(): the pure pieces (layout, graph, keymap, theme) that the
 # unit tests link without a terminal.

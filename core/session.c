@@ -7,7 +7,7 @@
  * to a deadline) instead of failing at once: pressing `d` while the VM
  * boots just works.
  */
-#include "session.h"
+#include "core/session.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,21 +20,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench.h"
-#include "build.h"
-#include "config.h"
-#include "console.h"
-#include "deploy.h"
-#include "fsdir.h"
-#include "journal.h"
-#include "kmsg.h"
-#include "link.h"
-#include "loop.h"
-#include "modinfo.h"
-#include "quote.h"
-#include "serial.h"
-#include "ssh.h"
-#include "vm.h"
+#include "core/module/bench.h"
+#include "core/module/build.h"
+#include "core/config/config.h"
+#include "core/console/console.h"
+#include "core/module/deploy.h"
+#include "core/base/fsdir.h"
+#include "core/base/journal.h"
+#include "core/module/kmsg.h"
+#include "core/ssh/link.h"
+#include "core/base/loop.h"
+#include "core/module/modinfo.h"
+#include "core/base/quote.h"
+#include "core/console/serial.h"
+#include "core/ssh/ssh.h"
+#include "core/vm/vm.h"
 
 /* How long a step waits for the link before it fails. */
 #define LINK_WAIT_MS 90000

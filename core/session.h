@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "deploy.h"
-#include "job.h"
+#include "core/module/deploy.h"
+#include "core/module/job.h"
 
 struct loop;
 struct config;

@@ -59,6 +59,7 @@ for suite in "${suites[@]}"; do
 	case "$suite" in
 	style)
 		run_one style/clang-format tests/style.sh
+		run_one style/includes tests/includes.sh
 		;;
 	unit)
 		for bin in "$BUILD"/asan/tests/unit/test_*; do

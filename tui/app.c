@@ -13,11 +13,11 @@
 #include <libssh2.h>
 #include <vterm.h>
 
-#include "../core/version.h"
-#include "../core/config.h"
-#include "cli.h"
-#include "dash.h"
-#include "layout.h"
+#include "core/base/version.h"
+#include "core/config/config.h"
+#include "tui/cli.h"
+#include "tui/dash.h"
+#include "tui/layout.h"
 
 static void print_version(void)
 {

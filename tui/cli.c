@@ -4,7 +4,7 @@
  * draws, driven to completion and reported as lines of text (or JSON lines
  * with --json, one object per event, for scripts and CI).
  */
-#include "cli.h"
+#include "tui/cli.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -15,17 +15,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../core/bench.h"
-#include "../core/build.h"
-#include "../core/config.h"
-#include "../core/diag.h"
-#include "../core/journal.h"
-#include "../core/kmsg.h"
-#include "../core/link.h"
-#include "../core/loop.h"
-#include "../core/session.h"
-#include "../core/ssh.h"
-#include "../core/vm.h"
+#include "core/module/bench.h"
+#include "core/module/build.h"
+#include "core/config/config.h"
+#include "core/module/diag.h"
+#include "core/base/journal.h"
+#include "core/module/kmsg.h"
+#include "core/ssh/link.h"
+#include "core/base/loop.h"
+#include "core/session.h"
+#include "core/ssh/ssh.h"
+#include "core/vm/vm.h"
 
 struct cli {
 	const struct cli_global *g;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The dashboard's main loop: ncurses on top of core/loop. Session changes
+ * The dashboard's main loop: ncurses on top of core/base/loop. Session changes
  * only mark panes dirty and arm one frame timer; the frame redraws the
  * dirty panes into their windows (wnoutrefresh) and calls doupdate()
  * once. While idle nothing runs: the only periodic wake-ups show
@@ -8,7 +8,7 @@
  * When the terminal cannot take more (a slow SSH link), frames are
  * dropped, not queued: the next one shows the latest state.
  */
-#include "dash.h"
+#include "tui/dash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,13 +25,13 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../core/config.h"
-#include "../core/build.h"
-#include "../core/link.h"
-#include "../core/loop.h"
-#include "../core/session.h"
-#include "../core/vm.h"
-#include "record.h"
+#include "core/config/config.h"
+#include "core/module/build.h"
+#include "core/ssh/link.h"
+#include "core/base/loop.h"
+#include "core/session.h"
+#include "core/vm/vm.h"
+#include "tui/record.h"
 
 #define FRAME_MS 16
 #define TICK_MS 100

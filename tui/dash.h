@@ -6,7 +6,7 @@
  * themselves dirty; one short frame timer redraws what changed and calls
  * doupdate() once).
  *
- * Everything in here runs inside core/loop: no thread, no busy wait.
+ * Everything in here runs inside core/base/loop: no thread, no busy wait.
  */
 #ifndef KMDASH_DASH_H
 #define KMDASH_DASH_H
@@ -18,11 +18,11 @@
 #include <curses.h>
 #include <termios.h>
 
-#include "graph.h"
-#include "keymap.h"
-#include "layout.h"
-#include "theme.h"
-#include "theme_curses.h"
+#include "tui/graph.h"
+#include "tui/keymap.h"
+#include "tui/layout.h"
+#include "tui/theme.h"
+#include "tui/theme_curses.h"
 
 struct config;
 struct loop;

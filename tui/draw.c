@@ -9,10 +9,10 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "../core/console.h"
-#include "../core/diag.h"
-#include "../core/loop.h"
-#include "dash.h"
+#include "core/console/console.h"
+#include "core/module/diag.h"
+#include "core/base/loop.h"
+#include "tui/dash.h"
 
 void draw_role(struct dash *d, WINDOW *w, enum theme_role r)
 {

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "graph.h"
+#include "tui/graph.h"
 
 static const char *const style_names[] = {
 	[GRAPH_AUTO] = "auto",

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dash.h"
+#include "tui/dash.h"
 
 void help_draw(struct dash *d, WINDOW *w, int h, int wd)
 {

@@ -14,7 +14,7 @@
 
 #include <curses.h>
 
-#include "keymap.h"
+#include "tui/keymap.h"
 
 #define CTRL(c) ((c)&0x1f)
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "layout.h"
+#include "tui/layout.h"
 
 static const char *const pane_names[PANE_COUNT] = {
 	[PANE_CONSOLE] = "console", [PANE_TUNNEL] = "tunnel",

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/bench.h"
-#include "../core/session.h"
-#include "dash.h"
+#include "core/module/bench.h"
+#include "core/session.h"
+#include "tui/dash.h"
 
 #define TABLE_W 36
 

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/build.h"
-#include "../core/diag.h"
-#include "../core/ring.h"
-#include "../core/session.h"
-#include "dash.h"
+#include "core/module/build.h"
+#include "core/module/diag.h"
+#include "core/base/ring.h"
+#include "core/session.h"
+#include "tui/dash.h"
 
 struct build_view {
 	bool paused; /* scrolled: new lines do not move the view */

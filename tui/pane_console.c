@@ -9,10 +9,10 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "../core/console.h"
-#include "../core/serial.h"
-#include "../core/session.h"
-#include "dash.h"
+#include "core/console/console.h"
+#include "core/console/serial.h"
+#include "core/session.h"
+#include "tui/dash.h"
 
 struct console_view {
 	int sb_off; /* lines scrolled back; 0: the live screen */

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../core/kmsg.h"
-#include "../core/session.h"
-#include "dash.h"
+#include "core/module/kmsg.h"
+#include "core/session.h"
+#include "tui/dash.h"
 
 #define MAX_BODY 512
 

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/link.h"
-#include "../core/session.h"
-#include "../core/vm.h"
-#include "dash.h"
+#include "core/ssh/link.h"
+#include "core/session.h"
+#include "core/vm/vm.h"
+#include "tui/dash.h"
 
 #define RTT_MAX 600
 

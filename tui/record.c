@@ -3,7 +3,7 @@
  * asciicast v2 writer. ncurses writes into a pipe that the dashboard
  * relays (dash.c): each chunk goes to the terminal and, timed, to the file.
  */
-#include "record.h"
+#include "tui/record.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../core/loop.h"
+#include "core/base/loop.h"
 
 struct record {
 	FILE *f;

@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/build.h"
-#include "../core/config.h"
-#include "../core/link.h"
-#include "../core/loop.h"
-#include "../core/session.h"
-#include "../core/vm.h"
-#include "dash.h"
+#include "core/module/build.h"
+#include "core/config/config.h"
+#include "core/ssh/link.h"
+#include "core/base/loop.h"
+#include "core/session.h"
+#include "core/vm/vm.h"
+#include "tui/dash.h"
 
 struct bar {
 	struct dash *d;

@@ -15,9 +15,9 @@
 
 #include <cJSON.h>
 
-#include "theme.h"
+#include "tui/theme.h"
 
-#include "../core/jsonpos.h"
+#include "core/base/jsonpos.h"
 
 static const char *const role_names[TR_COUNT] = {
 	[TR_NORMAL] = "normal",

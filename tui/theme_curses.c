@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "theme_curses.h"
+#include "tui/theme_curses.h"
 
 enum theme_depth theme_curses_depth(void)
 {

@@ -9,7 +9,7 @@
 
 #include <curses.h>
 
-#include "theme.h"
+#include "tui/theme.h"
 
 struct theme_curses {
 	enum theme_depth depth;

@@ -12,7 +12,7 @@ cat >"$T_TMP/console_feed.c" <<'C'
 #include <string.h>
 #include <time.h>
 #include <vterm.h>
-#include "core/console.h"
+#include "core/console/console.h"
 
 static int glyph(VTermGlyphInfo *info, VTermPos pos, void *user)
 {

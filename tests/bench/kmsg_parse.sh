@@ -10,7 +10,7 @@ cat >"$T_TMP/kmsg_parse.c" <<'C'
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include "core/kmsg.h"
+#include "core/module/kmsg.h"
 int main(void)
 {
 	struct kmsg_opts o = { .module = "storage_hash" };

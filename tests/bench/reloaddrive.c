@@ -27,12 +27,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../core/config.h"
-#include "../../core/job.h"
-#include "../../core/kmsg.h"
-#include "../../core/link.h"
-#include "../../core/loop.h"
-#include "../../core/session.h"
+#include "core/config/config.h"
+#include "core/module/job.h"
+#include "core/module/kmsg.h"
+#include "core/ssh/link.h"
+#include "core/base/loop.h"
+#include "core/session.h"
 
 static struct loop *loop;
 static struct session *sess;

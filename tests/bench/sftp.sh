@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SFTP upload of 20 MB to a loopback OpenSSH sshd: kmdash's core/sftp
+# SFTP upload of 20 MB to a loopback OpenSSH sshd: kmdash's core/ssh/sftp
 # (release build) against OpenSSH's sftp and scp in the same run, median
 # of 5 each: the same work as `sftp put` (connect, write, close), and
 # kmdash's verified upload (+ the target's sha256sum and mv in a shell

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cancelling a build through core/build stops its whole process group:
+# Cancelling a build through core/module/build stops its whole process group:
 # make, the shell of its recipe and that shell's background sleep, also
 # when they ignore SIGTERM; and a real cross-build cancelled mid-way.
 . "$(dirname "$0")/../lib.sh"

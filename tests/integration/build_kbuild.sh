@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The real cross-build through core/build (tests/integration/builddrive.c
+# The real cross-build through core/module/build (tests/integration/builddrive.c
 # stands in for `kmdash run build`): a clean module builds with kbuild's
 # progress lines; a broken one fails with its errors at the right
 # file:line:col, mapped from kbuild's mirror back to the source files.
@@ -12,7 +12,7 @@ if [ ! -x "$drive" ]; then
 	exit 1
 fi
 if ! kdir=$(target_env KDIR 2>/dev/null) || [ ! -d "$kdir" ]; then
-	skip "cross-build through core/build" "the embedded target is not built (make target)"
+	skip "cross-build through core/module/build" "the embedded target is not built (make target)"
 	exit 0
 fi
 # gcc's quotes follow the locale: pin one so the messages are known.
@@ -23,7 +23,7 @@ src=$T_ROOT/tests/fixtures/kmod_broken
 out=$(timeout 300 "$drive" "${loc[@]}" -- make kmod \
 	KMOD_SRC=tests/fixtures/kmod_hello KMOD_OUT="$T_TMP/hello" 2>&1)
 rc=$?
-check "kmod_hello builds through core/build (exit 0)" test "$rc" = 0
+check "kmod_hello builds through core/module/build (exit 0)" test "$rc" = 0
 check "kbuild progress line for the compile is seen" \
 	contains "$out" "line progress   CC [M]  $T_TMP/hello/hello.o"
 check "kbuild progress line for the module link is seen" \

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test driver for core/build until `kmdash run build` exists: runs a build
- * command through core/build and prints what a user would see, one item
+ * Test driver for core/module/build until `kmdash run build` exists: runs a build
+ * command through core/module/build and prints what a user would see, one item
  * per line:
  *   pid N                        (the child, also its process group)
  *   line KIND TEXT               (every output line, colours stripped)
@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/build.h"
-#include "../../core/loop.h"
-#include "../../core/proc.h"
-#include "../../core/ring.h"
+#include "core/module/build.h"
+#include "core/base/loop.h"
+#include "core/base/proc.h"
+#include "core/base/ring.h"
 
 static const char *kind_names[] = { "plain", "progress", "note", "warning",
 				    "error" };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Drives core/serial + core/console for the shell tests: the serial line
+ * Drives core/console/serial + core/console/console for the shell tests: the serial line
  * feeds the console screen, the console's terminal answers go back to the
  * line, as the dashboard will wire them.
  *
@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/console.h"
-#include "../../core/loop.h"
-#include "../../core/serial.h"
+#include "core/console/console.h"
+#include "core/base/loop.h"
+#include "core/console/serial.h"
 
 static struct console *con;
 static struct serial *ser;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# core/rshell (deploy's commands in one long-lived remote shell) against a
+# core/ssh/rshell (deploy's commands in one long-lived remote shell) against a
 # real OpenSSH sshd: exit statuses, output framing, a command that exits,
 # order, a timeout that restarts the shell.
 . "$(dirname "$0")/../lib.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A console round trip through core/serial + core/console: keys typed into
+# A console round trip through core/console/serial + core/console/console: keys typed into
 # the guest's shell over QEMU's serial socket, the shell's output read back
 # from the screen cells; the shell's cursor queries (ESC[6n) are answered.
 . "$(dirname "$0")/../lib.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# core/ssh, core/sftp, core/link against a real OpenSSH sshd on 127.0.0.1,
+# core/ssh/ssh, core/ssh/sftp, core/ssh/link against a real OpenSSH sshd on 127.0.0.1,
 # through tests/integration/sshdrive (a CLI over the core API).
 . "$(dirname "$0")/../lib.sh"
 . "$T_ROOT/tests/sshd.sh"

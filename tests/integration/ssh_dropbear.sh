@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# core/ssh against the embedded guest's dropbear (the other SSH server
+# core/ssh/ssh against the embedded guest's dropbear (the other SSH server
 # kmdash meets): exec, SFTP upload with verify, strict host key with the
 # VM's runtime known_hosts.
 . "$(dirname "$0")/../lib.sh"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sshdrive: a small CLI over core/ssh, core/sftp and core/link for the
+ * sshdrive: a small CLI over core/ssh/ssh, core/ssh/sftp and core/ssh/link for the
  * integration tests (the kmdash CLI does not exist yet). It prints what a
  * user would see: state transitions with reasons, command output, upload
  * results.
@@ -23,12 +23,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../core/link.h"
-#include "../../core/loop.h"
-#include "../../core/rshell.h"
-#include "../../core/sftp.h"
-#include "../../core/upload.h"
-#include "../../core/ssh.h"
+#include "core/ssh/link.h"
+#include "core/base/loop.h"
+#include "core/ssh/rshell.h"
+#include "core/ssh/sftp.h"
+#include "core/ssh/upload.h"
+#include "core/ssh/ssh.h"
 
 static struct loop *loop;
 static struct ssh_session *sess;

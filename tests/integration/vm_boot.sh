@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# core/vm boots the embedded guest (through tests/integration/vmdrive):
+# core/vm/vm boots the embedded guest (through tests/integration/vmdrive):
 # the boot stages in order, SSH through the files it writes (the same
 # layout as `make vm-start`), QMP status, a reset that comes back to the
 # ready marker, and quit: exit seen through the pidfd, no QEMU left.

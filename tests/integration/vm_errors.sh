@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# core/vm with bad surroundings: an occupied port, no QEMU, a stale
+# core/vm/vm with bad surroundings: an occupied port, no QEMU, a stale
 # runtime directory, a missing target. One clear line each, or a recovery.
 . "$(dirname "$0")/../lib.sh"
 cd "$T_ROOT"

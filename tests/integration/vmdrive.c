@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Drives core/vm for the shell tests until `kmdash vm ...` exists.
+ * Drives core/vm/vm for the shell tests until `kmdash vm ...` exists.
  *
  *   vmdrive [--name N] [--profile virt|raspi3b] [--port P]
  *           [--target-env FILE] STEP...
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/loop.h"
-#include "../../core/vm.h"
+#include "core/base/loop.h"
+#include "core/vm/vm.h"
 
 static char last_event[64];
 static char last_status[64];

@@ -5,7 +5,7 @@
  */
 #include <stdio.h>
 
-#include "../../tui/keymap.h"
+#include "tui/keymap.h"
 
 int main(void)
 {

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../core/bench.h"
+#include "core/module/bench.h"
 
 static char *fixture(size_t *len)
 {

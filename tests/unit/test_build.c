@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/build.h"
-#include "../../core/loop.h"
-#include "../../core/ring.h"
+#include "core/module/build.h"
+#include "core/base/loop.h"
+#include "core/base/ring.h"
 
 struct seen {
 	int lines, done;

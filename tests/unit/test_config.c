@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../core/config.h"
+#include "core/config/config.h"
 
 #define FIX "tests/fixtures/config"
 

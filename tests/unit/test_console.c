@@ -12,7 +12,7 @@
 #include <string.h>
 #include <vterm.h>
 
-#include "../../core/console.h"
+#include "core/console/console.h"
 
 static void feed(struct console *c, const char *s)
 {

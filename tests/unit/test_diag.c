@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../core/diag.h"
+#include "core/module/diag.h"
 
 #define FIX "tests/fixtures/diag/"
 #define KB "/tmp/kmdash-diag/"

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../core/fsdir.h"
+#include "core/base/fsdir.h"
 
 static char base[64];
 

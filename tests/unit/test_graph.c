@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../tui/graph.h"
+#include "tui/graph.h"
 
 #define W_MAX 16
 #define H_MAX 4

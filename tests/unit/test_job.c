@@ -9,8 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../core/job.h"
-#include "../../core/loop.h"
+#include "core/module/job.h"
+#include "core/base/loop.h"
 
 struct script {
 	struct job *job;

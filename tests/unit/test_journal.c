@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../core/journal.h"
+#include "core/base/journal.h"
 
 /* 2026-11-21 09:30:00 UTC */
 #define START ((time_t)1795253400)

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../tui/keymap.h"
+#include "tui/keymap.h"
 
 static void test_key_names_round_trip(void **state)
 {

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/kmsg.h"
+#include "core/module/kmsg.h"
 
 #define FIX "tests/fixtures/kmsg/"
 

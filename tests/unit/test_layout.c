@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../tui/layout.h"
+#include "tui/layout.h"
 
 #define assert_rect(r, X, Y, W, H)                                            \
 	do {                                                                  \

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../core/loop.h"
+#include "core/base/loop.h"
 
 static int fired[8];
 

@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "../../core/modexplain.h"
+#include "core/module/modexplain.h"
 
 static char msg[512];
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/modinfo.h"
+#include "core/module/modinfo.h"
 
 static const char modinfo_sec[] =
 	"license=GPL\0name=storage_hash\0srcversion=ABCDEF0123456789\0"

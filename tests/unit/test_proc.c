@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../core/loop.h"
-#include "../../core/proc.h"
+#include "core/base/loop.h"
+#include "core/base/proc.h"
 
 struct run {
 	char out[8192], err[8192];

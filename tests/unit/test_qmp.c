@@ -18,8 +18,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../../core/loop.h"
-#include "../../core/qmp.h"
+#include "core/base/loop.h"
+#include "core/vm/qmp.h"
 
 /* Captured with socat from qemu-system-aarch64 7.2 (Debian 12). */
 static const char greeting[] =

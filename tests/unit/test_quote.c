@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../core/quote.h"
+#include "core/base/quote.h"
 
 static void expect_quote(const char *in, const char *want)
 {

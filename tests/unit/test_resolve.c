@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../core/loop.h"
-#include "../../core/resolve.h"
+#include "core/base/loop.h"
+#include "core/ssh/resolve.h"
 
 struct answer {
 	int calls;

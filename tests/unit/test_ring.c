@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../core/ring.h"
+#include "core/base/ring.h"
 
 static void test_line_cap_evicts_oldest(void **state)
 {

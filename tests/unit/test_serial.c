@@ -20,8 +20,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../../core/loop.h"
-#include "../../core/serial.h"
+#include "core/base/loop.h"
+#include "core/console/serial.h"
 
 struct rec {
 	char data[4096];

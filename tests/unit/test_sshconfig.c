@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <errno.h>
 
-#include "../../core/sshconfig.h"
+#include "core/ssh/sshconfig.h"
 
 static char dir[256];
 

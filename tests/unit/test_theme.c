@@ -19,7 +19,7 @@
 
 #include <cJSON.h>
 
-#include "../../tui/theme.h"
+#include "tui/theme.h"
 
 static const char *shipped[] = { "default", "light", "solarized-dark",
 				 "high-contrast", "monochrome" };

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../tui/theme_curses.h"
+#include "tui/theme_curses.h"
 
 static SCREEN *screen_open(const char *term, FILE **out, FILE **in)
 {

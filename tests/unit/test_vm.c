@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../core/vm.h"
+#include "core/vm/vm.h"
 
 static void assert_argv(char **argv, const char *const *want)
 {

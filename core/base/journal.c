@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Session journal: one O_APPEND file per stream, opened on first use,
+ * written with a single write(2) per call so nothing waits in a buffer.
+ */
+#include "core/base/journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "core/base/fsdir.h"
+
+struct stream {
+	int fd; /* -1: not open yet */
+	int error; /* negative errno once disabled */
+	char reason[256];
+};
+
+struct journal {
+	char *dir;
+	struct stream s[JOURNAL_NSTREAMS];
+};
+
+static const char *const names[JOURNAL_NSTREAMS] = {
+	"console.raw", "build.log", "kmsg.log", "actions.log", "bench.jsonl",
+};
+
+const char *journal_stream_name(enum journal_stream s)
+{
+	return s < JOURNAL_NSTREAMS ? names[s] : "?";
+}
+
+const char *journal_dir(const struct journal *j)
+{
+	return j->dir;
+}
+
+static void safe_name(char *out, size_t cap, const char *in)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; in && in[i] && o + 1 < cap; i++) {
+		char c = in[i];
+
+		out[o++] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+			    c == '.') ?
+				   c :
+				   '_';
+	}
+	out[o] = '\0';
+	if (!o || !strcmp(out, ".") || !strcmp(out, ".."))
+		snprintf(out, cap, "target");
+}
+
+static char *base_dir(const struct journal_opts *o)
+{
+	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char *s = NULL;
+	int n;
+
+	if (o->state_dir)
+		n = asprintf(&s, "%s", o->state_dir);
+	else if (x && x[0] == '/')
+		n = asprintf(&s, "%s/kmdash", x);
+	else if (home && *home)
+		n = asprintf(&s, "%s/.local/state/kmdash", home);
+	else
+		return NULL;
+	return n < 0 ? NULL : s;
+}
+
+struct journal *journal_open(const struct journal_opts *opts, char *err,
+			     size_t errlen)
+{
+	struct journal_opts o = opts ? *opts : (struct journal_opts){ 0 };
+	char target[64], stamp[32], *base, *dir = NULL;
+	struct journal *j;
+	struct tm tm;
+	int rc;
+
+	base = base_dir(&o);
+	if (!base) {
+		snprintf(
+			err, errlen,
+			"journal: neither XDG_STATE_HOME nor HOME is set: no place for the session journal");
+		return NULL;
+	}
+	safe_name(target, sizeof(target), o.target);
+	if (!o.start)
+		o.start = time(NULL);
+	localtime_r(&o.start, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	if (asprintf(&dir, "%s/%s", base, target) < 0) {
+		free(base);
+		snprintf(err, errlen, "journal: out of memory");
+		return NULL;
+	}
+	free(base);
+	rc = fsdir_make(dir);
+	if (rc) {
+		snprintf(
+			err, errlen,
+			"journal: cannot create %s: %s (set XDG_STATE_HOME to a writable directory)",
+			dir, strerror(-rc));
+		free(dir);
+		return NULL;
+	}
+	for (int i = 1; i < 1000; i++) {
+		char *d = NULL;
+
+		if ((i == 1 ? asprintf(&d, "%s/%s", dir, stamp) :
+			      asprintf(&d, "%s/%s-%d", dir, stamp, i)) < 0)
+			break;
+		if (!mkdir(d, 0700)) {
+			free(dir);
+			j = calloc(1, sizeof(*j));
+			if (!j) {
+				free(d);
+				snprintf(err, errlen, "journal: out of memory");
+				return NULL;
+			}
+			j->dir = d;
+			for (int s = 0; s < JOURNAL_NSTREAMS; s++)
+				j->s[s].fd = -1;
+			return j;
+		}
+		rc = -errno;
+		free(d);
+		if (rc != -EEXIST) {
+			snprintf(
+				err, errlen,
+				"journal: cannot create a session directory in %s: %s",
+				dir, strerror(-rc));
+			free(dir);
+			return NULL;
+		}
+	}
+	snprintf(err, errlen, "journal: no free session name for %s in %s",
+		 stamp, dir);
+	free(dir);
+	return NULL;
+}
+
+void journal_close(struct journal *j)
+{
+	if (!j)
+		return;
+	for (int s = 0; s < JOURNAL_NSTREAMS; s++)
+		if (j->s[s].fd >= 0)
+			close(j->s[s].fd);
+	free(j->dir);
+	free(j);
+}
+
+static int disable(struct journal *j, enum journal_stream s, const char *what,
+		   int e)
+{
+	struct stream *st = &j->s[s];
+
+	st->error = -e;
+	snprintf(st->reason, sizeof(st->reason),
+		 "%s: %s: %s (journal stream disabled; see %s)", names[s], what,
+		 strerror(e), j->dir);
+	if (st->fd >= 0)
+		close(st->fd);
+	st->fd = -1;
+	return st->error;
+}
+
+static int stream_fd(struct journal *j, enum journal_stream s)
+{
+	struct stream *st = &j->s[s];
+	char path[PATH_MAX];
+
+	if (st->error)
+		return st->error;
+	if (st->fd >= 0)
+		return st->fd;
+	if (snprintf(path, sizeof(path), "%s/%s", j->dir, names[s]) >=
+	    (int)sizeof(path))
+		return disable(j, s, "cannot open", ENAMETOOLONG);
+	st->fd = open(path,
+		      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+		      0600);
+	if (st->fd < 0)
+		return disable(j, s, "cannot open", errno);
+	return st->fd;
+}
+
+/* One write(2); a regular file only writes short on errors. */
+static int write_all(struct journal *j, enum journal_stream s, const char *p,
+		     size_t len)
+{
+	int fd;
+
+	if (!j || s >= JOURNAL_NSTREAMS)
+		return -EINVAL;
+	fd = stream_fd(j, s);
+	if (fd < 0)
+		return fd;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return disable(j, s, "write failed", errno);
+		if (n == 0)
+			return disable(j, s, "write failed", EIO);
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int journal_write(struct journal *j, enum journal_stream s, const void *buf,
+		  size_t len)
+{
+	return write_all(j, s, buf, len);
+}
+
+static int vline(struct journal *j, enum journal_stream s, const char *prefix,
+		 const char *fmt, va_list ap)
+{
+	char small[1024], *buf = small;
+	size_t plen = strlen(prefix);
+	va_list ap2;
+	int n, rc;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(small + plen, sizeof(small) - plen, fmt, ap);
+	if (n < 0) {
+		va_end(ap2);
+		return -EINVAL;
+	}
+	if ((size_t)n + plen + 1 >= sizeof(small)) {
+		buf = malloc(plen + (size_t)n + 2);
+		if (!buf) {
+			va_end(ap2);
+			return -ENOMEM;
+		}
+		vsnprintf(buf + plen, (size_t)n + 1, fmt, ap2);
+	}
+	va_end(ap2);
+	memcpy(buf, prefix, plen);
+	buf[plen + (size_t)n] = '\n';
+	rc = write_all(j, s, buf, plen + (size_t)n + 1);
+	if (buf != small)
+		free(buf);
+	return rc;
+}
+
+int journal_printf(struct journal *j, enum journal_stream s, const char *fmt,
+		   ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vline(j, s, "", fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int journal_line(struct journal *j, enum journal_stream s, const char *text)
+{
+	return journal_printf(j, s, "%s", text);
+}
+
+int journal_action(struct journal *j, const char *fmt, ...)
+{
+	struct timeval tv;
+	struct tm tm;
+	char stamp[48];
+	size_t n;
+	va_list ap;
+	int rc;
+
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	n = strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(stamp + n, sizeof(stamp) - n, ".%03ld ",
+		 (long)(tv.tv_usec / 1000));
+	va_start(ap, fmt);
+	rc = vline(j, JOURNAL_ACTIONS, stamp, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+const char *journal_error(const struct journal *j, enum journal_stream s)
+{
+	if (!j || s >= JOURNAL_NSTREAMS || !j->s[s].error)
+		return NULL;
+	return j->s[s].reason;
+}

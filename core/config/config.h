@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kmdash's configuration: $XDG_CONFIG_HOME/kmdash/config.json (default
+ * ~/.config/kmdash/config.json) or an explicit path, validated with
+ * file:line:col errors, on top of defaults that come from the embedded
+ * target (its target.env under the cache directory). With no config file
+ * at all there is one target, "qemu": the embedded ARM64 guest on QEMU virt.
+ *
+ * Errors: config_load() collects every error it finds (not just the first),
+ * one per line in err, in file order within each object; each line reads
+ * "FILE:LINE:COL: PATH: what is wrong and what is expected", e.g.
+ *   config.json:12:15: targets[0].ssh.port: expected an integer 1-65535, got "abc"
+ *
+ * Paths may start with "~" or "~user"; relative paths are taken relative to
+ * the directory kmdash runs in. See config_print() for the full schema with
+ * every default filled in.
+ */
+#ifndef KMDASH_CONFIG_H
+#define KMDASH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/base/jsonpos.h"
+
+/* A NULL-terminated list of strings (argv, env "K=V", file list). */
+struct config_strv {
+	char **v;
+	size_t n;
+};
+
+enum config_vm_profile {
+	CONFIG_VM_NONE = 0, /* not a VM: a board reached over SSH */
+	CONFIG_VM_VIRT, /* the embedded guest on QEMU virt */
+	CONFIG_VM_RASPI3B, /* the embedded guest on an emulated Pi 3 */
+	CONFIG_VM_IMAGE, /* the user's own Raspberry Pi OS image (raspi3b) */
+};
+
+enum config_graph {
+	CONFIG_GRAPH_AUTO = 0,
+	CONFIG_GRAPH_BRAILLE,
+	CONFIG_GRAPH_BLOCK,
+	CONFIG_GRAPH_ASCII,
+};
+
+enum config_timestamps {
+	CONFIG_TS_RELATIVE = 0,
+	CONFIG_TS_ABSOLUTE,
+};
+
+struct config_ssh {
+	char *host;
+	int port; /* 0 (VM targets): the port the started VM forwards */
+	char *user;
+	struct config_strv identity_files;
+	bool identity_default; /* the list is the ~/.ssh defaults: skip missing */
+	char *known_hosts;
+	char *jump_host; /* as written: [user@]host[:port], or NULL */
+	char *jump_user; /* parts of jump_host; user NULL = ssh.user */
+	char *jump_hostname;
+	int jump_port;
+	bool agent;
+	bool ssh_config; /* honour ~/.ssh/config for a Host alias */
+	int connect_timeout_ms;
+	int probe_interval_ms;
+	int dead_after_ms;
+};
+
+struct config_vm {
+	enum config_vm_profile profile;
+	char *image; /* CONFIG_VM_IMAGE: the disk image */
+	char *kernel;
+	char *initrd; /* NULL: none */
+	char *dtb; /* NULL: none (virt) */
+	char *append; /* extra kernel command line, "" by default */
+	int memory_mb;
+	int smp;
+	char *qemu; /* binary: a name looked up in PATH, or a path */
+	struct config_strv extra_args;
+	char *run_dir; /* runtime dir of this VM: sockets, pid, known_hosts */
+};
+
+struct config_serial {
+	char *socket; /* a QEMU chardev unix socket, or NULL */
+	char *tty; /* a serial device, or NULL */
+	int baud; /* tty only */
+};
+
+struct config_build {
+	struct config_strv argv;
+	char *dir; /* working directory, NULL: kmdash's */
+	struct config_strv env; /* extra "NAME=VALUE" entries */
+};
+
+struct config_module {
+	char *name;
+	char *ko; /* local path of the built module */
+	struct config_strv params; /* "name=value" for insmod */
+	char *remote_dir;
+	char *sectl; /* local paths of the on-target tools to upload */
+	char *sebench;
+	/*
+	 * What strips the debug sections off the copy that is uploaded
+	 * (argv; "-o OUT IN" are appended); empty: upload the .ko as built.
+	 */
+	struct config_strv strip;
+};
+
+struct config_target {
+	char *name;
+	bool embedded; /* the built-in guest (vm profile virt or raspi3b) */
+	struct config_ssh ssh;
+	bool has_vm;
+	struct config_vm vm;
+	bool has_serial;
+	struct config_serial serial;
+	struct config_build build;
+	struct config_module module;
+	bool kmsg_sudo; /* read /dev/kmsg through sudo -n */
+	struct config_strv bench_args;
+};
+
+struct config_key {
+	char *key;
+	struct jsonpos_loc loc;
+};
+
+/* ui.keys: an action and the keys bound to it, with positions. */
+struct config_binding {
+	char *action;
+	struct jsonpos_loc loc; /* of the action name */
+	struct config_key *keys;
+	size_t n_keys;
+};
+
+struct config_ui {
+	char *theme; /* NULL: the built-in default */
+	enum config_graph graph;
+	enum config_timestamps timestamps;
+	struct config_binding *bindings;
+	size_t n_bindings;
+};
+
+struct config {
+	char *path; /* the file read, NULL when there was none */
+	struct config_target *targets;
+	size_t n_targets;
+	size_t default_target; /* index into targets */
+	struct config_ui ui;
+	/* where things are */
+	char *repo_dir;
+	char *cache_dir;
+	char *runtime_dir;
+	/* the embedded target's target.env, NULL when not built */
+	char *target_env;
+	char *kver;
+	char *kdir;
+	char *ready_marker;
+	/* why the embedded target cannot be used, "" if it can */
+	char embedded_problem[256];
+};
+
+struct config_opts {
+	const char *path; /* NULL: the XDG default, which may be missing */
+	const char *repo_dir; /* NULL: the current directory */
+};
+
+/*
+ * Loads and validates. NULL on error, with every error found (one per
+ * line) in err. A missing default file is no error: the defaults apply.
+ */
+struct config *config_load(const struct config_opts *opts, char *err,
+			   size_t errlen);
+void config_free(struct config *cfg);
+
+/* The default config file path (malloc'ed), or NULL without HOME. */
+char *config_default_path(void);
+
+/* The target called name, or the default one for NULL; NULL if none. */
+const struct config_target *config_target(const struct config *cfg,
+					  const char *name);
+
+/*
+ * The effective configuration as JSON (malloc'ed; free()), every default
+ * filled in; it is itself a valid config file.
+ */
+char *config_print(const struct config *cfg);
+
+const char *config_graph_name(enum config_graph g);
+const char *config_profile_name(enum config_vm_profile p);
+
+#endif

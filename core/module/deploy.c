@@ -1,0 +1,848 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Deploy, load and unload as small state machines over a remote shell
+ * (core/ssh/rshell.h) and verified uploads (core/ssh/upload.h) on an SFTP channel
+ * kept open. The kernel's explanation of a failed insmod is fetched in
+ * the same remote command (dmesg after a non-zero exit), so it does not
+ * depend on the kernel-log stream being up or caught up.
+ */
+#include "core/module/deploy.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/base/digest.h"
+#include "core/base/fsdir.h"
+#include "core/base/loop.h"
+#include "core/module/modinfo.h"
+#include "core/base/proc.h"
+#include "core/base/quote.h"
+#include "core/ssh/rshell.h"
+#include "core/ssh/sftp.h"
+#include "core/ssh/ssh.h"
+#include "core/ssh/upload.h"
+
+#define KMSG_MARK "@@kmdash-kmsg@@"
+
+enum deploy_op {
+	OP_IDLE,
+	OP_PROBE,
+	OP_SEND,
+	OP_LOAD,
+	OP_UNLOAD,
+};
+
+/* A command's answer, as ssh_exec gives it. */
+typedef void (*exec_like_fn)(void *arg, int rc, const struct ssh_exec_result *r,
+			     const char *msg);
+
+struct deploy {
+	struct loop *loop;
+	struct ssh_session *s;
+	struct rshell *sh; /* the commands run here: no channel apiece */
+	struct rshell_req *req; /* the command of the running operation */
+	exec_like_fn req_fn;
+	struct sftp_conn *sc; /* kept open: no sftp-server start per upload */
+	/*
+	 * The running upload, or one started ahead of its deploy step (the
+	 * unload of a reload runs meanwhile) for the build ko_* describe.
+	 */
+	struct upload *up;
+	bool ahead;
+	struct timespec ko_mtime;
+	uint64_t ko_size;
+	/* the strip of the .ko runs: the upload starts when it ends */
+	struct proc *strip;
+	const struct deploy_module *strip_m;
+	char ship[PATH_MAX]; /* the file uploaded as NAME.ko */
+	uint64_t ship_size;
+	char strip_note[320];
+	char strip_said[120]; /* the first line of the strip's messages */
+	enum deploy_op state;
+	const struct deploy_module *m;
+	deploy_done_fn done;
+	deploy_progress_fn progress;
+	void *arg;
+	/* the state query runs beside the operations, in its own slot */
+	struct rshell_req *qop;
+	exec_like_fn qop_fn;
+	deploy_state_fn state_fn;
+	void *qarg;
+	bool tolerant;
+	struct modinfo mi;
+	char tool_hex[DEPLOY_MAX_TOOLS][DIGEST_HEX_LEN];
+	/*
+	 * What this connection already told us: its release, that the remote
+	 * directory exists, the tools' digests there. A later deploy in the
+	 * same session skips the probe; a new connection forgets it all.
+	 */
+	bool known;
+	char release[128];
+	char known_dir[PATH_MAX];
+	char remote_hex[DEPLOY_MAX_TOOLS][DIGEST_HEX_LEN];
+	int64_t t0_ms;
+	char note[256];
+};
+
+struct deploy *deploy_new(struct loop *loop, struct ssh_session *s)
+{
+	struct deploy *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->loop = loop;
+	d->s = s;
+	d->sh = rshell_new(loop, s);
+	d->sc = sftp_conn_new(s);
+	if (!d->sh || !d->sc) {
+		rshell_free(d->sh);
+		sftp_conn_free(d->sc);
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+static void stop_strip(struct deploy *d)
+{
+	proc_free(d->strip);
+	d->strip = NULL;
+}
+
+void deploy_cancel(struct deploy *d)
+{
+	stop_strip(d);
+	upload_free(d->up);
+	d->up = NULL;
+	if (d->req)
+		rshell_cancel(d->sh, d->req);
+	d->req = NULL;
+	d->state = OP_IDLE;
+}
+
+static void cancel_query(struct deploy *d)
+{
+	if (d->qop)
+		rshell_cancel(d->sh, d->qop);
+	d->qop = NULL;
+}
+
+void deploy_free(struct deploy *d)
+{
+	if (!d)
+		return;
+	deploy_cancel(d);
+	cancel_query(d);
+	rshell_free(d->sh);
+	sftp_conn_free(d->sc);
+	free(d);
+}
+
+void deploy_set_session(struct deploy *d, struct ssh_session *s)
+{
+	deploy_cancel(d);
+	cancel_query(d);
+	rshell_set_session(d->sh, s);
+	sftp_conn_set_session(d->sc, s);
+	d->s = s;
+	d->known = false;
+}
+
+bool deploy_busy(const struct deploy *d)
+{
+	return d->state != OP_IDLE;
+}
+
+static void finish(struct deploy *d, int rc, enum moderr kind, const char *fmt,
+		   ...) __attribute__((format(printf, 4, 5)));
+
+static void finish(struct deploy *d, int rc, enum moderr kind, const char *fmt,
+		   ...)
+{
+	char msg[512];
+	va_list ap;
+	deploy_done_fn done = d->done;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	d->state = OP_IDLE;
+	if (done)
+		done(d->arg, rc, kind, msg);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+/* "sudo -n " or "" before a privileged command. */
+static const char *priv(const struct deploy_module *m)
+{
+	return m->sudo ? "sudo -n " : "";
+}
+
+static int remote_path(char *dst, size_t cap, const char *dir, const char *file)
+{
+	int n = snprintf(dst, cap, "%s/%s", dir, file);
+
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+#define CMD_TIMEOUT_MS 60000
+
+/* The handlers below read an ssh_exec_result: the shell's answer as one. */
+static void answer(struct deploy *d, exec_like_fn fn, int rc, int status,
+		   const char *out, size_t len, const char *msg)
+{
+	struct ssh_exec_result r = {
+		.exit_status = status,
+		.out = out ? out : "",
+		.out_len = len,
+		.err = "",
+	};
+
+	fn(d, rc, rc < 0 ? NULL : &r, msg);
+}
+
+/*
+ * One request per slot (the operation's, the state query's) is live; a
+ * cancelled one never answers, so the slot's handler is the live one's.
+ */
+static void on_req(void *arg, int rc, int status, const char *out, size_t len,
+		   const char *msg)
+{
+	struct deploy *d = arg;
+
+	d->req = NULL;
+	answer(d, d->req_fn, rc, status, out, len, msg);
+}
+
+static void on_qry(void *arg, int rc, int status, const char *out, size_t len,
+		   const char *msg)
+{
+	struct deploy *d = arg;
+
+	d->qop = NULL;
+	answer(d, d->qop_fn, rc, status, out, len, msg);
+}
+
+static struct rshell_req *run(struct deploy *d, const char *cmd,
+			      exec_like_fn fn, bool query)
+{
+	if (query)
+		d->qop_fn = fn;
+	else
+		d->req_fn = fn;
+	return rshell_run(d->sh, cmd, CMD_TIMEOUT_MS, query ? on_qry : on_req,
+			  d);
+}
+
+/* --- upload -------------------------------------------------------------- */
+
+static void on_upload_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct deploy *d = arg;
+
+	if (d->progress)
+		d->progress(d->arg, done, total);
+}
+
+static void on_upload_done(void *arg, int rc, const char *msg)
+{
+	struct deploy *d = arg;
+	int64_t ms = loop_now_ms() - d->t0_ms;
+	char why[1024];
+
+	/* msg is the upload's own: it goes with it. */
+	snprintf(why, sizeof(why), "%s", msg);
+	upload_free(d->up);
+	d->up = NULL;
+	if (rc < 0) {
+		d->known = false;
+		finish(d, rc, MODERR_OTHER, "%s", why);
+		return;
+	}
+	/* The tools sent are on the target now. */
+	for (int i = 0; i < DEPLOY_MAX_TOOLS && d->m->tools[i]; i++)
+		if (d->tool_hex[i][0])
+			memcpy(d->remote_hex[i], d->tool_hex[i],
+			       sizeof(d->remote_hex[i]));
+	finish(d, 0, MODERR_NONE,
+	       "deployed %s.ko (%llu KiB%s, sha256 verified)%s in %lld ms%s",
+	       d->m->name, (unsigned long long)(d->ship_size + 1023) / 1024,
+	       d->strip_note, d->note, (long long)ms,
+	       d->ahead ? " (written during the unload)" : "");
+}
+
+/* Whether sha256sum's output lists file with this digest. */
+static bool remote_has(const char *out, const char *hex, const char *file)
+{
+	char want[DIGEST_HEX_LEN + PATH_MAX + 4];
+	const char *p = out;
+
+	snprintf(want, sizeof(want), "%s  %s", hex, file);
+	while ((p = strstr(p, want))) {
+		const char *e = p + strlen(want);
+
+		if ((p == out || p[-1] == '\n') && (*e == '\n' || !*e))
+			return true;
+		p = e;
+	}
+	return false;
+}
+
+/* The local module's identity: a rebuild changes it. */
+static bool ko_stamp(const char *ko, struct timespec *mtime, uint64_t *size)
+{
+	struct stat st;
+
+	if (stat(ko, &st) < 0)
+		return false;
+	*mtime = st.st_mtim;
+	*size = (uint64_t)st.st_size;
+	return true;
+}
+
+/* Local facts an upload needs: the module's vermagic, the tools' digests. */
+static int read_local(struct deploy *d, const struct deploy_module *m,
+		      char *err, size_t errlen)
+{
+	if (modinfo_read(m->ko, &d->mi, err, errlen) < 0)
+		return -ENOENT;
+	for (int i = 0; i < DEPLOY_MAX_TOOLS; i++) {
+		d->tool_hex[i][0] = '\0';
+		if (!m->tools[i])
+			break;
+		/* A tool not built locally is simply not uploaded. */
+		if (digest_file_sha256(m->tools[i], d->tool_hex[i], err,
+				       errlen) < 0)
+			d->tool_hex[i][0] = '\0';
+	}
+	return 0;
+}
+
+/*
+ * Starts the upload of the file to ship as NAME.ko and of each tool whose
+ * digest on the target (remote_hex) differs from the local one.
+ */
+static int begin_upload(struct deploy *d, const struct deploy_module *m,
+			char *why, size_t whylen)
+{
+	char ko[PATH_MAX], path[PATH_MAX];
+	int rc;
+
+	d->note[0] = '\0';
+	d->up = upload_new(d->sc, d->sh);
+	if (!d->up) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(ko, sizeof(ko), "%s.ko", m->name);
+	rc = remote_path(path, sizeof(path), m->remote_dir, ko);
+	if (!rc)
+		rc = upload_add(d->up, d->ship, path, 0644, why, whylen);
+	d->ship_size = upload_total(d->up);
+	for (int i = 0; !rc && i < DEPLOY_MAX_TOOLS && m->tools[i]; i++) {
+		const char *b = base_name(m->tools[i]);
+		size_t l = strlen(d->note);
+
+		if (!d->tool_hex[i][0] ||
+		    !strcmp(d->tool_hex[i], d->remote_hex[i]))
+			continue;
+		rc = remote_path(path, sizeof(path), m->remote_dir, b);
+		if (!rc)
+			rc = upload_add(d->up, m->tools[i], path, 0755, why,
+					whylen);
+		snprintf(d->note + l, sizeof(d->note) - l, "%s%s",
+			 l ? ", " : " + ", b);
+	}
+	if (!rc)
+		rc = upload_start(d->up, why, whylen);
+	if (rc) {
+		upload_free(d->up);
+		d->up = NULL;
+	}
+	return rc;
+}
+
+/* The upload went ahead of its deploy step, or the step waits for it. */
+static void begin_after_strip(struct deploy *d)
+{
+	char why[512];
+	int rc = begin_upload(d, d->strip_m, why, sizeof(why));
+
+	if (d->state != OP_SEND)
+		return; /* ahead: a failure is found again by the step */
+	if (rc) {
+		finish(d, rc, MODERR_OTHER, "%s", why);
+		return;
+	}
+	upload_listen(d->up, on_upload_progress, on_upload_done, d);
+}
+
+/* Keeps the first line of what the strip says, for the note. */
+static void on_strip_output(void *arg, const char *buf, size_t len,
+			    enum proc_stream stream)
+{
+	struct deploy *d = arg;
+	size_t have = strlen(d->strip_said);
+
+	if (stream != PROC_STDERR || strchr(d->strip_said, '\n') ||
+	    have + 1 >= sizeof(d->strip_said))
+		return;
+	if (len > sizeof(d->strip_said) - 1 - have)
+		len = sizeof(d->strip_said) - 1 - have;
+	memcpy(d->strip_said + have, buf, len);
+	d->strip_said[have + len] = '\0';
+}
+
+static void on_stripped(void *arg, const struct proc_result *res)
+{
+	struct deploy *d = arg;
+	const struct deploy_module *m = d->strip_m;
+	char how[128];
+
+	proc_free(d->strip);
+	d->strip = NULL;
+	if (res->exited && res->exit_code == 0) {
+		snprintf(d->strip_note, sizeof(d->strip_note),
+			 " without debug sections, of %llu KiB",
+			 (unsigned long long)(d->ko_size + 1023) / 1024);
+	} else {
+		unlink(d->ship);
+		d->strip_said[strcspn(d->strip_said, "\r\n")] = '\0';
+		proc_describe(res, how, sizeof(how));
+		snprintf(d->strip_note, sizeof(d->strip_note),
+			 "; not stripped: %.80s %.60s%s%.110s", m->strip[0],
+			 how, *d->strip_said ? ": " : "", d->strip_said);
+		snprintf(d->ship, sizeof(d->ship), "%s", m->ko);
+	}
+	begin_after_strip(d);
+}
+
+/*
+ * Strips a copy of the .ko into the stage directory (a child process; the
+ * upload starts when it ends), or ships the .ko as built.
+ */
+static int prepare_ship(struct deploy *d, const struct deploy_module *m,
+			char *why, size_t whylen)
+{
+	const char *argv[32];
+	size_t n = 0;
+	char base[PATH_MAX], dirwhy[PATH_MAX + 128] = "", err[256];
+	struct proc_opts o = {
+		.argv = argv,
+		.io = PROC_PIPES,
+		.on_output = on_strip_output,
+		.on_done = on_stripped,
+		.arg = d,
+	};
+
+	d->strip_note[0] = d->strip_said[0] = '\0';
+	snprintf(d->ship, sizeof(d->ship), "%s", m->ko);
+	d->strip_m = m;
+	if (!m->strip || !m->strip[0] || !m->stage_dir)
+		return begin_upload(d, m, why, whylen);
+	snprintf(base, sizeof(base), "%s.ko", m->name);
+	/* private: the file uploaded as the module is made there */
+	if (fsdir_private(m->stage_dir, dirwhy, sizeof(dirwhy)) < 0 ||
+	    snprintf(d->ship, sizeof(d->ship), "%s/%s", m->stage_dir, base) >=
+		    (int)sizeof(d->ship)) {
+		snprintf(d->strip_note, sizeof(d->strip_note),
+			 "; not stripped: %.140s",
+			 *dirwhy ? dirwhy : "the stage path is too long");
+		snprintf(d->ship, sizeof(d->ship), "%s", m->ko);
+		return begin_upload(d, m, why, whylen);
+	}
+	for (size_t i = 0; m->strip[i] && n < 27; i++)
+		argv[n++] = m->strip[i];
+	argv[n++] = "-o";
+	argv[n++] = d->ship;
+	argv[n++] = m->ko;
+	argv[n] = NULL;
+	d->strip = proc_start(d->loop, &o, err, sizeof(err));
+	if (!d->strip) {
+		/* Not there or not startable: the .ko goes as built. */
+		if (errno == ENOENT)
+			snprintf(d->strip_note, sizeof(d->strip_note),
+				 "; not stripped: %.100s is not installed",
+				 m->strip[0]);
+		else
+			snprintf(d->strip_note, sizeof(d->strip_note),
+				 "; not stripped: %.200s", err);
+		snprintf(d->ship, sizeof(d->ship), "%s", m->ko);
+		return begin_upload(d, m, why, whylen);
+	}
+	return 0;
+}
+
+/*
+ * Starts what a deploy sends. -ENOEXEC with the reason in why when the
+ * module was built for another kernel.
+ */
+static int start_upload(struct deploy *d, const struct deploy_module *m,
+			char *why, size_t whylen)
+{
+	if (modexplain_vermagic(d->mi.vermagic, d->release, why, whylen) !=
+	    MODERR_NONE)
+		return -ENOEXEC;
+	if (!ko_stamp(m->ko, &d->ko_mtime, &d->ko_size)) {
+		snprintf(why, whylen, "cannot upload %s: %s", m->ko,
+			 strerror(errno));
+		return -ENOENT;
+	}
+	return prepare_ship(d, m, why, whylen);
+}
+
+static void plan_and_send(struct deploy *d)
+{
+	char why[512];
+	int rc = start_upload(d, d->m, why, sizeof(why));
+
+	if (rc) {
+		finish(d, rc, rc == -ENOEXEC ? MODERR_VERMAGIC : MODERR_OTHER,
+		       "%s", why);
+		return;
+	}
+	d->state = OP_SEND;
+	d->ahead = false;
+	if (d->up) /* else the strip runs: it starts the upload */
+		upload_listen(d->up, on_upload_progress, on_upload_done, d);
+}
+
+static void on_probe(void *arg, int rc, const struct ssh_exec_result *r,
+		     const char *msg)
+{
+	struct deploy *d = arg;
+	size_t n;
+
+	if (rc < 0) {
+		finish(d, rc, MODERR_OTHER, "deploy: %s", msg);
+		return;
+	}
+	if (r->exit_status != 0) {
+		finish(d, -EIO, MODERR_OTHER,
+		       "deploy: cannot create %s on the target: %.200s",
+		       d->m->remote_dir, r->out);
+		return;
+	}
+	n = strcspn(r->out, "\n");
+	snprintf(d->release, sizeof(d->release), "%.*s", (int)n, r->out);
+	for (int i = 0; i < DEPLOY_MAX_TOOLS && d->m->tools[i]; i++) {
+		const char *b = base_name(d->m->tools[i]);
+
+		d->remote_hex[i][0] = '\0';
+		if (d->tool_hex[i][0] && remote_has(r->out, d->tool_hex[i], b))
+			memcpy(d->remote_hex[i], d->tool_hex[i],
+			       sizeof(d->remote_hex[i]));
+	}
+	snprintf(d->known_dir, sizeof(d->known_dir), "%s", d->m->remote_dir);
+	d->known = true;
+	plan_and_send(d);
+}
+
+int deploy_prefetch(struct deploy *d, const struct deploy_module *m)
+{
+	char why[512];
+
+	if (d->up || d->strip || !d->s || !d->known ||
+	    strcmp(d->known_dir, m->remote_dir))
+		return -EAGAIN;
+	if (read_local(d, m, why, sizeof(why)) < 0)
+		return -ENOENT;
+	/* A module for another kernel: the deploy step says so. */
+	return start_upload(d, m, why, sizeof(why));
+}
+
+/* An upload started ahead for this very build of the module, or none. */
+static bool take_prefetched(struct deploy *d, const struct deploy_module *m)
+{
+	struct timespec mt;
+	uint64_t size;
+
+	if (!d->up && !d->strip)
+		return false;
+	if (ko_stamp(m->ko, &mt, &size) && size == d->ko_size &&
+	    mt.tv_sec == d->ko_mtime.tv_sec &&
+	    mt.tv_nsec == d->ko_mtime.tv_nsec &&
+	    !strcmp(d->known_dir, m->remote_dir))
+		return true;
+	stop_strip(d); /* rebuilt since: send the new one */
+	upload_free(d->up);
+	d->up = NULL;
+	return false;
+}
+
+int deploy_upload(struct deploy *d, const struct deploy_module *m,
+		  deploy_progress_fn progress, deploy_done_fn done, void *arg)
+{
+	char err[512], qdir[PATH_MAX * 4 + 8], *cmd;
+	const char *files[DEPLOY_MAX_TOOLS + 1] = { 0 };
+	size_t nf = 0;
+	char *qfiles;
+
+	if (deploy_busy(d))
+		return -EBUSY;
+	d->m = m;
+	d->done = done;
+	d->progress = progress;
+	d->arg = arg;
+	d->t0_ms = loop_now_ms();
+	if (take_prefetched(d, m)) {
+		d->state = OP_SEND;
+		d->ahead = true;
+		if (d->up) /* else the strip still runs: it starts the upload */
+			upload_listen(d->up, on_upload_progress, on_upload_done,
+				      d);
+		return 0;
+	}
+	if (read_local(d, m, err, sizeof(err)) < 0) {
+		d->state = OP_PROBE;
+		finish(d, -ENOENT, MODERR_NO_FILE,
+		       "no module to deploy: %s (build it first)", err);
+		return 0;
+	}
+	if (d->known && !strcmp(d->known_dir, m->remote_dir)) {
+		plan_and_send(d);
+		return 0;
+	}
+	for (int i = 0; i < DEPLOY_MAX_TOOLS && m->tools[i]; i++)
+		if (d->tool_hex[i][0])
+			files[nf++] = base_name(m->tools[i]);
+	if (quote_sh(qdir, sizeof(qdir), m->remote_dir) < 0)
+		return -ENAMETOOLONG;
+	qfiles = nf ? quote_argv_dup(files) : strdup("");
+	if (!qfiles)
+		return -ENOMEM;
+	/* Release first, then the digests of the tools already there. */
+	if (asprintf(
+		    &cmd,
+		    "uname -r && mkdir -p %s && cd %s && { %s%s 2>/dev/null; true; }",
+		    qdir, qdir, nf ? "sha256sum " : "", qfiles) < 0)
+		cmd = NULL;
+	free(qfiles);
+	if (!cmd)
+		return -ENOMEM;
+	d->state = OP_PROBE;
+	d->req = run(d, cmd, on_probe, false);
+	free(cmd);
+	if (!d->req) {
+		d->state = OP_IDLE;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* --- load / unload ------------------------------------------------------- */
+
+char *deploy_load_command(const struct deploy_module *m)
+{
+	const char *argv[66];
+	char ko[PATH_MAX], *args, *cmd;
+	size_t n = 0;
+
+	if (remote_path(ko, sizeof(ko), m->remote_dir, m->name) ||
+	    strlen(ko) + 4 >= sizeof(ko))
+		return NULL;
+	strcat(ko, ".ko");
+	argv[n++] = ko;
+	for (size_t i = 0; m->params && m->params[i] && n < 65; i++)
+		argv[n++] = m->params[i];
+	argv[n] = NULL;
+	args = quote_argv_dup(argv);
+	if (!args)
+		return NULL;
+	/* The kernel's reasons follow a marker when insmod fails. */
+	if (asprintf(&cmd,
+		     "%sinsmod %s 2>&1; rc=$?; if [ $rc -ne 0 ]; then echo '" KMSG_MARK
+		     "'; %sdmesg 2>&1 | tail -n 30; fi; exit $rc",
+		     priv(m), args, priv(m)) < 0)
+		cmd = NULL;
+	free(args);
+	return cmd;
+}
+
+char *deploy_unload_command(const struct deploy_module *m)
+{
+	char q[512], *cmd;
+
+	if (quote_sh(q, sizeof(q), m->name) < 0)
+		return NULL;
+	if (asprintf(&cmd, "%srmmod %s 2>&1", priv(m), q) < 0)
+		return NULL;
+	return cmd;
+}
+
+/* Splits "output MARK kmsg-lines" and explains. */
+static void on_load(void *arg, int rc, const struct ssh_exec_result *r,
+		    const char *msg)
+{
+	struct deploy *d = arg;
+	const char *lines[64];
+	size_t nl = 0;
+	char *out, *mark, *p, why[512];
+	enum moderr kind;
+
+	if (rc < 0) {
+		finish(d, rc, MODERR_OTHER, "load: %s", msg);
+		return;
+	}
+	out = strdup(r->out);
+	if (!out) {
+		finish(d, -ENOMEM, MODERR_OTHER, "load: out of memory");
+		return;
+	}
+	mark = strstr(out, KMSG_MARK);
+	if (mark) {
+		*mark = '\0';
+		for (p = strtok(mark + strlen(KMSG_MARK), "\n"); p && nl < 64;
+		     p = strtok(NULL, "\n"))
+			lines[nl++] = p;
+	}
+	kind = modexplain(MODOP_LOAD, d->m->name, r->exit_status, out, lines,
+			  nl, why, sizeof(why));
+	free(out);
+	finish(d, kind == MODERR_NONE ? 0 : -EIO, kind, "%s", why);
+}
+
+int deploy_load(struct deploy *d, const struct deploy_module *m,
+		deploy_done_fn done, void *arg)
+{
+	char *cmd;
+
+	if (deploy_busy(d))
+		return -EBUSY;
+	cmd = deploy_load_command(m);
+	if (!cmd)
+		return -ENOMEM;
+	d->m = m;
+	d->done = done;
+	d->arg = arg;
+	d->state = OP_LOAD;
+	d->req = run(d, cmd, on_load, false);
+	free(cmd);
+	if (!d->req) {
+		d->state = OP_IDLE;
+		return -EIO;
+	}
+	return 0;
+}
+
+static void on_unload(void *arg, int rc, const struct ssh_exec_result *r,
+		      const char *msg)
+{
+	struct deploy *d = arg;
+	char why[512];
+	enum moderr kind;
+
+	if (rc < 0) {
+		finish(d, rc, MODERR_OTHER, "unload: %s", msg);
+		return;
+	}
+	kind = modexplain(MODOP_UNLOAD, d->m->name, r->exit_status, r->out,
+			  NULL, 0, why, sizeof(why));
+	if (kind == MODERR_NOT_LOADED && d->tolerant) {
+		finish(d, 0, MODERR_NONE, "%s was not loaded", d->m->name);
+		return;
+	}
+	finish(d, kind == MODERR_NONE ? 0 : -EIO, kind, "%s", why);
+}
+
+int deploy_unload(struct deploy *d, const struct deploy_module *m,
+		  bool tolerant, deploy_done_fn done, void *arg)
+{
+	char *cmd;
+
+	if (deploy_busy(d))
+		return -EBUSY;
+	cmd = deploy_unload_command(m);
+	if (!cmd)
+		return -ENOMEM;
+	d->m = m;
+	d->done = done;
+	d->arg = arg;
+	d->tolerant = tolerant;
+	d->state = OP_UNLOAD;
+	d->req = run(d, cmd, on_unload, false);
+	free(cmd);
+	if (!d->req) {
+		d->state = OP_IDLE;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* --- state ---------------------------------------------------------------- */
+
+static void on_query(void *arg, int rc, const struct ssh_exec_result *r,
+		     const char *msg)
+{
+	struct deploy *d = arg;
+	struct deploy_state st = { .refcnt = -1 };
+	char *copy, *line, *save;
+	int i = 0;
+
+	d->qop = NULL;
+	if (rc < 0) {
+		d->state_fn(d->qarg, rc, NULL, msg);
+		return;
+	}
+	/* release \n loaded|absent [\n refcnt \n srcversion \n stat N V...] */
+	copy = strdup(r->out);
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save), i++) {
+		if (!strncmp(line, "stat ", 5)) {
+			struct deploy_stat *ds = &st.stats[st.nstats];
+			char *v = strchr(line + 5, ' ');
+
+			if (!v || st.nstats >= DEPLOY_MAX_STATS)
+				continue;
+			*v++ = '\0';
+			snprintf(ds->name, sizeof(ds->name), "%s", line + 5);
+			snprintf(ds->value, sizeof(ds->value), "%s", v);
+			st.nstats++;
+		} else if (i == 0)
+			snprintf(st.release, sizeof(st.release), "%s", line);
+		else if (i == 1)
+			st.loaded = !strcmp(line, "loaded");
+		else if (i == 2 && st.loaded)
+			st.refcnt = atoi(line);
+		else if (i == 3 && st.loaded)
+			snprintf(st.srcversion, sizeof(st.srcversion), "%s",
+				 line);
+	}
+	free(copy);
+	d->state_fn(d->qarg, 0, &st, "");
+}
+
+int deploy_query(struct deploy *d, const struct deploy_module *m,
+		 deploy_state_fn fn, void *arg)
+{
+	char q[512], *cmd;
+
+	if (!d->s)
+		return -ENOTCONN;
+	/* A newer question replaces an older one still in flight. */
+	cancel_query(d);
+	if (quote_sh(q, sizeof(q), m->name) < 0)
+		return -ENAMETOOLONG;
+	if (asprintf(
+		    &cmd,
+		    "uname -r; m=/sys/module/%s; if [ -d \"$m\" ]; then echo loaded; cat \"$m/refcnt\" 2>/dev/null || echo -1; cat \"$m/srcversion\" 2>/dev/null; for f in \"$m\"/stats/*; do [ -f \"$f\" ] && echo \"stat ${f##*/} $(cat \"$f\")\"; done; else echo absent; fi",
+		    q) < 0)
+		return -ENOMEM;
+	d->state_fn = fn;
+	d->qarg = arg;
+	d->qop = run(d, cmd, on_query, true);
+	free(cmd);
+	return d->qop ? 0 : -EIO;
+}

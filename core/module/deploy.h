@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Deploy, load and unload the module on a target over its SSH session:
+ * SFTP upload (temp name + rename, verified by size and SHA-256) of the .ko
+ * and of the on-target tools when missing or changed, after checking the
+ * module's vermagic against the target's kernel; insmod with parameters,
+ * rmmod, and the module's state from /sys/module/NAME. Failures come back
+ * explained (core/module/modexplain.h). Every remote command is built with
+ * core/base/quote.h. One operation at a time.
+ */
+#ifndef KMDASH_DEPLOY_H
+#define KMDASH_DEPLOY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/module/modexplain.h"
+
+struct loop;
+struct ssh_session;
+struct deploy;
+
+#define DEPLOY_MAX_TOOLS 4
+
+struct deploy_module {
+	const char *name; /* storage_hash */
+	const char *ko; /* local path of the built module */
+	const char *const *params; /* NULL-terminated "name=value", or NULL */
+	const char *remote_dir;
+	/* local paths of on-target tools, uploaded beside the module */
+	const char *tools[DEPLOY_MAX_TOOLS + 1];
+	bool sudo; /* run insmod/rmmod/dmesg through sudo -n */
+	/*
+	 * The uploaded copy of the .ko is stripped by this command (argv,
+	 * NULL-terminated; "-o OUT IN" appended) into stage_dir (0700, made
+	 * when missing). NULL or empty: the .ko is uploaded as built. A strip
+	 * that fails or is not installed is reported in the deploy message,
+	 * and the .ko goes as built.
+	 */
+	const char *const *strip;
+	const char *stage_dir;
+};
+
+#define DEPLOY_MAX_STATS 24
+
+/* A module's live statistic: /sys/module/NAME/stats/<name>. */
+struct deploy_stat {
+	char name[32];
+	char value[32];
+};
+
+struct deploy_state {
+	bool loaded;
+	int refcnt; /* -1 when unknown */
+	char srcversion[64];
+	char release[128]; /* the target's uname -r */
+	size_t nstats;
+	struct deploy_stat stats[DEPLOY_MAX_STATS];
+};
+
+/* rc 0 or -errno; kind says which failure; msg is one line for the user. */
+typedef void (*deploy_done_fn)(void *arg, int rc, enum moderr kind,
+			       const char *msg);
+typedef void (*deploy_progress_fn)(void *arg, uint64_t done, uint64_t total);
+typedef void (*deploy_state_fn)(void *arg, int rc,
+				const struct deploy_state *st, const char *msg);
+
+struct deploy *deploy_new(struct loop *loop, struct ssh_session *s);
+/* Cancels what runs; no callback after. */
+void deploy_free(struct deploy *d);
+void deploy_set_session(struct deploy *d, struct ssh_session *s);
+bool deploy_busy(const struct deploy *d);
+
+/* The module struct must stay valid until the callback ran. */
+int deploy_upload(struct deploy *d, const struct deploy_module *m,
+		  deploy_progress_fn progress, deploy_done_fn done, void *arg);
+/*
+ * Starts writing the module (and changed tools) while another operation
+ * runs, e.g. the unload of a reload; the next deploy_upload() of the same
+ * build takes it over. -EAGAIN when this connection has not been probed
+ * yet (the first deploy of a connection does that).
+ */
+int deploy_prefetch(struct deploy *d, const struct deploy_module *m);
+int deploy_load(struct deploy *d, const struct deploy_module *m,
+		deploy_done_fn done, void *arg);
+/* tolerant: "not loaded" is success (the unload of a reload). */
+int deploy_unload(struct deploy *d, const struct deploy_module *m,
+		  bool tolerant, deploy_done_fn done, void *arg);
+int deploy_query(struct deploy *d, const struct deploy_module *m,
+		 deploy_state_fn fn, void *arg);
+void deploy_cancel(struct deploy *d);
+
+/* The remote command lines (exposed for the unit test of their quoting). */
+char *deploy_load_command(const struct deploy_module *m);
+char *deploy_unload_command(const struct deploy_module *m);
+
+#endif
