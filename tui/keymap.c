@@ -14,6 +14,7 @@
 
 #include <curses.h>
 
+#include "core/base/strutil.h"
 #include "tui/keymap.h"
 
 #define CTRL(c) ((c)&0x1f)
@@ -413,39 +414,16 @@ static int add_key(struct keymap *km, int id, int key)
 	return 0;
 }
 
-/* Edit distance, capped: enough to catch "biuld" and "zom". */
-static int distance(const char *a, const char *b)
-{
-	int la = (int)strlen(a), lb = (int)strlen(b), d[32][32];
-
-	if (la > 30 || lb > 30)
-		return 99;
-	for (int i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (int j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (int i = 1; i <= la; i++) {
-		for (int j = 1; j <= lb; j++) {
-			int sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-			int del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
-
-			d[i][j] = sub < del ? sub : del;
-			if (ins < d[i][j])
-				d[i][j] = ins;
-		}
-	}
-	return d[la][lb];
-}
-
 /* Says what was meant, or which names exist. */
 static void unknown_action(char *err, size_t cap, const char *where,
 			   const char *name)
 {
-	int best = -1, bestd = 3, len;
+	int best = -1, len;
+	size_t bestd = 3;
 
 	name = name ? name : "";
 	for (int i = 0; i < ACT_COUNT; i++) {
-		int d = distance(name, actions[i].name);
+		size_t d = str_distance(name, actions[i].name);
 
 		if (d < bestd) {
 			bestd = d;

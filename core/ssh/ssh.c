@@ -22,6 +22,7 @@
 
 #include "core/ssh/knownhosts.h"
 #include "core/base/loop.h"
+#include "core/base/strutil.h"
 #include "core/ssh/resolve.h"
 #include "core/ssh/sshconfig.h"
 
@@ -235,15 +236,12 @@ static LIBSSH2_SEND_FUNC(count_send)
 
 /* --- creation ------------------------------------------------------------ */
 
+/* Paths under ~ of a user without a home fall back to the root. */
 static const char *home_dir(void)
 {
-	const char *h = getenv("HOME");
-	struct passwd *pw;
+	const char *h = str_home_dir();
 
-	if (h && *h)
-		return h;
-	pw = getpwuid(getuid());
-	return pw ? pw->pw_dir : "/";
+	return h ? h : "/";
 }
 
 static const char *local_user(void)

@@ -10,6 +10,7 @@
 #include "core/vm/vm.h"
 #include "core/base/fsdir.h"
 #include "core/base/loop.h"
+#include "core/base/strutil.h"
 #include "core/vm/qmp.h"
 
 #include <arpa/inet.h>
@@ -83,20 +84,6 @@ static void set_err(struct vm *vm, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(vm->err, sizeof(vm->err), fmt, ap);
 	va_end(ap);
-}
-
-static char *xasprintf(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
 }
 
 static int write_file(const char *path, const char *text)
@@ -412,19 +399,19 @@ char **vm_build_argv(const struct vm_config *c, const char *run, int port,
 		add_str(&b, c->initrd);
 	}
 	add_str(&b, "-chardev");
-	add(&b, xasprintf("socket,id=ser0,path=%s/serial.sock,server=on,"
-			  "wait=off,logfile=%s/serial.log",
-			  erun, erun));
+	add(&b, str_printf("socket,id=ser0,path=%s/serial.sock,server=on,"
+			   "wait=off,logfile=%s/serial.log",
+			   erun, erun));
 	add_str(&b, "-qmp");
-	add(&b, xasprintf("unix:%s/qmp.sock,server=on,wait=off", erun));
+	add(&b, str_printf("unix:%s/qmp.sock,server=on,wait=off", erun));
 	add_str(&b, "-pidfile");
-	add(&b, xasprintf("%s/qemu.pid", run));
+	add(&b, str_printf("%s/qemu.pid", run));
 	add_str(&b, "-daemonize");
 	add_str(&b, "-netdev");
 	/* The guest reaches nothing; only its SSH port is forwarded. */
-	add(&b, xasprintf("user,id=n0,restrict=on,"
-			  "hostfwd=tcp:127.0.0.1:%d-:22",
-			  port));
+	add(&b, str_printf("user,id=n0,restrict=on,"
+			   "hostfwd=tcp:127.0.0.1:%d-:22",
+			   port));
 	mods = modules_arg(c->net_modules);
 	switch (c->profile) {
 	case VM_PROFILE_VIRT:
@@ -444,9 +431,9 @@ char **vm_build_argv(const struct vm_config *c, const char *run, int port,
 		add_str(&b, "-append");
 		/* nokaslr: KASLR forces KPTI, ~10x dearer syscalls in TCG. */
 		add(&b,
-		    xasprintf("console=ttyAMA0 nokaslr kmdash.modules=%s%s%s",
-			      mods ? mods : "", c->append ? " " : "",
-			      c->append ? c->append : ""));
+		    str_printf("console=ttyAMA0 nokaslr kmdash.modules=%s%s%s",
+			       mods ? mods : "", c->append ? " " : "",
+			       c->append ? c->append : ""));
 		break;
 	case VM_PROFILE_RASPI3B:
 	case VM_PROFILE_RPIOS:
@@ -461,7 +448,7 @@ char **vm_build_argv(const struct vm_config *c, const char *run, int port,
 
 			add_str(&b, "-drive");
 			add(&b,
-			    img ? xasprintf("file=%s,if=sd,format=raw", img) :
+			    img ? str_printf("file=%s,if=sd,format=raw", img) :
 				  NULL);
 			free(img);
 		}
@@ -480,10 +467,10 @@ char **vm_build_argv(const struct vm_config *c, const char *run, int port,
 					"console=ttyS1,115200 root=/dev/mmcblk0p2 rootfstype=ext4 rootwait nokaslr");
 		else
 			add(&b,
-			    xasprintf("console=ttyS1,115200 nokaslr "
-				      "kmdash.modules=%s%s%s",
-				      mods ? mods : "", c->append ? " " : "",
-				      c->append ? c->append : ""));
+			    str_printf("console=ttyS1,115200 nokaslr "
+				       "kmdash.modules=%s%s%s",
+				       mods ? mods : "", c->append ? " " : "",
+				       c->append ? c->append : ""));
 		break;
 	}
 	free(mods);
@@ -751,28 +738,28 @@ static int write_ssh_files(struct vm *vm)
 		if (sp)
 			*sp = '\0';
 		snprintf(path, sizeof(path), "%s/known_hosts", vm->run);
-		text = xasprintf("[127.0.0.1]:%d %s\n", vm->port, key);
+		text = str_printf("[127.0.0.1]:%d %s\n", vm->port, key);
 		err = text ? write_file(path, text) : -ENOMEM;
 		free(text);
 	}
 	snprintf(path, sizeof(path), "%s/ssh_config", vm->run);
-	text = xasprintf("# The VM '%s': ssh -F %s/ssh_config kmdash-target\n"
-			 "Host kmdash-target\n"
-			 "\tHostName 127.0.0.1\n"
-			 "\tPort %d\n"
-			 "\tUser root\n"
-			 "%s%s%s"
-			 "\tIdentitiesOnly yes\n"
-			 "\tUserKnownHostsFile %s/known_hosts\n"
-			 "\tGlobalKnownHostsFile /dev/null\n"
-			 "\tStrictHostKeyChecking yes\n"
-			 "\tPasswordAuthentication no\n"
-			 "\tKbdInteractiveAuthentication no\n"
-			 "\tLogLevel ERROR\n",
-			 vm->cfg.name, vm->run, vm->port,
-			 vm->cfg.ssh_key ? "\tIdentityFile " : "",
-			 vm->cfg.ssh_key ? vm->cfg.ssh_key : "",
-			 vm->cfg.ssh_key ? "\n" : "", vm->run);
+	text = str_printf("# The VM '%s': ssh -F %s/ssh_config kmdash-target\n"
+			  "Host kmdash-target\n"
+			  "\tHostName 127.0.0.1\n"
+			  "\tPort %d\n"
+			  "\tUser root\n"
+			  "%s%s%s"
+			  "\tIdentitiesOnly yes\n"
+			  "\tUserKnownHostsFile %s/known_hosts\n"
+			  "\tGlobalKnownHostsFile /dev/null\n"
+			  "\tStrictHostKeyChecking yes\n"
+			  "\tPasswordAuthentication no\n"
+			  "\tKbdInteractiveAuthentication no\n"
+			  "\tLogLevel ERROR\n",
+			  vm->cfg.name, vm->run, vm->port,
+			  vm->cfg.ssh_key ? "\tIdentityFile " : "",
+			  vm->cfg.ssh_key ? vm->cfg.ssh_key : "",
+			  vm->cfg.ssh_key ? "\n" : "", vm->run);
 	if (!text)
 		return -ENOMEM;
 	if (!err)

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small string helpers that several rooms need: a formatted allocation,
+ * the user's home and name, and the "did you mean" of every parser of
+ * names (config keys, actions, commands, options, themes).
+ */
+#ifndef KMDASH_STRUTIL_H
+#define KMDASH_STRUTIL_H
+
+#include <stddef.h>
+
+/* A new string as printf formats it; NULL when out of memory. */
+char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* $HOME, else the password database's; NULL when neither says. */
+const char *str_home_dir(void);
+/* $USER, else the password database's, else "root". */
+const char *str_user_name(void);
+
+/*
+ * Edit distance (insertions, deletions, substitutions); SIZE_MAX when a
+ * string is longer than 64 bytes (names are short).
+ */
+size_t str_distance(const char *a, const char *b);
+
+/*
+ * The candidate closest to name, when it is at most max_dist edits away
+ * (and nearer than the name is long: "x" does not suggest "q"); NULL
+ * otherwise. cands is a NULL-terminated list, or n entries when n > 0.
+ */
+const char *str_closest(const char *name, const char *const *cands, size_t n,
+			size_t max_dist);
+
+#endif
