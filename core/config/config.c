@@ -759,6 +759,7 @@ static void target_clear(struct config_target *t)
 	strv_free(&t->module.params);
 	strv_free(&t->module.strip);
 	free(t->module.remote_dir);
+	free(t->kernel_vmlinux);
 	free(t->module.sectl);
 	free(t->module.sebench);
 	strv_free(&t->bench_args);
@@ -859,6 +860,7 @@ static void target_defaults(struct ctx *c, struct config_target *t,
 	set_str(c, &t->module.name, "storage_hash");
 	strv_set(c, &t->module.params, no_args);
 	set_str(c, &t->module.remote_dir, "/tmp/kmdash");
+	t->module.load_timeout_ms = 10000;
 	strv_set(c, &t->module.strip, strip);
 	t->module.sectl =
 		xasprintf(c, "%s/build/kmod/tools/sectl", cfg->repo_dir);
@@ -1146,7 +1148,7 @@ static void parse_module(struct ctx *c, struct config_target *t, const cJSON *m,
 {
 	static const char *const keys[] = { "name",	  "ko",	   "params",
 					    "remote_dir", "tools", "strip",
-					    NULL };
+					    "load_timeout_ms", NULL };
 	static const char *const tool_keys[] = { "sectl", "sebench", NULL };
 	const cJSON *it;
 	char p[PATH_LEN], buf[64];
@@ -1174,6 +1176,8 @@ static void parse_module(struct ctx *c, struct config_target *t, const cJSON *m,
 	}
 	get_strv(c, m, "strip", path, false, false, NULL,
 		 "strings (the strip command, [] for none)", &t->module.strip);
+	get_int(c, m, "load_timeout_ms", path, 1000, 3600000, NULL,
+		&t->module.load_timeout_ms);
 	it = member(m, "tools");
 	if (it) {
 		join(p, path, "tools");
@@ -1189,13 +1193,14 @@ static void parse_target(struct ctx *c, const cJSON *obj, const char *path,
 {
 	static const char *const keys[] = { "name",   "ssh",   "vm",
 					    "serial", "build", "module",
-					    "kmsg",   "bench", NULL };
+					    "kmsg",   "bench", "kernel", NULL };
 	static const char *const vm_keys[] = { "profile",    "image", "kernel",
 					       "initrd",     "dtb",   "append",
 					       "memory_mb",  "smp",   "qemu",
 					       "extra_args", NULL };
 	static const char *const kmsg_keys[] = { "sudo", NULL };
 	static const char *const bench_keys[] = { "args", NULL };
+	static const char *const kernel_keys[] = { "vmlinux", NULL };
 	const cJSON *vm, *it;
 	char p[PATH_LEN], buf[64];
 	int profile = CONFIG_VM_NONE;
@@ -1258,6 +1263,10 @@ static void parse_target(struct ctx *c, const cJSON *obj, const char *path,
 	join(p, path, "kmsg");
 	if (it && check_object(c, it, p, kmsg_keys))
 		get_bool(c, it, "sudo", p, &t->kmsg_sudo);
+	it = member(obj, "kernel");
+	join(p, path, "kernel");
+	if (it && check_object(c, it, p, kernel_keys))
+		get_path(c, it, "vmlinux", p, &t->kernel_vmlinux);
 	it = member(obj, "bench");
 	join(p, path, "bench");
 	if (it && check_object(c, it, p, bench_keys))
@@ -1655,6 +1664,9 @@ static void print_target(cJSON *arr, const struct config_target *t)
 	m = cJSON_AddObjectToObject(s, "tools");
 	put_str(m, "sectl", t->module.sectl);
 	put_str(m, "sebench", t->module.sebench);
+	cJSON_AddNumberToObject(s, "load_timeout_ms", t->module.load_timeout_ms);
+	s = cJSON_AddObjectToObject(o, "kernel");
+	put_str(s, "vmlinux", t->kernel_vmlinux);
 	s = cJSON_AddObjectToObject(o, "kmsg");
 	cJSON_AddBoolToObject(s, "sudo", t->kmsg_sudo);
 	s = cJSON_AddObjectToObject(o, "bench");

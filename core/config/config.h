@@ -104,6 +104,8 @@ struct config_module {
 	 * (argv; "-o OUT IN" are appended); empty: upload the .ko as built.
 	 */
 	struct config_strv strip;
+	/* insmod that has not returned by then fails (init stuck?) */
+	int load_timeout_ms;
 };
 
 struct config_target {
@@ -117,6 +119,8 @@ struct config_target {
 	struct config_build build;
 	struct config_module module;
 	bool kmsg_sudo; /* read /dev/kmsg through sudo -n */
+	/* a debug vmlinux for the kernel's own frames of a trace, or NULL */
+	char *kernel_vmlinux;
 	struct config_strv bench_args;
 };
 

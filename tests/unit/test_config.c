@@ -121,7 +121,7 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown_ssh_key",
 	  "5:33: targets[0].ssh.prot: unknown key (did you mean \"port\"? expected one of: host, port, user, identity_files, known_hosts, jump_host, agent, ssh_config, connect_timeout_ms, probe_interval_ms, dead_after_ms)" },
 	{ "unknown_target_key",
-	  "6:4: targets[0].serail: unknown key (did you mean \"serial\"? expected one of: name, ssh, vm, serial, build, module, kmsg, bench)" },
+	  "6:4: targets[0].serail: unknown key (did you mean \"serial\"? expected one of: name, ssh, vm, serial, build, module, kmsg, bench, kernel)" },
 	{ "unknown_tools_key",
 	  "6:48: targets[0].module.tools.bench: unknown key (did you mean \"sebench\"? expected one of: sectl, sebench)" },
 	{ "unknown_top",
