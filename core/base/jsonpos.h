@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <cjson/cJSON.h>
+#include <cJSON.h>
 
 struct jsonpos_loc {
 	int line;
