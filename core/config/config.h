@@ -12,8 +12,9 @@
  *   config.json:12:15: targets[0].ssh.port: expected an integer 1-65535, got "abc"
  *
  * Paths may start with "~" or "~user"; relative paths are taken relative to
- * the directory kmdash runs in. See config_print() for the full schema with
- * every default filled in.
+ * the directory kmdash runs in. Every key is a row of one table
+ * (core/config/table.c); config_print() shows them all with every default
+ * filled in.
  */
 #ifndef KMDASH_CONFIG_H
 #define KMDASH_CONFIG_H
@@ -55,10 +56,8 @@ struct config_ssh {
 	struct config_strv identity_files;
 	bool identity_default; /* the list is the ~/.ssh defaults: skip missing */
 	char *known_hosts;
-	char *jump_host; /* as written: [user@]host[:port], or NULL */
-	char *jump_user; /* parts of jump_host; user NULL = ssh.user */
-	char *jump_hostname;
-	int jump_port;
+	/* as written: [user@]host[:port], or hops "a,b" as ProxyJump; NULL */
+	char *jump_host;
 	bool agent;
 	bool ssh_config; /* honour ~/.ssh/config for a Host alias */
 	int connect_timeout_ms;
@@ -190,7 +189,12 @@ const struct config_target *config_target(const struct config *cfg,
  */
 char *config_print(const struct config *cfg);
 
-const char *config_graph_name(enum config_graph g);
-const char *config_profile_name(enum config_vm_profile p);
+/*
+ * The schema: every key with its type, limits, default and a line of
+ * documentation (core/config/schema.h), from which the loader, the
+ * defaults, config_print() and config_free() work.
+ */
+struct schema_table;
+const struct schema_table *config_schema(void);
 
 #endif

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Private to core/config/: the kmdash table (table.c) and the functions
+ * its rows and hooks name, each in the file of its concern.
+ */
+#ifndef KMDASH_CONFIG_INT_H
+#define KMDASH_CONFIG_INT_H
+
+#include "core/config/schema.h"
+
+/* The embedded target's target.env, as target/build-target.sh writes it. */
+struct target_env {
+	char *image, *initrd, *dtb_raspi3b, *ssh_key, *host_key_pub;
+};
+
+/* What the hooks need while a config loads (schema_ctx.user). */
+struct config_load {
+	struct config *cfg;
+	struct target_env te;
+};
+
+static inline struct config_load *config_load_of(struct schema_ctx *c)
+{
+	return c->user;
+}
+
+/* table.c */
+extern const struct schema_table config_root_table;
+extern const struct schema_table config_target_table;
+extern const struct schema_table config_vm_table;
+extern const char *const config_profile_names[];
+
+/* validate.c: checks of one value (rows' check and check_each) */
+bool config_check_target_name(struct schema_ctx *c,
+			      const struct schema_row *row, const cJSON *item,
+			      const char *path);
+bool config_check_targets(struct schema_ctx *c, const struct schema_row *row,
+			  const cJSON *item, const char *path);
+bool config_check_module_name(struct schema_ctx *c,
+			      const struct schema_row *row, const cJSON *item,
+			      const char *path);
+bool config_check_module_param(struct schema_ctx *c,
+			       const struct schema_row *row, const cJSON *item,
+			       const char *path);
+bool config_check_remote_dir(struct schema_ctx *c, const struct schema_row *row,
+			     const cJSON *item, const char *path);
+bool config_check_jump_host(struct schema_ctx *c, const struct schema_row *row,
+			    const cJSON *item, const char *path);
+bool config_check_nonempty(struct schema_ctx *c, const struct schema_row *row,
+			   const cJSON *item, const char *path);
+bool config_check_argv(struct schema_ctx *c, const struct schema_row *row,
+		       const cJSON *item, const char *path);
+bool config_check_env_name(struct schema_ctx *c, const struct schema_row *row,
+			   const cJSON *item, const char *path);
+bool config_check_baud(struct schema_ctx *c, const struct schema_row *row,
+		       const cJSON *item, const char *path);
+void config_ssh_port_range(const void *ssh, int *min, int *max,
+			   const char **note);
+
+/* validate.c: checks across the members of one object (tables' hooks) */
+void config_ssh_finish(struct schema_ctx *c, void *obj, const cJSON *json,
+		       const char *path);
+void config_vm_finish(struct schema_ctx *c, void *obj, const cJSON *json,
+		      const char *path);
+bool config_serial_prepare(struct schema_ctx *c, void *obj, const cJSON *json,
+			   const char *path);
+void config_target_finish(struct schema_ctx *c, void *obj, const cJSON *json,
+			  const char *path);
+
+/* defaults.c: the defaults that depend on target.env and the profile */
+void config_read_target_env(struct schema_ctx *c);
+void config_target_env_free(struct target_env *te);
+bool config_target_prepare(struct schema_ctx *c, void *obj, const cJSON *json,
+			   const char *path);
+void config_target_defaults(struct schema_ctx *c, struct config_target *t,
+			    enum config_vm_profile profile);
+void config_target_derived(struct schema_ctx *c, struct config_target *t);
+void config_add_embedded_target(struct schema_ctx *c);
+
+/* keys.c: ui.keys, an object of action: [keys] kept with positions */
+extern const struct schema_ops config_keys_ops;
+
+/* config.c: the document level */
+extern const struct schema_ops config_default_target_ops;
+void config_root_finish(struct schema_ctx *c, void *obj, const cJSON *json,
+			const char *path);
+
+#endif

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The checks one row's type cannot make: a value's own form (names, module
+ * parameters, jump hosts) and rules across the members of one object
+ * (either a socket or a tty; what the raspi3b machine allows). Each check
+ * is one function, named by the table (table.c).
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config/config_int.h"
+#include "core/ssh/sshconfig.h"
+
+#define container_of(p, type, member) \
+	((type *)((char *)(p)-offsetof(type, member)))
+
+static const cJSON *member(const cJSON *obj, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+/* --- one value ----------------------------------------------------------- */
+
+static bool valid_name(const char *s, size_t max, bool allow_dot)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > max || s[0] == '-' || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' ||
+		      (allow_dot && ch == '.')))
+			return false;
+	}
+	return true;
+}
+
+/* A non-empty string, for the checks that judge only those. */
+static bool judged(const cJSON *item)
+{
+	return cJSON_IsString(item) && *item->valuestring;
+}
+
+/* Any value: a target's name names directories, so nothing else will do. */
+bool config_check_target_name(struct schema_ctx *c,
+			      const struct schema_row *row, const cJSON *item,
+			      const char *path)
+{
+	if (cJSON_IsString(item) && valid_name(item->valuestring, 64, true))
+		return true;
+	schema_expected(
+		c, item, path,
+		"a name of letters, digits, '.', '_' or '-' (it names directories)");
+	return false;
+}
+
+bool config_check_targets(struct schema_ctx *c, const struct schema_row *row,
+			  const cJSON *item, const char *path)
+{
+	if (!cJSON_IsArray(item) || item->child)
+		return true;
+	schema_error(
+		c, item, false, path,
+		"expected at least one target (leave \"targets\" out to use the embedded QEMU target)");
+	return false;
+}
+
+bool config_check_module_name(struct schema_ctx *c,
+			      const struct schema_row *row, const cJSON *item,
+			      const char *path)
+{
+	if (!judged(item) || valid_name(item->valuestring, 56, false))
+		return true;
+	schema_expected(c, item, path,
+			"a module name (letters, digits, _ and -)");
+	return false;
+}
+
+bool config_check_module_param(struct schema_ctx *c,
+			       const struct schema_row *row, const cJSON *item,
+			       const char *path)
+{
+	const char *s = item->valuestring;
+	size_t n = strcspn(s, "=");
+	bool ok = n > 0;
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (s[i] >= 'a' && s[i] <= 'z') ||
+		     (s[i] >= 'A' && s[i] <= 'Z') ||
+		     (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		     s[i] == '-' || s[i] == '.';
+	if (!ok)
+		schema_expected(c, item, path, row->what);
+	return ok;
+}
+
+bool config_check_remote_dir(struct schema_ctx *c, const struct schema_row *row,
+			     const cJSON *item, const char *path)
+{
+	if (!judged(item) || item->valuestring[0] == '/')
+		return true;
+	schema_expected(c, item, path, "an absolute path on the target");
+	return false;
+}
+
+/*
+ * One hop or a list "a,b" as ProxyJump takes it (b reached through a);
+ * every hop is checked.
+ */
+bool config_check_jump_host(struct schema_ctx *c, const struct schema_row *row,
+			    const cJSON *item, const char *path)
+{
+	char user[256], host[512];
+	int port;
+
+	if (!judged(item))
+		return true;
+	for (const char *s = item->valuestring;; s++) {
+		if (sshconfig_parse_jump(s, user, sizeof(user), host,
+					 sizeof(host), &port) < 0) {
+			schema_expected(
+				c, item, path,
+				"[user@]host[:port] (port 1-65535), or hops of that form separated by commas");
+			return false;
+		}
+		s = strchr(s, ',');
+		if (!s)
+			return true;
+	}
+}
+
+bool config_check_nonempty(struct schema_ctx *c, const struct schema_row *row,
+			   const cJSON *item, const char *path)
+{
+	if (*item->valuestring)
+		return true;
+	schema_expected(c, item, path, row->what);
+	return false;
+}
+
+bool config_check_argv(struct schema_ctx *c, const struct schema_row *row,
+		       const cJSON *item, const char *path)
+{
+	const cJSON *a0 = cJSON_IsArray(item) ? item->child : NULL;
+
+	if (!cJSON_IsString(a0) || *a0->valuestring)
+		return true;
+	schema_error(c, a0, false, path, "the program name (argv[0]) is empty");
+	return false;
+}
+
+/* A MAP member: its name must be an environment variable's. */
+bool config_check_env_name(struct schema_ctx *c, const struct schema_row *row,
+			   const cJSON *item, const char *path)
+{
+	const char *s = item->string;
+	bool ok = *s && !(s[0] >= '0' && s[0] <= '9');
+
+	for (size_t i = 0; ok && s[i]; i++)
+		ok = (s[i] >= 'a' && s[i] <= 'z') ||
+		     (s[i] >= 'A' && s[i] <= 'Z') ||
+		     (s[i] >= '0' && s[i] <= '9') || s[i] == '_';
+	if (!ok)
+		schema_error(
+			c, item, true, path,
+			"expected an environment variable name (letters, digits, _)");
+	return ok;
+}
+
+static const int std_bauds[] = { 300,	  600,	   1200,    2400,    4800,
+				 9600,	  19200,   38400,   57600,   115200,
+				 230400,  460800,  500000,  576000,  921600,
+				 1000000, 1152000, 1500000, 2000000, 2500000,
+				 3000000, 3500000, 4000000, 0 };
+
+bool config_check_baud(struct schema_ctx *c, const struct schema_row *row,
+		       const cJSON *item, const char *path)
+{
+	for (size_t i = 0; std_bauds[i]; i++)
+		if (cJSON_IsNumber(item) && item->valuedouble == std_bauds[i])
+			return true;
+	schema_expected(
+		c, item, path,
+		"a standard baud rate (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1500000, ...)");
+	return false;
+}
+
+/* A VM's port may be 0: the port the started VM forwards. */
+void config_ssh_port_range(const void *ssh, int *min, int *max,
+			   const char **note)
+{
+	const struct config_target *t =
+		(const void *)((const char *)ssh -
+			       offsetof(struct config_target, ssh));
+
+	if (!t->has_vm)
+		return;
+	*min = 0;
+	*note = " (0: the port the VM forwards)";
+}
+
+/* --- across the members of one object ------------------------------------ */
+
+void config_ssh_finish(struct schema_ctx *c, void *obj, const cJSON *json,
+		       const char *path)
+{
+	struct config_ssh *ssh = obj;
+	const cJSON *dead = member(json, "dead_after_ms");
+	char p[SCHEMA_PATH_LEN];
+
+	/* the user's list, missing files and all: no more skipping */
+	if (schema_accepted(c, member(json, "identity_files")))
+		ssh->identity_default = false;
+	if (schema_accepted(c, dead) &&
+	    ssh->dead_after_ms < ssh->probe_interval_ms) {
+		schema_join(p, path, "dead_after_ms");
+		schema_error(c, dead, false, p,
+			     "must be at least probe_interval_ms (%d), got %d",
+			     ssh->probe_interval_ms, ssh->dead_after_ms);
+	}
+}
+
+void config_vm_finish(struct schema_ctx *c, void *obj, const cJSON *json,
+		      const char *path)
+{
+	struct config_vm *vm = obj;
+	const cJSON *it;
+	char p[SCHEMA_PATH_LEN];
+
+	/* values other than these can only come from the user's keys */
+	if (vm->profile != CONFIG_VM_VIRT && vm->memory_mb != 1024) {
+		schema_join(p, path, "memory_mb");
+		schema_error(c, member(json, "memory_mb"), false, p,
+			     "the raspi3b machine has exactly 1024 MB, got %d",
+			     vm->memory_mb);
+	}
+	if (vm->profile != CONFIG_VM_VIRT && vm->smp != 4) {
+		schema_join(p, path, "smp");
+		schema_error(c, member(json, "smp"), false, p,
+			     "the raspi3b machine has exactly 4 CPUs, got %d",
+			     vm->smp);
+	}
+	if (vm->profile == CONFIG_VM_IMAGE) {
+		const char *missing = !vm->image  ? "image" :
+				      !vm->kernel ? "kernel" :
+				      !vm->dtb	  ? "dtb" :
+						    NULL;
+
+		if (missing)
+			schema_error(
+				c, json, false, path,
+				"the image profile needs image, kernel and dtb; %s is missing (take kernel8.img and bcm2710-rpi-3-b.dtb from the image's boot partition)",
+				missing);
+	} else if ((it = member(json, "image"))) {
+		schema_join(p, path, "image");
+		schema_error(
+			c, it, true, p,
+			"only the image profile boots a disk image (set \"profile\": \"image\")");
+	}
+}
+
+/*
+ * Either a socket or a tty, which replaces the VM's own socket; baud for
+ * a tty only. false: the members mean nothing until that is fixed.
+ */
+bool config_serial_prepare(struct schema_ctx *c, void *obj, const cJSON *json,
+			   const char *path)
+{
+	struct config_target *t =
+		container_of(obj, struct config_target, serial);
+	const cJSON *sock = member(json, "socket"), *tty = member(json, "tty");
+	const cJSON *baud = member(json, "baud");
+	char p[SCHEMA_PATH_LEN];
+
+	if (sock && tty) {
+		const cJSON *second = sock;
+
+		/* point at whichever comes second in the file */
+		for (const cJSON *ch = json->child; ch; ch = ch->next)
+			if (ch == sock || ch == tty)
+				second = ch == sock ? tty : sock;
+		schema_join(p, path, second->string);
+		schema_error(
+			c, second, true, p,
+			"set either socket (a QEMU chardev) or tty (a serial device), not both");
+		return false;
+	}
+	if (!sock && !tty) {
+		schema_error(
+			c, json, false, path,
+			"expected socket (a QEMU chardev) or tty (a serial device)");
+		return false;
+	}
+	if (baud && sock) {
+		schema_join(p, path, "baud");
+		schema_error(c, baud, true, p,
+			     "baud applies to a tty only, not to a socket");
+		return false;
+	}
+	free(t->serial.socket);
+	free(t->serial.tty);
+	t->serial = (struct config_serial){ .baud = tty ? 115200 : 0 };
+	t->has_serial = true;
+	return true;
+}
+
+/* Names are unique: they name directories and --target picks by them. */
+static void check_unique_name(struct schema_ctx *c, struct config_target *t,
+			      const cJSON *json, const char *path)
+{
+	const struct config *cfg = config_load_of(c)->cfg;
+	const cJSON *nm = member(json, "name"), *first = json;
+	size_t i = (size_t)(t - cfg->targets);
+	char p[SCHEMA_PATH_LEN];
+
+	if (!cJSON_IsString(nm))
+		return;
+	for (size_t j = 0; j < i; j++) {
+		struct jsonpos_loc l;
+
+		if (!cfg->targets[j].name ||
+		    strcmp(cfg->targets[j].name, nm->valuestring))
+			continue;
+		/* the j-th element of the array, i - j before this one */
+		for (size_t k = i; k > j; k--)
+			first = first->prev;
+		l = jsonpos_value(c->doc, member(first, "name"));
+		schema_join(p, path, "name");
+		schema_error(
+			c, nm, false, p,
+			"duplicate target name \"%s\" (first at line %d, column %d)",
+			nm->valuestring, l.line, l.col);
+		return;
+	}
+}
+
+void config_target_finish(struct schema_ctx *c, void *obj, const cJSON *json,
+			  const char *path)
+{
+	struct config_target *t = obj;
+	const cJSON *ssh = member(json, "ssh");
+	char p[SCHEMA_PATH_LEN];
+
+	schema_join(p, path, "ssh");
+	if (!t->ssh.host && !member(json, "vm"))
+		schema_error(
+			c, ssh ? ssh : json, false, ssh ? p : path,
+			"a target without \"vm\" needs ssh.host (the board's address or an ssh_config Host alias)");
+	check_unique_name(c, t, json, path);
+	config_target_derived(c, t);
+}
