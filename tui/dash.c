@@ -467,6 +467,21 @@ static bool vm_running(struct dash *d)
 	       st != VM_STAGE_FAILED;
 }
 
+/*
+ * The status bar shows one line: a theme's first error, and how many more
+ * the file has (theme_load reports them all, one per line).
+ */
+static void first_error(char *err, size_t cap)
+{
+	char *nl = strchr(err, '\n');
+	int more = 0;
+
+	for (char *p = nl; p; p = strchr(p + 1, '\n'))
+		more++;
+	if (nl)
+		snprintf(nl, cap - (size_t)(nl - err), " (and %d more)", more);
+}
+
 static void theme_next(struct dash *d)
 {
 	char err[512];
@@ -479,6 +494,7 @@ static void theme_next(struct dash *d)
 	d->theme_idx = (d->theme_idx + 1) % d->nthemes;
 	if (theme_load(&t, &d->tdirs, d->themes[d->theme_idx], err,
 		       sizeof(err)) < 0) {
+		first_error(err, sizeof(err));
 		dash_message(d, "%s", err);
 		return;
 	}
@@ -891,6 +907,7 @@ static void load_theme(struct dash *d)
 	d->nthemes = theme_list(&d->tdirs, d->themes, 16);
 	if (theme_load(&d->theme, &d->tdirs, name, err, sizeof(err)) < 0) {
 		/* theme_load() left the default in place: say so, go on. */
+		first_error(err, sizeof(err));
 		snprintf(d->theme_err, sizeof(d->theme_err),
 			 "default theme in use: %s", err);
 	}

@@ -418,23 +418,18 @@ static int add_key(struct keymap *km, int id, int key)
 static void unknown_action(char *err, size_t cap, const char *where,
 			   const char *name)
 {
-	int best = -1, len;
-	size_t bestd = 3;
+	const char *names[ACT_COUNT], *best;
+	int len;
 
 	name = name ? name : "";
-	for (int i = 0; i < ACT_COUNT; i++) {
-		size_t d = str_distance(name, actions[i].name);
-
-		if (d < bestd) {
-			bestd = d;
-			best = i;
-		}
-	}
-	if (best >= 0) {
+	for (int i = 0; i < ACT_COUNT; i++)
+		names[i] = actions[i].name;
+	best = str_closest(name, names, ACT_COUNT, 2);
+	if (best) {
 		snprintf(err, cap,
 			 "%s: unknown action '%s' in ui.keys (did you mean "
 			 "'%s'?)",
-			 where, name, actions[best].name);
+			 where, name, best);
 		return;
 	}
 	len = snprintf(err, cap,
@@ -445,71 +440,54 @@ static void unknown_action(char *err, size_t cap, const char *where,
 				actions[i].name);
 }
 
-int keymap_apply(struct keymap *km, const struct keymap_binding *b, size_t n,
-		 char *err, size_t errcap)
+/* The errors of one keymap_apply, one per line, as the config's. */
+struct errs {
+	char *buf;
+	size_t cap, used;
+	int n;
+};
+
+static void add_error(struct errs *e, const char *line)
 {
-	struct keymap next = *km;
-	/* Where each bound key came from (NULL: a default), for messages. */
-	const char *where[ACT_COUNT][KEYMAP_MAX_KEYS] = { { 0 } };
-	char cleared[ACT_COUNT] = { 0 };
-	char kname[KEYMAP_KEY_NAME_MAX];
+	int r;
 
-	for (size_t i = 0; i < n; i++) {
-		const char *w = where_or(b[i].where);
-		int id = keymap_action_find(b[i].action), key, k;
+	e->n++;
+	if (e->used >= e->cap)
+		return;
+	r = snprintf(e->buf + e->used, e->cap - e->used, "%s%s",
+		     e->used ? "\n" : "", line);
+	if (r > 0)
+		e->used += (size_t)r;
+	if (e->used > e->cap)
+		e->used = e->cap;
+}
 
-		if (id < 0) {
-			unknown_action(err, errcap, w, b[i].action);
-			return -EINVAL;
-		}
-		if (!cleared[id]) {
-			memset(next.keys[id], 0, sizeof(next.keys[id]));
-			cleared[id] = 1;
-		}
-		if (!b[i].key)
-			continue;
-		key = keymap_key_parse(b[i].key);
-		if (key < 0) {
-			snprintf(
-				err, errcap,
-				"%s: unknown key '%s' for '%s' (use a "
-				"character like \"b\", or Tab, S-Tab, C-x, F1-F%d, "
-				"PgUp, PgDn, Enter, Esc, Space, Up, Home, ...)",
-				w, b[i].key, b[i].action, FKEYS);
-			return -EINVAL;
-		}
-		if (add_key(&next, id, key) < 0) {
-			snprintf(err, errcap,
-				 "%s: too many keys for '%s' (at most %d)", w,
-				 b[i].action, KEYMAP_MAX_KEYS);
-			return -EINVAL;
-		}
-		for (k = 0; next.keys[id][k] != key; k++)
-			;
-		if (!where[id][k])
-			where[id][k] = w;
-	}
+/* Each pair of actions that share a key in a shared mode: one error. */
+static void check_clashes(const struct keymap *next,
+			  const char *where[ACT_COUNT][KEYMAP_MAX_KEYS],
+			  struct errs *e)
+{
+	char kname[KEYMAP_KEY_NAME_MAX], line[512];
 
-	/* One key, one action (per mode): check every pair. */
 	for (int a = 0; a < ACT_COUNT; a++) {
-		for (int ka = 0; ka < KEYMAP_MAX_KEYS && next.keys[a][ka];
+		for (int ka = 0; ka < KEYMAP_MAX_KEYS && next->keys[a][ka];
 		     ka++) {
 			for (int c = a + 1; c < ACT_COUNT; c++) {
 				if (!(actions[a].modes & actions[c].modes))
 					continue;
 				for (int kc = 0;
-				     kc < KEYMAP_MAX_KEYS && next.keys[c][kc];
+				     kc < KEYMAP_MAX_KEYS && next->keys[c][kc];
 				     kc++) {
 					const char *wa = where[a][ka],
 						   *wc = where[c][kc];
 
-					if (next.keys[a][ka] !=
-					    next.keys[c][kc])
+					if (next->keys[a][ka] !=
+					    next->keys[c][kc])
 						continue;
-					keymap_key_name(next.keys[a][ka], kname,
-							sizeof(kname));
+					keymap_key_name(next->keys[a][ka],
+							kname, sizeof(kname));
 					snprintf(
-						err, errcap,
+						line, sizeof(line),
 						"%s: key '%s' is bound to both "
 						"'%s'%s%s%s and '%s'%s%s%s; "
 						"give one of them another key",
@@ -520,11 +498,66 @@ int keymap_apply(struct keymap *km, const struct keymap_binding *b, size_t n,
 						actions[c].name,
 						wc ? " (" : " (default",
 						wc ? wc : "", ")");
-					return -EINVAL;
+					add_error(e, line);
 				}
 			}
 		}
 	}
+}
+
+int keymap_apply(struct keymap *km, const struct keymap_binding *b, size_t n,
+		 char *err, size_t errcap)
+{
+	struct keymap next = *km;
+	/* Where each bound key came from (NULL: a default), for messages. */
+	const char *where[ACT_COUNT][KEYMAP_MAX_KEYS] = { { 0 } };
+	char cleared[ACT_COUNT] = { 0 }, line[512];
+	struct errs e = { err, errcap, 0, 0 };
+
+	if (errcap)
+		err[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *w = where_or(b[i].where);
+		int id = keymap_action_find(b[i].action), key, k;
+
+		if (id < 0) {
+			unknown_action(line, sizeof(line), w, b[i].action);
+			add_error(&e, line);
+			continue;
+		}
+		if (!cleared[id]) {
+			memset(next.keys[id], 0, sizeof(next.keys[id]));
+			cleared[id] = 1;
+		}
+		if (!b[i].key)
+			continue;
+		key = keymap_key_parse(b[i].key);
+		if (key < 0) {
+			snprintf(
+				line, sizeof(line),
+				"%s: unknown key '%s' for '%s' (use a "
+				"character like \"b\", or Tab, S-Tab, C-x, F1-F%d, "
+				"PgUp, PgDn, Enter, Esc, Space, Up, Home, ...)",
+				w, b[i].key, b[i].action, FKEYS);
+			add_error(&e, line);
+			continue;
+		}
+		if (add_key(&next, id, key) < 0) {
+			snprintf(line, sizeof(line),
+				 "%s: too many keys for '%s' (at most %d)", w,
+				 b[i].action, KEYMAP_MAX_KEYS);
+			add_error(&e, line);
+			continue;
+		}
+		for (k = 0; next.keys[id][k] != key; k++)
+			;
+		if (!where[id][k])
+			where[id][k] = w;
+	}
+	/* One key, one action (per mode), among the keys that are valid. */
+	check_clashes(&next, where, &e);
+	if (e.n)
+		return -EINVAL;
 	memcpy(km->keys, next.keys, sizeof(km->keys));
 	return 0;
 }

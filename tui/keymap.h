@@ -123,7 +123,8 @@ struct keymap_binding {
  * Applies config bindings: each action named replaces its default keys
  * with the keys listed for it. An unknown action or key name, more than
  * KEYMAP_MAX_KEYS keys, or one key on two actions (in a shared mode) is
- * an error written to @err as "WHERE: what, what to do"; @km is then
+ * an error; every one is written to @err, one per line, as "WHERE: what,
+ * what to do" (WHERE is the binding's file:line:col). @km is then
  * unchanged. Returns 0 or -EINVAL.
  */
 int keymap_apply(struct keymap *km, const struct keymap_binding *b, size_t n,

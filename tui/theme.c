@@ -17,6 +17,7 @@
 
 #include "tui/theme.h"
 
+#include "core/base/jsonerr.h"
 #include "core/base/jsonpos.h"
 
 static const char *const role_names[TR_COUNT] = {
@@ -376,13 +377,12 @@ void theme_resolve(const struct theme *t, enum theme_depth depth,
 
 /* --- parsing ------------------------------------------------------------ */
 
+/* Every error of the file is collected (jsonerr.h), as for the config. */
 struct parse {
-	const struct jsonpos_doc *doc;
-	char *err;
-	size_t cap;
+	struct jsonerr errs;
 };
 
-/* Writes "PATH:LINE:COL: msg" at item's key (at_key) or value. */
+/* Adds "PATH:LINE:COL: msg" at item's key (at_key) or value. */
 static int fail(struct parse *ps, const cJSON *item, bool at_key,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -395,7 +395,7 @@ static int fail(struct parse *ps, const cJSON *item, bool at_key,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	jsonpos_errf(ps->doc, item, at_key, ps->err, ps->cap, "%s", msg);
+	jsonerr_add(&ps->errs, item, at_key, "%s", msg);
 	return -EINVAL;
 }
 
@@ -418,6 +418,23 @@ static int parse_attr(const char *s, unsigned *bits)
 		}
 	}
 	return -EINVAL;
+}
+
+/* A string, or an array of strings, of attribute names. */
+static int parse_attrs(const cJSON *m, unsigned *bits)
+{
+	const cJSON *a;
+
+	if (cJSON_IsString(m))
+		return parse_attr(m->valuestring, bits);
+	if (!cJSON_IsArray(m))
+		return -EINVAL;
+	cJSON_ArrayForEach(a, m)
+	{
+		if (!cJSON_IsString(a) || parse_attr(a->valuestring, bits) < 0)
+			return -EINVAL;
+	}
+	return 0;
 }
 
 static int parse_color(struct parse *ps, const char *role, const char *which,
@@ -444,11 +461,13 @@ static int parse_color(struct parse *ps, const char *role, const char *which,
 	return 0;
 }
 
+/* One role's style; every wrong member is reported. */
 static int parse_style(struct parse *ps, const cJSON *item,
 		       struct theme_style *st)
 {
 	const char *role = item->string;
 	const cJSON *m;
+	int ret = 0;
 
 	/* "border": "blue" is short for { "fg": "blue" }. */
 	if (cJSON_IsString(item)) {
@@ -473,46 +492,64 @@ static int parse_style(struct parse *ps, const cJSON *item,
 	{
 		if (strcmp(m->string, "fg") == 0) {
 			if (parse_color(ps, role, "fg", m, &st->fg) < 0)
-				return -EINVAL;
+				ret = -EINVAL;
 		} else if (strcmp(m->string, "bg") == 0) {
 			if (parse_color(ps, role, "bg", m, &st->bg) < 0)
-				return -EINVAL;
+				ret = -EINVAL;
 		} else if (strcmp(m->string, "attrs") == 0) {
-			const cJSON *a;
-
-			if (cJSON_IsString(m)) {
-				if (parse_attr(m->valuestring, &st->attrs) < 0)
-					goto bad_attr;
-				continue;
-			}
-			if (!cJSON_IsArray(m))
-				goto bad_attr;
-			cJSON_ArrayForEach(a, m)
-			{
-				if (!cJSON_IsString(a) ||
-				    parse_attr(a->valuestring, &st->attrs) < 0)
-					goto bad_attr;
-			}
+			if (parse_attrs(m, &st->attrs) < 0)
+				ret = fail(ps, m, false,
+					   "'%s' attrs: use a list of bold, "
+					   "dim, italic, underline, reverse",
+					   role);
 		} else {
-			return fail(
-				ps, m, true,
-				"'%s': unknown key '%s' (a style has fg, bg "
-				"and attrs)",
-				role, m->string);
+			ret = fail(ps, m, true,
+				   "'%s': unknown key '%s' (a style has fg, bg "
+				   "and attrs)",
+				   role, m->string);
 		}
-		continue;
-bad_attr:
-		return fail(ps, m, false,
-			    "'%s' attrs: use a list of bold, dim, italic, "
-			    "underline, reverse",
-			    role);
 	}
-	return 0;
+	return ret;
 }
 
-static int parse_doc(struct parse *ps, struct theme *t)
+/* The member of obj before m with m's name, or NULL. */
+static const cJSON *earlier(const cJSON *obj, const cJSON *m)
 {
-	const cJSON *root = ps->doc->root, *m, *colors = NULL, *dup;
+	for (const cJSON *p = obj->child; p != m; p = p->next)
+		if (strcmp(p->string, m->string) == 0)
+			return p;
+	return NULL;
+}
+
+static int parse_colors(struct parse *ps, const cJSON *colors, struct theme *t)
+{
+	const cJSON *m;
+	int ret = 0;
+
+	cJSON_ArrayForEach(m, colors)
+	{
+		int r = theme_role_find(m->string);
+
+		if (earlier(colors, m))
+			ret = fail(ps, m, true, "role '%s' is given twice",
+				   m->string);
+		else if (r < 0)
+			ret = fail(ps, m, true,
+				   "unknown role '%s' (roles: normal, border, "
+				   "border.focus, title, status, keybar.key, "
+				   "log.err, graph.1, link.up, ...; see "
+				   "themes/default.json)",
+				   m->string);
+		else if (parse_style(ps, m, &t->role[r]) < 0)
+			ret = -EINVAL;
+	}
+	return ret;
+}
+
+static int parse_doc(struct parse *ps, const cJSON *root, struct theme *t)
+{
+	const cJSON *m, *colors = NULL;
+	int ret = 0;
 
 	if (!cJSON_IsObject(root))
 		return fail(
@@ -524,48 +561,38 @@ static int parse_doc(struct parse *ps, struct theme *t)
 			colors = m;
 		else if (strcmp(m->string, "name") != 0 &&
 			 strcmp(m->string, "description") != 0)
-			return fail(ps, m, true,
-				    "unknown key '%s' (a theme has name, "
-				    "description and colors)",
-				    m->string);
+			ret = fail(ps, m, true,
+				   "unknown key '%s' (a theme has name, "
+				   "description and colors)",
+				   m->string);
 	}
+	/* a missing "colors" is most likely the unknown key just reported */
+	if (!colors && ret < 0)
+		return ret;
 	if (!cJSON_IsObject(colors))
 		return fail(ps, colors ? colors : root, false,
 			    "\"colors\" must be an object of roles, like "
 			    "\"border\": { \"fg\": \"blue\" }");
-	dup = jsonpos_duplicate_key(colors);
-	if (dup)
-		return fail(ps, dup, true, "role '%s' is given twice",
-			    dup->string);
-	cJSON_ArrayForEach(m, colors)
-	{
-		int r = theme_role_find(m->string);
-
-		if (r < 0)
-			return fail(ps, m, true,
-				    "unknown role '%s' (roles: normal, border, "
-				    "border.focus, title, status, keybar.key, "
-				    "log.err, graph.1, link.up, ...; see "
-				    "themes/default.json)",
-				    m->string);
-		if (parse_style(ps, m, &t->role[r]) < 0)
-			return -EINVAL;
-	}
-	return 0;
+	if (parse_colors(ps, colors, t) < 0)
+		ret = -EINVAL;
+	return ret;
 }
 
 int theme_parse(struct theme *t, const char *name, const char *text, size_t len,
 		const char *path, char *err, size_t cap)
 {
 	struct jsonpos_doc *doc;
-	struct parse ps = { NULL, err, cap };
-	int ret;
+	struct parse ps;
+	int ret = -EINVAL;
 
 	theme_builtin_default(t);
 	snprintf(t->name, sizeof(t->name), "%s", name ? name : "default");
 	doc = jsonpos_parse(path ? path : "theme", text, len, err, cap);
-	ps.doc = doc;
-	ret = doc ? parse_doc(&ps, t) : -EINVAL;
+	if (doc) {
+		jsonerr_init(&ps.errs, doc, err, cap);
+		parse_doc(&ps, doc->root, t);
+		ret = jsonerr_end(&ps.errs) ? -EINVAL : 0;
+	}
 	jsonpos_free(doc);
 	if (ret < 0)
 		theme_builtin_default(t);

@@ -88,9 +88,10 @@ void theme_builtin_mono(struct theme *t);
 
 /*
  * Parses a theme. Roles left out keep the built-in default's style, so a
- * user theme can change three roles and nothing else. Errors name the
- * place: "PATH:LINE:COL: 'log.err': unknown colour 'redd' (...)";
- * @t is then the built-in default. Returns 0 or -EINVAL.
+ * user theme can change three roles and nothing else. Every error is
+ * reported, one per line, each naming its place (core/base/jsonerr.h):
+ * "PATH:LINE:COL: 'log.err': unknown colour 'redd' (...)"; @t is then the
+ * built-in default. Returns 0 or -EINVAL.
  */
 int theme_parse(struct theme *t, const char *name, const char *text, size_t len,
 		const char *path, char *err, size_t cap);

@@ -2,7 +2,8 @@
 # The help overlay lists every action of the keymap table; a remapped key
 # works; a conflicting keymap is a config error; every shipped theme
 # loads and t switches live; NO_COLOR=1 draws without colour; a broken
-# theme file is named with line and column and the default is used.
+# theme file is named with line and column and the default is used;
+# several mistakes (in ui.keys, in a theme) are all reported.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/tmux.sh"
 
@@ -67,6 +68,16 @@ check "the error says which key and which actions" \
 	wait_screen conflict "key 'd' is bound to both"
 check "the error names the file and position" wait_screen conflict "conflict.json:"
 
+# Every mistake of ui.keys at once, each with its file:line:col.
+MCFG=$T_TMP/mistakes.json
+serial_target_config "$MCFG" "$S" '"ui": { "keys": { "biuld": ["x"], "quit": ["Ctrl-Alt-q"] } }'
+dash_run mistakes 250 40 "$KMDASH" --config "$MCFG"
+check "two keymap mistakes: exit status 2" test "$(wait_exit mistakes)" = 2
+check "the first mistake is named" wait_screen mistakes "unknown action 'biuld'"
+check "the second mistake is named too" wait_screen mistakes "unknown key 'Ctrl-Alt-q' for 'quit'"
+check "each one with the file, line and column" \
+	test "$(screen mistakes | grep -cE 'mistakes\.json:[0-9]+:[0-9]+: unknown ')" = 2
+
 # --- themes --------------------------------------------------------------------
 for f in "$T_ROOT"/themes/*.json; do
 	name=$(basename "$f" .json)
@@ -96,11 +107,12 @@ check "NO_COLOR=1: still attributes (reverse/bold) for focus" bash -c "tmux -S '
 check "NO_COLOR: quits" quits nocolor
 
 mkdir -p "$T_TMP/xdg/kmdash/themes"
-printf '{\n  "name": "broken",\n  "colors": {\n    "border": { "fg": "purplish" }\n  }\n}\n' >"$T_TMP/xdg/kmdash/themes/broken.json"
+printf '{\n  "name": "broken",\n  "colors": {\n    "border": { "bg": 300, "fg": "purplish" }\n  }\n}\n' >"$T_TMP/xdg/kmdash/themes/broken.json"
 BCFG=$T_TMP/broken.json
 serial_target_config "$BCFG" "$S" '"ui": { "theme": "broken" }'
 dash_run broken 200 40 "$KMDASH" --config "$BCFG"
 check "a broken theme: the error names the file and line" wait_screen broken "broken.json:4:"
 check "a broken theme: the default theme is used" wait_screen broken "default theme in use"
+check "a broken theme: its other errors are counted" wait_screen broken "0-255 (and 1 more)"
 check "a broken theme: the dashboard runs" wait_screen broken "5 Bench"
 check "broken: quits" quits broken

@@ -301,6 +301,43 @@ static void test_remap_errors(void **state)
 	assert_memory_equal(&km, &before, sizeof(km));
 }
 
+/* Every mistake of ui.keys at once, each at its file:line:col. */
+static void test_remap_all_errors(void **state)
+{
+	const struct keymap_binding b[] = {
+		{ "biuld", "x", "k.json:2:3" },
+		{ "quit", "Ctrl-Alt-q", "k.json:3:11" },
+		{ "zoom", "x", "k.json:4:11" },
+		{ "follow", "x", "k.json:5:13" },
+		{ "help", "a", "k.json:6:11" },
+		{ "help", "A", "k.json:6:16" },
+		{ "help", "F9", "k.json:6:21" },
+		{ "help", "F10", "k.json:6:27" },
+		{ "help", "F11", "k.json:6:34" },
+	};
+	struct keymap km, before;
+	char err[2048];
+
+	keymap_init(&km);
+	before = km;
+	assert_int_equal(keymap_apply(&km, b, sizeof(b) / sizeof(b[0]), err,
+				      sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(
+		err,
+		"k.json:2:3: unknown action 'biuld' in ui.keys (did you mean "
+		"'build'?)\n"
+		"k.json:3:11: unknown key 'Ctrl-Alt-q' for 'quit' (use a "
+		"character like \"b\", or Tab, S-Tab, C-x, F1-F24, PgUp, PgDn, "
+		"Enter, Esc, Space, Up, Home, ...)\n"
+		"k.json:6:34: too many keys for 'help' (at most 4)\n"
+		"k.json:6:11: key 'a' is bound to both 'cycle' (default) and "
+		"'help' (k.json:6:11); give one of them another key\n"
+		"k.json:5:13: key 'x' is bound to both 'zoom' (k.json:4:11) and "
+		"'follow' (k.json:5:13); give one of them another key");
+	assert_memory_equal(&km, &before, sizeof(km));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_help_lists_every_action),
 		cmocka_unit_test(test_remap),
 		cmocka_unit_test(test_remap_errors),
+		cmocka_unit_test(test_remap_all_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -258,7 +258,7 @@ static void test_partial_theme_keeps_defaults(void **state)
 /* Parses @text expecting an error; returns it. */
 static const char *broken(const char *text)
 {
-	static char err[512];
+	static char err[4096];
 	struct theme t, d;
 
 	err[0] = '\0';
@@ -319,6 +319,36 @@ static void test_broken_theme_errors(void **state)
 	assert_string_equal(
 		broken("{ \"colors\": {\n  \"title\": \"red\",\n  \"title\": \"blue\" } }"),
 		F ":3:3: role 'title' is given twice");
+}
+
+/* One run shows every mistake of the file, each at its place. */
+static void test_broken_theme_all_errors(void **state)
+{
+	assert_string_equal(
+		broken("{\n"
+		       "  \"colours\": {},\n"
+		       "  \"colors\": {\n"
+		       "    \"log.err\": { \"fg\": \"redd\", \"bg\": 300 },\n"
+		       "    \"bordr\": \"blue\",\n"
+		       "    \"search\": { \"attrs\": \"blink\", \"fgg\": 1 },\n"
+		       "    \"title\": 5,\n"
+		       "    \"log.err\": \"red\"\n"
+		       "  }\n"
+		       "}\n"),
+		F ":2:3: unknown key 'colours' (a theme has name, description "
+		  "and colors)\n" F
+		  ":4:24: 'log.err' fg: unknown colour 'redd' "
+		  "(use a name like red or bright-red, default, 0-255 or "
+		  "#rrggbb)\n" F ":4:38: 'log.err' bg: colour index 300 is not "
+		  "0-255\n" F ":5:5: unknown role 'bordr' (roles: normal, "
+		  "border, border.focus, title, status, keybar.key, log.err, "
+		  "graph.1, link.up, ...; see themes/default.json)\n" F
+		  ":6:26: 'search' attrs: use a list of bold, dim, italic, "
+		  "underline, reverse\n" F ":6:35: 'search': unknown key 'fgg' "
+		  "(a style has fg, bg and attrs)\n" F ":7:14: 'title' must be "
+		  "an object like { \"fg\": \"red\", \"bg\": \"default\", "
+		  "\"attrs\": [\"bold\"] }\n" F ":8:5: role 'log.err' is given "
+		  "twice");
 }
 
 static char tmpdir[64];
@@ -458,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_no_color_is_attributes_only),
 		cmocka_unit_test(test_partial_theme_keeps_defaults),
 		cmocka_unit_test(test_broken_theme_errors),
+		cmocka_unit_test(test_broken_theme_all_errors),
 		cmocka_unit_test(test_dirs),
 		cmocka_unit_test(test_user_themes_override_and_add),
 	};
