@@ -429,10 +429,12 @@ static bool parse_array(struct schema_ctx *c, const struct schema_row *row,
 	}
 	/* counted as they come: the hooks see the elements before them */
 	for (const cJSON *e = it->child; e; e = e->next, i++) {
+		void *elem = (char *)*arr + i * sub->size;
+
 		schema_join_index(pi, p, i);
 		*count = i + 1;
-		schema_parse_object(c, sub, (char *)*arr + i * sub->size, e,
-				    pi);
+		schema_defaults(c, sub, elem);
+		schema_parse_object(c, sub, elem, e, pi);
 	}
 	return true;
 }
