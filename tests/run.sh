@@ -67,6 +67,12 @@ for suite in "${suites[@]}"; do
 			CMOCKA_MESSAGE_OUTPUT=TAP \
 				run_one "unit/${bin##*/}" "$bin"
 		done
+		# the ones built without ASan (Makefile VALGRIND_TESTS)
+		for bin in "$BUILD"/tests/unit/test_*; do
+			[ -x "$bin" ] || continue
+			CMOCKA_MESSAGE_OUTPUT=TAP run_one "unit/valgrind/${bin##*/}" \
+				valgrind -q --leak-check=full --error-exitcode=1 "$bin"
+		done
 		;;
 	*)
 		if [ ! -d "tests/$suite" ]; then
