@@ -56,8 +56,7 @@ struct config_ssh {
 	struct config_strv identity_files;
 	bool identity_default; /* the list is the ~/.ssh defaults: skip missing */
 	char *known_hosts;
-	/* as written: [user@]host[:port], or hops "a,b" as ProxyJump; NULL */
-	char *jump_host;
+	char *jump_host; /* as written: [user@]host[:port], or NULL */
 	bool agent;
 	bool ssh_config; /* honour ~/.ssh/config for a Host alias */
 	int connect_timeout_ms;

@@ -28,7 +28,6 @@ static inline struct config_load *config_load_of(struct schema_ctx *c)
 extern const struct schema_table config_root_table;
 extern const struct schema_table config_target_table;
 extern const struct schema_table config_vm_table;
-extern const char *const config_profile_names[];
 
 /* validate.c: checks of one value (rows' check and check_each) */
 bool config_check_target_name(struct schema_ctx *c,

@@ -19,7 +19,7 @@ static_assert(sizeof(enum config_vm_profile) == sizeof(int), "enum size");
 static_assert(sizeof(enum config_graph) == sizeof(int), "enum size");
 static_assert(sizeof(enum config_timestamps) == sizeof(int), "enum size");
 
-const char *const config_profile_names[] = { "none", "virt", "raspi3b", "image",
+static const char *const profile_names[] = { "none", "virt", "raspi3b", "image",
 					     NULL };
 static const char *const graph_names[] = { "auto", "braille", "block", "ascii",
 					   NULL };
@@ -120,7 +120,7 @@ static const struct schema_row vm_rows[] = {
 	  .type = SCHEMA_ENUM,
 	  .flags = SCHEMA_BY_HOOK, /* the defaults depend on it */
 	  .offset = VM(profile),
-	  .names = config_profile_names,
+	  .names = profile_names,
 	  .first = CONFIG_VM_VIRT,
 	  .text = "virt (the embedded guest), raspi3b (the same on an "
 		  "emulated Pi 3) or image (your Raspberry Pi OS image)." },

@@ -278,15 +278,15 @@ bool config_serial_prepare(struct schema_ctx *c, void *obj, const cJSON *json,
 	char p[SCHEMA_PATH_LEN];
 
 	if (sock && tty) {
-		const cJSON *second = sock;
+		const cJSON *first = sock;
 
-		/* point at whichever comes second in the file */
+		/* points at whichever of the two comes first in the file */
 		for (const cJSON *ch = json->child; ch; ch = ch->next)
 			if (ch == sock || ch == tty)
-				second = ch == sock ? tty : sock;
-		schema_join(p, path, second->string);
+				first = ch == sock ? tty : sock;
+		schema_join(p, path, first->string);
 		schema_error(
-			c, second, true, p,
+			c, first, true, p,
 			"set either socket (a QEMU chardev) or tty (a serial device), not both");
 		return false;
 	}
