@@ -22,9 +22,10 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 CORE_SRC := $(wildcard core/*.c core/*/*.c)
 TUI_SRC  := $(wildcard tui/*.c)
-# tui/ minus main(): the pure pieces (layout, graph, keymap, theme) that the
-# unit tests link without a terminal.
-TUI_LIB_SRC := $(filter-out tui/app.c,$(TUI_SRC))
+CLI_SRC  := $(wildcard cli/*.c)
+# cli/ minus main(): the command table and the commands, which the unit
+# tests link as they link tui/'s pure pieces (layout, graph, keymap, theme).
+CLI_LIB_SRC := $(filter-out cli/main.c,$(CLI_SRC))
 # Host-side test programs: cmocka unit tests and the drivers that the
 # integration, tui and e2e suites run (tests/kmod/ and tests/fixtures/ hold
 # code for the arm64 guest, built by `make kmod`).
@@ -39,7 +40,7 @@ quiet = @printf '  %-7s %s\n' $(1) $(2)
 endif
 
 .PHONY: help deps kmdash all kmod target vm-start vm-stop vm-ssh vm-status \
-	run install uninstall test asan bench format check-format clean
+	run install uninstall man test asan bench format check-format clean
 
 help:
 	@echo 'make deps      install the Debian packages kmdash needs (sudo if not root)'
@@ -70,15 +71,19 @@ $(1)/libkmcore.a: $$(CORE_SRC:%.c=$(1)/%.o)
 	$$(call quiet,AR,$$@)
 	$(Q)rm -f $$@ && ar rcs $$@ $$^
 
-$(1)/kmdash: $$(TUI_SRC:%.c=$(1)/%.o) $(1)/libkmcore.a
+$(1)/kmdash: $$(CLI_SRC:%.c=$(1)/%.o) $$(TUI_SRC:%.c=$(1)/%.o) $(1)/libkmcore.a
 	$$(call quiet,LD,$$@)
 	$(Q)$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
 
-$(1)/libkmtui.a: $$(TUI_LIB_SRC:%.c=$(1)/%.o)
+$(1)/libkmtui.a: $$(TUI_SRC:%.c=$(1)/%.o)
 	$$(call quiet,AR,$$@)
 	$(Q)rm -f $$@ && ar rcs $$@ $$^
 
-$(1)/tests/%: $(1)/tests/%.o $(1)/libkmtui.a $(1)/libkmcore.a
+$(1)/libkmcli.a: $$(CLI_LIB_SRC:%.c=$(1)/%.o)
+	$$(call quiet,AR,$$@)
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
+
+$(1)/tests/%: $(1)/tests/%.o $(1)/libkmcli.a $(1)/libkmtui.a $(1)/libkmcore.a
 	$$(call quiet,LD,$$@)
 	$(Q)$$(CC) $(2) -o $$@ $$^ -lcmocka $$(PKG_LIBS) $$(LDLIBS)
 endef
@@ -150,16 +155,36 @@ run: deps
 	@target/vm.sh status >/dev/null 2>&1 || target/vm.sh start $(VM_ARGS)
 	@$(BUILD)/kmdash
 
-install: $(BUILD)/kmdash
-	install -D -m 0755 $(BUILD)/kmdash $(DESTDIR)$(PREFIX)/bin/kmdash
+# The binary to install (tests/cli/install.sh installs the sanitized one).
+INSTALL_BIN ?= $(BUILD)/kmdash
+BASH_COMPLETION := $(PREFIX)/share/bash-completion/completions/kmdash
+ZSH_COMPLETION  := $(PREFIX)/share/zsh/site-functions/_kmdash
+MAN_PAGE        := cli/kmdash.1
+
+install: $(INSTALL_BIN)
+	install -D -m 0755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/kmdash
 	install -d $(DESTDIR)$(PREFIX)/share/kmdash/themes
 	install -m 0644 themes/*.json $(DESTDIR)$(PREFIX)/share/kmdash/themes/
-	install -D -m 0644 tui/kmdash.1 $(DESTDIR)$(PREFIX)/share/man/man1/kmdash.1
+	install -D -m 0644 $(MAN_PAGE) $(DESTDIR)$(PREFIX)/share/man/man1/kmdash.1
+	install -d $(dir $(DESTDIR)$(BASH_COMPLETION)) $(dir $(DESTDIR)$(ZSH_COMPLETION))
+	$(INSTALL_BIN) completion bash >$(DESTDIR)$(BASH_COMPLETION)
+	$(INSTALL_BIN) completion zsh >$(DESTDIR)$(ZSH_COMPLETION)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/kmdash
 	rm -rf $(DESTDIR)$(PREFIX)/share/kmdash/themes
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/kmdash.1
+	rm -f $(DESTDIR)$(BASH_COMPLETION) $(DESTDIR)$(ZSH_COMPLETION)
+
+# The man page's OPTIONS and COMMANDS sections are the command table's
+# (kmdash help --man): this writes them into the page.
+man: $(BUILD)/kmdash
+	@$(BUILD)/kmdash help --man >$(BUILD)/kmdash.1.gen
+	@awk -v gen=$(BUILD)/kmdash.1.gen \
+		'/^[.]." BEGIN kmdash help --man/ { while ((getline l < gen) > 0) print l; skip = 1; next } \
+		 /^[.]." END kmdash help --man/ { skip = 0; next } !skip' \
+		$(MAN_PAGE) >$(BUILD)/kmdash.1.new
+	@mv $(BUILD)/kmdash.1.new $(MAN_PAGE)
 
 # --- tests and benchmarks --------------------------------------------------
 

@@ -1066,6 +1066,11 @@ static void screen_close(struct dash *d)
 	}
 }
 
+const char *dash_curses_version(void)
+{
+	return curses_version();
+}
+
 int dash_main(const struct dash_opts *o)
 {
 	struct dash *d = calloc(1, sizeof(*d));

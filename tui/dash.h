@@ -23,27 +23,13 @@
 #include "tui/layout.h"
 #include "tui/theme.h"
 #include "tui/theme_curses.h"
+#include "tui/tui.h"
 
 struct config;
 struct loop;
 struct session;
 struct record;
 struct link;
-
-struct dash_opts {
-	const struct config *cfg;
-	const char *target; /* NULL: the default target */
-	enum pane_id single; /* --pane NAME, or PANE_NONE */
-	const char *record_path; /* --record FILE.cast, or NULL */
-	const char *exe_path; /* argv[0], for the themes next to it */
-	bool start_vm; /* boot the target's VM when it is not running */
-};
-
-/*
- * Runs the dashboard until the user quits. Returns the process exit code;
- * errors before the screen opens are printed on stderr.
- */
-int dash_main(const struct dash_opts *o);
 
 struct dash;
 struct pane;
