@@ -40,7 +40,7 @@ quiet = @printf '  %-7s %s\n' $(1) $(2)
 endif
 
 .PHONY: help deps kmdash all kmod target vm-start vm-stop vm-ssh vm-status \
-	run install uninstall man test asan bench format check-format clean
+	run install uninstall man test check asan bench format check-format clean
 
 help:
 	@echo 'make deps      install the Debian packages kmdash needs (sudo if not root)'
@@ -50,7 +50,8 @@ help:
 	@echo 'make vm-start  boot the target (MACHINE=virt|raspi3b, PORT=n)'
 	@echo 'make vm-ssh    open a shell on the target; make vm-stop stops it'
 	@echo 'make run       all of the above, then open the dashboard'
-	@echo 'make test      build with ASan+UBSan and run every test suite'
+	@echo 'make test      build with ASan+UBSan and run every test suite (SUITES=...)'
+	@echo 'make check     quick: sanitized build, style, unit and CLI tests, no target'
 	@echo 'make bench     measure boot, build, transfer and render figures'
 	@echo 'make install   install into $$(DESTDIR)$$(PREFIX) (default /usr/local)'
 
@@ -188,9 +189,23 @@ man: $(BUILD)/kmdash
 
 # --- tests and benchmarks --------------------------------------------------
 
-test: deps
-	@$(MAKE) --no-print-directory kmdash asan target
+# The suites that need nothing but the build: no package check, no target
+# (tests/run.sh's order; the others boot the embedded target).
+LOCAL_SUITES := style unit cli
+SUITES ?=
+NEED_TARGET := $(if $(SUITES),$(filter-out $(LOCAL_SUITES),$(SUITES)),all)
+UNIT_TESTS := $(patsubst %.c,$(BUILD)/asan/%,$(wildcard tests/unit/*.c))
+
+test: $(if $(NEED_TARGET),deps)
+	@$(MAKE) --no-print-directory kmdash asan $(if $(NEED_TARGET),target)
 	@tests/run.sh $(SUITES)
+
+# The quick loop while editing: the sanitized build, the style check, the
+# unit tests and the command line's; no package check, no target, no
+# download.
+check:
+	@$(MAKE) --no-print-directory $(BUILD)/asan/kmdash $(UNIT_TESTS)
+	@tests/run.sh $(LOCAL_SUITES)
 
 bench: deps
 	@$(MAKE) --no-print-directory kmdash target
