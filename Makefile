@@ -16,7 +16,8 @@ LDLIBS    += -lm -pthread
 
 CFLAGS   ?= -O2 -g
 KMCFLAGS  = -std=c11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror -Wshadow \
-	    -Wstrict-prototypes -Wno-unused-parameter -pthread $(PKG_CFLAGS) -MMD -MP
+	    -Wstrict-prototypes -Wno-unused-parameter -pthread $(PKG_CFLAGS)
+DEPFLAGS := -MMD -MP
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=undefined
 
@@ -40,7 +41,8 @@ quiet = @printf '  %-7s %s\n' $(1) $(2)
 endif
 
 .PHONY: help deps kmdash all kmod target vm-start vm-stop vm-ssh vm-status \
-	run install uninstall man test check asan bench format check-format clean
+	run install uninstall man test check asan bench format check-format clean \
+	print-cflags print-libs
 
 help:
 	@echo 'make deps      install the Debian packages kmdash needs (sudo if not root)'
@@ -66,7 +68,7 @@ define flavour
 $(1)/%.o: %.c
 	@mkdir -p $$(@D)
 	$$(call quiet,CC,$$@)
-	$(Q)$$(CC) $$(KMCFLAGS) $(2) -c $$< -o $$@
+	$(Q)$$(CC) $$(KMCFLAGS) $$(DEPFLAGS) $(2) -c $$< -o $$@
 
 $(1)/libkmcore.a: $$(CORE_SRC:%.c=$(1)/%.o)
 	$$(call quiet,AR,$$@)
@@ -210,6 +212,14 @@ check:
 bench: deps
 	@$(MAKE) --no-print-directory kmdash target
 	@tests/bench/run.sh $(BENCHES)
+
+# The flags of a program built against libkmcore.a: tests/bench/lib.sh
+# asks for them here rather than keeping a copy.
+print-cflags:
+	@echo $(KMCFLAGS) $(CFLAGS)
+
+print-libs:
+	@echo $(PKG_LIBS) $(LDLIBS)
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
