@@ -147,20 +147,8 @@ void cmd_print_usage(FILE *out, const struct cmd_entry *e);
 void cmd_print_help(FILE *out, const struct cmd_entry *e);
 /* kmdash --version: the version and the libraries in use. */
 void cmd_print_version(FILE *out);
-/*
- * The man page's OPTIONS and COMMANDS sections (roff), from the table,
- * between these two lines.
- */
-#define CMD_MAN_BEGIN ".\\\" BEGIN kmdash help --man"
-#define CMD_MAN_END ".\\\" END kmdash help --man"
-void cmd_print_man(FILE *out);
 /* "kmdash run: " before a message about a command; "kmdash: " without. */
 void cmd_print_error(FILE *out, const struct cmd_entry *e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/* --- completion (cmd_completion.c) -------------------------------------- */
-
-/* The bash or zsh completion script, generated from the table. */
-int cmd_print_completion(FILE *out, const char *shell);
 
 #endif

@@ -360,7 +360,7 @@ static void print_zsh(FILE *out)
 	      out);
 }
 
-int cmd_print_completion(FILE *out, const char *shell)
+static int print_completion(FILE *out, const char *shell)
 {
 	if (!strcmp(shell, "bash"))
 		print_bash(out);
@@ -404,7 +404,7 @@ static int completion_exec(struct cmd_ctx *ctx)
 		return 2;
 	}
 	/* the parser checked the shell against shell_word */
-	return cmd_print_completion(stdout, ctx->argv[0]) ? 2 : 0;
+	return print_completion(stdout, ctx->argv[0]) ? 2 : 0;
 }
 
 static const struct cmd_opt completion_opts[] = {

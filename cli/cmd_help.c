@@ -339,9 +339,16 @@ static void roff_command(FILE *out, const struct cmd_entry *e)
 	fputs(".RE\n", out);
 }
 
-void cmd_print_man(FILE *out)
+/*
+ * The man page's OPTIONS and COMMANDS sections, between two comment lines
+ * by which make man and tests/cli/man.sh find them in the page.
+ */
+#define MAN_BEGIN ".\\\" BEGIN kmdash help --man"
+#define MAN_END ".\\\" END kmdash help --man"
+
+static void print_man(FILE *out)
 {
-	fputs(CMD_MAN_BEGIN
+	fputs(MAN_BEGIN
 	      "\n"
 	      ".\\\" \"make man\" writes it into the page; tests/cli/man.sh "
 	      "checks it.\n"
@@ -357,7 +364,7 @@ void cmd_print_man(FILE *out)
 	fputs(".SH COMMANDS\n", out);
 	for (size_t i = 0; cmd_table[i]; i++)
 		roff_command(out, cmd_table[i]);
-	fputs(CMD_MAN_END "\n", out);
+	fputs(MAN_END "\n", out);
 }
 
 /* --- kmdash help --------------------------------------------------------- */
@@ -365,7 +372,7 @@ void cmd_print_man(FILE *out)
 static int help_exec(struct cmd_ctx *ctx)
 {
 	if (cmd_has(ctx, OPT_MAN)) {
-		cmd_print_man(stdout);
+		print_man(stdout);
 		return 0;
 	}
 	/* the parser checked the name against cmd_name_word */

@@ -51,13 +51,6 @@ static void frame_cb(struct loop *loop, void *arg);
 
 /* --- dirty marks and the frame timer ------------------------------------ */
 
-void dash_dirty(struct dash *d, enum pane_id id)
-{
-	if (id >= 0 && id < PANE_COUNT)
-		d->pane[id].dirty = true;
-	schedule(d);
-}
-
 void dash_dirty_all(struct dash *d)
 {
 	d->full = true;

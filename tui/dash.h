@@ -136,8 +136,7 @@ struct dash {
 	bool quit;
 };
 
-/* Mark a pane (or everything) for the next frame. */
-void dash_dirty(struct dash *d, enum pane_id id);
+/* Mark everything for the next frame. */
 void dash_dirty_all(struct dash *d);
 void dash_message(struct dash *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
