@@ -8,15 +8,25 @@
 KM=${KMDASH:-$T_BUILD/asan/kmdash}
 [ -x "$KM" ] || KM=$T_BUILD/kmdash
 export XDG_CONFIG_HOME=$T_TMP/xdg XDG_STATE_HOME=$T_TMP/state
-CFG=$T_TMP/config.json
-cat >"$CFG" <<EOC
+# board_config NAME FILE: a board on a closed port whose build fails.
+board_config()
+{
+	mkdir -p "${2%/*}"
+	cat >"$2" <<EOC
 {
   "targets": [
-    { "name": "board", "ssh": { "host": "127.0.0.1", "port": 1, "user": "root" },
+    { "name": "$1", "ssh": { "host": "127.0.0.1", "port": 1, "user": "root" },
       "build": { "argv": ["false"], "dir": "$T_TMP" } }
   ]
 }
 EOC
+}
+# The given config (--config) names its board "board-f"; the default one
+# has a board too, so that a command a broken parser runs instead of
+# refusing (the old one ran "run buidl") boots no VM.
+CFG=$T_TMP/config.json
+board_config board-f "$CFG"
+board_config board "$XDG_CONFIG_HOME/kmdash/config.json"
 
 # run KMDASH-ARGS...: output (stdout and stderr) in $out, status in $rc.
 run() { out=$("$KM" "$@" 2>&1); rc=$?; }
@@ -40,11 +50,11 @@ check "... and the done event says so" contains "$out" '"event":"done","state":"
 
 run config --print --config "$CFG"
 check "config --print --config F: exit 0" status_is 0
-check "... prints F's target" contains "$out" '"name":	"board"'
+check "... prints F's target" contains "$out" '"name":	"board-f"'
 
 # Options anywhere, -- ends them.
 run --config "$CFG" config --print
-check "global option before the command" contains "$out" '"name":	"board"'
+check "global option before the command" contains "$out" '"name":	"board-f"'
 run config --print -- --config
 check "after --, an option is an argument" contains "$out" "unexpected argument '--config'"
 check "... exit 2" status_is 2
