@@ -7,7 +7,6 @@
 
 KM=${KMDASH:-$T_BUILD/asan/kmdash}
 [ -x "$KM" ] || KM=$T_BUILD/kmdash
-export ASAN_OPTIONS=detect_leaks=0
 CFG=$T_TMP/config.json
 # the target names are the fixture's
 cat >"$CFG" <<'EOC'

@@ -5,7 +5,6 @@
 
 KM=${KMDASH:-$T_BUILD/asan/kmdash}
 [ -x "$KM" ] || KM=$T_BUILD/kmdash
-export ASAN_OPTIONS=detect_leaks=0
 D=$T_TMP/root
 P=/usr
 

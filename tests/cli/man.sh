@@ -6,7 +6,6 @@
 
 KM=${KMDASH:-$T_BUILD/asan/kmdash}
 [ -x "$KM" ] || KM=$T_BUILD/kmdash
-export ASAN_OPTIONS=detect_leaks=0
 PAGE=$T_ROOT/cli/kmdash.1
 
 "$KM" help --man >"$T_TMP/gen.1"
