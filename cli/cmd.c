@@ -183,6 +183,11 @@ static void bad_option(FILE *err, const struct cmd_entry *e,
 		cmd_print_error(err, e, "unknown option '-%c'", optopt_);
 		return;
 	}
+	if (text[1] != '-') {
+		/* the first pass's, which has no letter to give */
+		cmd_print_error(err, e, "unknown option '%s'", text);
+		return;
+	}
 	name = text + 2;
 	eq = strchr(name, '=');
 	len = eq ? (size_t)(eq - name) : strlen(name);

@@ -130,6 +130,8 @@ static void test_unknown_option_did_you_mean(void **state)
 	/* before an unknown command: the option is the first mistake */
 	assert_int_equal(parse(&c, "kmdash", "--confg", "F", "run", NULL), 2);
 	assert_non_null(strstr(errtext, "did you mean '--config'?"));
+	assert_int_equal(parse(&c, "kmdash", "-x", "nosuch", NULL), 2);
+	assert_non_null(strstr(errtext, "unknown option '-x'"));
 	assert_int_equal(parse(&c, "kmdash", "--bogus", NULL), 2);
 	assert_non_null(strstr(errtext, "unknown option '--bogus'"));
 }
