@@ -16,15 +16,17 @@ LDLIBS    += -lm -pthread
 
 CFLAGS   ?= -O2 -g
 KMCFLAGS  = -std=c11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror -Wshadow \
-	    -Wstrict-prototypes -Wno-unused-parameter -pthread $(PKG_CFLAGS) -MMD -MP
+	    -Wstrict-prototypes -Wno-unused-parameter -pthread $(PKG_CFLAGS)
+DEPFLAGS := -MMD -MP
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=undefined
 
 CORE_SRC := $(wildcard core/*.c core/*/*.c)
 TUI_SRC  := $(wildcard tui/*.c)
-# tui/ minus main(): the pure pieces (layout, graph, keymap, theme) that the
-# unit tests link without a terminal.
-TUI_LIB_SRC := $(filter-out tui/app.c,$(TUI_SRC))
+CLI_SRC  := $(wildcard cli/*.c)
+# cli/ minus main(): the command table and the commands, which the unit
+# tests link as they link tui/'s pure pieces (layout, graph, keymap, theme).
+CLI_LIB_SRC := $(filter-out cli/main.c,$(CLI_SRC))
 # Host-side test programs: cmocka unit tests and the drivers that the
 # integration, tui and e2e suites run (tests/kmod/ and tests/fixtures/ hold
 # code for the arm64 guest, built by `make kmod`).
@@ -39,7 +41,8 @@ quiet = @printf '  %-7s %s\n' $(1) $(2)
 endif
 
 .PHONY: help deps kmdash all kmod target vm-start vm-stop vm-ssh vm-status \
-	run install uninstall test asan bench format check-format clean
+	run install uninstall man test check asan bench format check-format clean \
+	print-cflags print-libs
 
 help:
 	@echo 'make deps      install the Debian packages kmdash needs (sudo if not root)'
@@ -49,7 +52,8 @@ help:
 	@echo 'make vm-start  boot the target (MACHINE=virt|raspi3b, PORT=n)'
 	@echo 'make vm-ssh    open a shell on the target; make vm-stop stops it'
 	@echo 'make run       all of the above, then open the dashboard'
-	@echo 'make test      build with ASan+UBSan and run every test suite'
+	@echo 'make test      build with ASan+UBSan and run every test suite (SUITES=...)'
+	@echo 'make check     quick: sanitized build, style, unit and CLI tests, no target'
 	@echo 'make bench     measure boot, build, transfer and render figures'
 	@echo 'make install   install into $$(DESTDIR)$$(PREFIX) (default /usr/local)'
 
@@ -64,21 +68,25 @@ define flavour
 $(1)/%.o: %.c
 	@mkdir -p $$(@D)
 	$$(call quiet,CC,$$@)
-	$(Q)$$(CC) $$(KMCFLAGS) $(2) -c $$< -o $$@
+	$(Q)$$(CC) $$(KMCFLAGS) $$(DEPFLAGS) $(2) -c $$< -o $$@
 
 $(1)/libkmcore.a: $$(CORE_SRC:%.c=$(1)/%.o)
 	$$(call quiet,AR,$$@)
 	$(Q)rm -f $$@ && ar rcs $$@ $$^
 
-$(1)/kmdash: $$(TUI_SRC:%.c=$(1)/%.o) $(1)/libkmcore.a
+$(1)/kmdash: $$(CLI_SRC:%.c=$(1)/%.o) $$(TUI_SRC:%.c=$(1)/%.o) $(1)/libkmcore.a
 	$$(call quiet,LD,$$@)
 	$(Q)$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
 
-$(1)/libkmtui.a: $$(TUI_LIB_SRC:%.c=$(1)/%.o)
+$(1)/libkmtui.a: $$(TUI_SRC:%.c=$(1)/%.o)
 	$$(call quiet,AR,$$@)
 	$(Q)rm -f $$@ && ar rcs $$@ $$^
 
-$(1)/tests/%: $(1)/tests/%.o $(1)/libkmtui.a $(1)/libkmcore.a
+$(1)/libkmcli.a: $$(CLI_LIB_SRC:%.c=$(1)/%.o)
+	$$(call quiet,AR,$$@)
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
+
+$(1)/tests/%: $(1)/tests/%.o $(1)/libkmcli.a $(1)/libkmtui.a $(1)/libkmcore.a
 	$$(call quiet,LD,$$@)
 	$(Q)$$(CC) $(2) -o $$@ $$^ -lcmocka $$(PKG_LIBS) $$(LDLIBS)
 endef
@@ -156,26 +164,68 @@ run: deps
 	@target/vm.sh status >/dev/null 2>&1 || target/vm.sh start $(VM_ARGS)
 	@$(BUILD)/kmdash
 
-install: $(BUILD)/kmdash
-	install -D -m 0755 $(BUILD)/kmdash $(DESTDIR)$(PREFIX)/bin/kmdash
+# The binary to install (tests/cli/install.sh installs the sanitized one).
+INSTALL_BIN ?= $(BUILD)/kmdash
+BASH_COMPLETION := $(PREFIX)/share/bash-completion/completions/kmdash
+ZSH_COMPLETION  := $(PREFIX)/share/zsh/site-functions/_kmdash
+MAN_PAGE        := cli/kmdash.1
+
+install: $(INSTALL_BIN)
+	install -D -m 0755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/kmdash
 	install -d $(DESTDIR)$(PREFIX)/share/kmdash/themes
 	install -m 0644 themes/*.json $(DESTDIR)$(PREFIX)/share/kmdash/themes/
-	install -D -m 0644 tui/kmdash.1 $(DESTDIR)$(PREFIX)/share/man/man1/kmdash.1
+	install -D -m 0644 $(MAN_PAGE) $(DESTDIR)$(PREFIX)/share/man/man1/kmdash.1
+	install -d $(dir $(DESTDIR)$(BASH_COMPLETION)) $(dir $(DESTDIR)$(ZSH_COMPLETION))
+	$(INSTALL_BIN) completion bash >$(DESTDIR)$(BASH_COMPLETION)
+	$(INSTALL_BIN) completion zsh >$(DESTDIR)$(ZSH_COMPLETION)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/kmdash
 	rm -rf $(DESTDIR)$(PREFIX)/share/kmdash/themes
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/kmdash.1
+	rm -f $(DESTDIR)$(BASH_COMPLETION) $(DESTDIR)$(ZSH_COMPLETION)
+
+# The man page's OPTIONS and COMMANDS sections are the command table's
+# (kmdash help --man): this writes them into the page.
+man: $(BUILD)/kmdash
+	@$(BUILD)/kmdash help --man >$(BUILD)/kmdash.1.gen
+	@awk -v gen=$(BUILD)/kmdash.1.gen \
+		'/^[.]." BEGIN kmdash help --man/ { while ((getline l < gen) > 0) print l; skip = 1; next } \
+		 /^[.]." END kmdash help --man/ { skip = 0; next } !skip' \
+		$(MAN_PAGE) >$(BUILD)/kmdash.1.new
+	@mv $(BUILD)/kmdash.1.new $(MAN_PAGE)
 
 # --- tests and benchmarks --------------------------------------------------
 
-test: deps
-	@$(MAKE) --no-print-directory kmdash asan target
+# The suites that need nothing but the build: no package check, no target
+# (tests/run.sh's order; the others boot the embedded target).
+LOCAL_SUITES := style unit cli
+SUITES ?=
+NEED_TARGET := $(if $(SUITES),$(filter-out $(LOCAL_SUITES),$(SUITES)),all)
+UNIT_TESTS := $(patsubst %.c,$(BUILD)/asan/%,$(wildcard tests/unit/*.c))
+
+test: $(if $(NEED_TARGET),deps)
+	@$(MAKE) --no-print-directory kmdash asan $(if $(NEED_TARGET),target)
 	@tests/run.sh $(SUITES)
+
+# The quick loop while editing: the sanitized build, the style check, the
+# unit tests and the command line's; no package check, no target, no
+# download.
+check:
+	@$(MAKE) --no-print-directory $(BUILD)/asan/kmdash $(UNIT_TESTS)
+	@tests/run.sh $(LOCAL_SUITES)
 
 bench: deps
 	@$(MAKE) --no-print-directory kmdash target
 	@tests/bench/run.sh $(BENCHES)
+
+# The flags of a program built against libkmcore.a: tests/bench/lib.sh
+# asks for them here rather than keeping a copy.
+print-cflags:
+	@echo $(KMCFLAGS) $(CFLAGS)
+
+print-libs:
+	@echo $(PKG_LIBS) $(LDLIBS)
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 

@@ -19,6 +19,10 @@ packages=(
 	# run and test
 	openssh-client openssh-server socat tmux iproute2 procps
 	libcmocka-dev valgrind clang-format
+	# what the tests call besides: file (kmod/functional, target/smoke),
+	# readelf (e2e/cycle), python3 (tui/cycle reads the recording), git
+	# (style), zsh (cli/completion), groff (cli/man renders the page)
+	file binutils python3 git zsh groff-base
 )
 
 missing=()

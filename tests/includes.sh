@@ -4,7 +4,8 @@
 #   - a room's private header (*_int.h) is included only inside its room;
 #   - the rooms' include graph has no cycle (two rooms never include each
 #     other, directly or through a third);
-#   - core/ includes no curses, tui/ opens no socket.
+#   - core/ includes no curses, tui/ opens no socket; cli/ (the command
+#     line and main) includes no curses either, and main() is only there.
 # The rules run on this tree, then on small trees built to break each one:
 # a check that cannot fail would prove nothing.
 cd "$(dirname "$0")/.."
@@ -69,6 +70,20 @@ check_tree()
 		tui/*)
 			if grep -nE '^#include <(sys/socket|netinet/|arpa/inet)' "$f"; then
 				echo "$f: tui/ opens no socket (that is core/'s)"
+				bad=1
+			fi
+			;;
+		cli/*)
+			if grep -nE '^#include <(n?curses|ncursesw/)' "$f"; then
+				echo "$f: cli/ includes curses (the dashboard draws in tui/)"
+				bad=1
+			fi
+			;;
+		esac
+		case "$f" in
+		core/* | tui/*)
+			if grep -nE '^int main\(' "$f"; then
+				echo "$f: main() is the front end's (cli/main.c)"
 				bad=1
 			fi
 			;;
@@ -141,3 +156,9 @@ expect_caught "a relative include" "is relative"
 
 mk core/module/x.c '#include <ncurses.h>'
 expect_caught "curses in core/" "core/ includes curses"
+
+mk cli/cmd_x.c '#include <curses.h>'
+expect_caught "curses in cli/" "cli/ includes curses"
+
+mk tui/app.c 'int main(int argc, char **argv)'
+expect_caught "a main() in tui/" "main() is the front end's"

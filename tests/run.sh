@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 BUILD=${BUILD:-build}
-all_suites=(style unit target kmod integration tui e2e)
+all_suites=(style unit cli target kmod integration tui e2e)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
 logs=$BUILD/test-logs

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "core/config/config.h"
+#include "core/console/console.h"
 #include "core/module/build.h"
 #include "core/ssh/link.h"
 #include "core/base/loop.h"
@@ -49,13 +50,6 @@ static bool check_size(struct dash *d);
 static void frame_cb(struct loop *loop, void *arg);
 
 /* --- dirty marks and the frame timer ------------------------------------ */
-
-void dash_dirty(struct dash *d, enum pane_id id)
-{
-	if (id >= 0 && id < PANE_COUNT)
-		d->pane[id].dirty = true;
-	schedule(d);
-}
 
 void dash_dirty_all(struct dash *d)
 {
@@ -636,31 +630,58 @@ static void on_action(void *ctx, enum action_id a)
 
 /* --- input ------------------------------------------------------------------ */
 
-/* What a key sends to the serial line in console-input mode. */
-static int key_bytes(int k, char *buf)
+/*
+ * What a key sends to the serial line in console-input mode: libvterm
+ * encodes it for the modes the line has set (application cursor keys
+ * for vi and less); here curses' key codes become libvterm's. Enter is
+ * a carriage return whatever the console's newline mode, which is how
+ * we draw a raw source, not a wish of the peer. Bytes from 0x80 on are
+ * pieces of a UTF-8 character (wgetch reads bytes) and go as they are.
+ */
+static int key_bytes(struct console *con, int k, char *buf, size_t cap)
 {
 	static const struct {
 		int key;
-		const char *seq;
+		VTermKey vkey;
+		VTermModifier mod;
 	} map[] = {
-		{ KEY_UP, "\033[A" },	   { KEY_DOWN, "\033[B" },
-		{ KEY_RIGHT, "\033[C" },   { KEY_LEFT, "\033[D" },
-		{ KEY_HOME, "\033[H" },	   { KEY_END, "\033[F" },
-		{ KEY_DC, "\033[3~" },	   { KEY_IC, "\033[2~" },
-		{ KEY_PPAGE, "\033[5~" },  { KEY_NPAGE, "\033[6~" },
-		{ KEY_BACKSPACE, "\177" }, { KEY_ENTER, "\r" },
-		{ KEY_BTAB, "\033[Z" },
+		{ KEY_UP, VTERM_KEY_UP, VTERM_MOD_NONE },
+		{ KEY_DOWN, VTERM_KEY_DOWN, VTERM_MOD_NONE },
+		{ KEY_RIGHT, VTERM_KEY_RIGHT, VTERM_MOD_NONE },
+		{ KEY_LEFT, VTERM_KEY_LEFT, VTERM_MOD_NONE },
+		{ KEY_HOME, VTERM_KEY_HOME, VTERM_MOD_NONE },
+		{ KEY_END, VTERM_KEY_END, VTERM_MOD_NONE },
+		{ KEY_DC, VTERM_KEY_DEL, VTERM_MOD_NONE },
+		{ KEY_IC, VTERM_KEY_INS, VTERM_MOD_NONE },
+		{ KEY_PPAGE, VTERM_KEY_PAGEUP, VTERM_MOD_NONE },
+		{ KEY_NPAGE, VTERM_KEY_PAGEDOWN, VTERM_MOD_NONE },
+		{ KEY_BACKSPACE, VTERM_KEY_BACKSPACE, VTERM_MOD_NONE },
+		{ KEY_BTAB, VTERM_KEY_TAB, VTERM_MOD_SHIFT },
+		{ KEY_SR, VTERM_KEY_UP, VTERM_MOD_SHIFT },
+		{ KEY_SF, VTERM_KEY_DOWN, VTERM_MOD_SHIFT },
+		{ KEY_SRIGHT, VTERM_KEY_RIGHT, VTERM_MOD_SHIFT },
+		{ KEY_SLEFT, VTERM_KEY_LEFT, VTERM_MOD_SHIFT },
+		{ KEY_SHOME, VTERM_KEY_HOME, VTERM_MOD_SHIFT },
+		{ KEY_SEND, VTERM_KEY_END, VTERM_MOD_SHIFT },
+		{ KEY_SDC, VTERM_KEY_DEL, VTERM_MOD_SHIFT },
 	};
 
-	if (k >= 0 && k < 256) {
-		buf[0] = (char)(k == '\n' ? '\r' : k);
+	if (k == '\n' || k == KEY_ENTER)
+		k = '\r';
+	if (k >= 0x80 && k < 0x100) {
+		buf[0] = (char)k;
 		return 1;
 	}
+	if (k >= 0 && k < 0x80)
+		return console_encode_char(con, (uint32_t)k, VTERM_MOD_NONE,
+					   buf, cap);
+	if (k >= KEY_F(1) && k <= KEY_F(24))
+		return console_encode_key(con, VTERM_KEY_FUNCTION(k - KEY_F0),
+					  VTERM_MOD_NONE, buf, cap);
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (map[i].key == k) {
-			strcpy(buf, map[i].seq);
-			return (int)strlen(buf);
-		}
+		if (map[i].key == k)
+			return console_encode_key(con, map[i].vkey, map[i].mod,
+						  buf, cap);
 	return 0;
 }
 
@@ -748,13 +769,15 @@ static void on_key(struct dash *d, int k)
 		schedule(d);
 		return;
 	case DM_CONSOLE: {
-		char b[16];
+		struct console *con = session_console(d->s);
+		char b[32];
 		int n;
 
 		if (keymap_dispatch(&d->km, k, KM_CONSOLE) >= 0)
 			return;
-		n = key_bytes(k, b);
-		if (n > 0 && session_console_write(d->s, b, (size_t)n) < 0)
+		n = con ? key_bytes(con, k, b, sizeof(b)) : -ENOTCONN;
+		if (n == -ENOTCONN ||
+		    (n > 0 && session_console_write(d->s, b, (size_t)n) < 0))
 			dash_message(d, "the serial console is not connected");
 		return;
 	}
@@ -1051,6 +1074,11 @@ static void screen_close(struct dash *d)
 				d->o->record_path, d->o->record_path);
 		d->rec = NULL;
 	}
+}
+
+const char *dash_curses_version(void)
+{
+	return curses_version();
 }
 
 int dash_main(const struct dash_opts *o)

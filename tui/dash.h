@@ -23,27 +23,13 @@
 #include "tui/layout.h"
 #include "tui/theme.h"
 #include "tui/theme_curses.h"
+#include "tui/tui.h"
 
 struct config;
 struct loop;
 struct session;
 struct record;
 struct link;
-
-struct dash_opts {
-	const struct config *cfg;
-	const char *target; /* NULL: the default target */
-	enum pane_id single; /* --pane NAME, or PANE_NONE */
-	const char *record_path; /* --record FILE.cast, or NULL */
-	const char *exe_path; /* argv[0], for the themes next to it */
-	bool start_vm; /* boot the target's VM when it is not running */
-};
-
-/*
- * Runs the dashboard until the user quits. Returns the process exit code;
- * errors before the screen opens are printed on stderr.
- */
-int dash_main(const struct dash_opts *o);
 
 struct dash;
 struct pane;
@@ -150,8 +136,7 @@ struct dash {
 	bool quit;
 };
 
-/* Mark a pane (or everything) for the next frame. */
-void dash_dirty(struct dash *d, enum pane_id id);
+/* Mark everything for the next frame. */
 void dash_dirty_all(struct dash *d);
 void dash_message(struct dash *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

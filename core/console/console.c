@@ -104,6 +104,37 @@ void console_set_sink(struct console *c, console_bytes_fn fn, void *arg)
 	c->sink_arg = arg;
 }
 
+/* libvterm writes a key's bytes through the output callback: catch them. */
+static void capture_begin(struct console *c, char *buf, size_t cap)
+{
+	c->keybuf = buf;
+	c->keylen = 0;
+	c->keycap = cap;
+	c->keyover = false;
+}
+
+static int capture_end(struct console *c)
+{
+	c->keybuf = NULL;
+	return c->keyover ? -ENOSPC : (int)c->keylen;
+}
+
+int console_encode_key(struct console *c, VTermKey key, VTermModifier mod,
+		       char *buf, size_t cap)
+{
+	capture_begin(c, buf, cap);
+	vterm_keyboard_key(c->vt, key, mod);
+	return capture_end(c);
+}
+
+int console_encode_char(struct console *c, uint32_t ch, VTermModifier mod,
+			char *buf, size_t cap)
+{
+	capture_begin(c, buf, cap);
+	vterm_keyboard_unichar(c->vt, ch, mod);
+	return capture_end(c);
+}
+
 void console_feed(struct console *c, const char *buf, size_t n)
 {
 	if (!n)

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <vterm_keycodes.h>
 
 struct console;
 
@@ -72,6 +73,18 @@ void console_set_sink(struct console *c, console_bytes_fn fn, void *arg);
 
 /* Bytes from the line (any split: UTF-8 and escapes may straddle). */
 void console_feed(struct console *c, const char *buf, size_t n);
+/*
+ * The bytes a terminal sends for a key (VTERM_KEY_*, with VTERM_MOD_*
+ * modifiers) or a character, as libvterm encodes them for the modes the
+ * line has set: application cursor keys (DECCKM, ESC[?1h) turn Up into
+ * ESC O A, as vi and less expect. Returns the length written to buf, or
+ * -ENOSPC. Nothing is sent: the caller writes the bytes to the line.
+ */
+int console_encode_key(struct console *c, VTermKey key, VTermModifier mod,
+		       char *buf, size_t cap);
+int console_encode_char(struct console *c, uint32_t ch, VTermModifier mod,
+			char *buf, size_t cap);
+
 /*
  * Keeps the content. Fewer rows: blank rows below the cursor go first,
  * then lines off the top into the scrollback; the cursor line stays in

@@ -68,6 +68,13 @@ struct console {
 	uint32_t npool, poolcap;
 	console_bytes_fn reply, sink;
 	void *reply_arg, *sink_arg;
+	/*
+	 * While a key is encoded, libvterm's output goes here instead of
+	 * to the reply callback (console_encode_key()).
+	 */
+	char *keybuf;
+	size_t keylen, keycap;
+	bool keyover; /* it did not fit */
 };
 
 static inline bool is_comb(uint32_t ch)

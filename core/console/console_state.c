@@ -208,6 +208,15 @@ static void on_output(const char *s, size_t len, void *user)
 {
 	struct console *c = user;
 
+	if (c->keybuf) {
+		if (len > c->keycap - c->keylen) {
+			c->keyover = true;
+			return;
+		}
+		memcpy(c->keybuf + c->keylen, s, len);
+		c->keylen += len;
+		return;
+	}
 	if (c->reply)
 		c->reply(s, len, c->reply_arg);
 }

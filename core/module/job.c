@@ -45,12 +45,32 @@ static const struct {
 	{ "deploy", { JOB_DEPLOY }, 1, false },
 	{ "load", { JOB_LOAD }, 1, false },
 	{ "unload", { JOB_UNLOAD }, 1, false },
-	{ "bench", { JOB_BENCH }, 1, false },
 	{ "reload", { JOB_UNLOAD, JOB_DEPLOY, JOB_LOAD }, 3, true },
+	{ "bench", { JOB_BENCH }, 1, false },
 	{ "cycle", { JOB_BUILD, JOB_DEPLOY, JOB_LOAD, JOB_BENCH }, 4, false },
 };
 
-#define STEP_WORDS "build, deploy, load, unload, reload, bench, cycle"
+#define NPLANS (sizeof(plans) / sizeof(plans[0]))
+
+const char *job_plan_word(size_t i)
+{
+	return i < NPLANS ? plans[i].word : NULL;
+}
+
+/* "build, deploy, ...": the words, for messages. */
+static const char *plan_words(void)
+{
+	static char list[128];
+
+	if (!list[0])
+		for (size_t i = 0; i < NPLANS; i++) {
+			size_t l = strlen(list);
+
+			snprintf(list + l, sizeof(list) - l, "%s%s",
+				 i ? ", " : "", plans[i].word);
+		}
+	return list;
+}
 
 int job_plan(const char *const *words, size_t nwords, struct job_step *steps,
 	     size_t cap, char *err, size_t errlen)
@@ -60,12 +80,11 @@ int job_plan(const char *const *words, size_t nwords, struct job_step *steps,
 	for (size_t i = 0; i < nwords; i++) {
 		size_t p = 0;
 
-		while (p < sizeof(plans) / sizeof(plans[0]) &&
-		       strcmp(words[i], plans[p].word))
+		while (p < NPLANS && strcmp(words[i], plans[p].word))
 			p++;
-		if (p == sizeof(plans) / sizeof(plans[0])) {
+		if (p == NPLANS) {
 			snprintf(err, errlen, "unknown step '%s' (steps: %s)",
-				 words[i], STEP_WORDS);
+				 words[i], plan_words());
 			return -EINVAL;
 		}
 		if (n + plans[p].n > cap) {
@@ -80,7 +99,8 @@ int job_plan(const char *const *words, size_t nwords, struct job_step *steps,
 			};
 	}
 	if (!n) {
-		snprintf(err, errlen, "no step given (steps: %s)", STEP_WORDS);
+		snprintf(err, errlen, "no step given (steps: %s)",
+			 plan_words());
 		return -EINVAL;
 	}
 	return (int)n;

@@ -74,6 +74,8 @@ const char *job_state_name(enum job_state state);
  */
 int job_plan(const char *const *words, size_t nwords, struct job_step *steps,
 	     size_t cap, char *err, size_t errlen);
+/* The i-th of those words, in that order; NULL after the last. */
+const char *job_plan_word(size_t i);
 
 void job_init(struct job *job, struct loop *loop, struct job_runner runner);
 bool job_busy(const struct job *job);

@@ -15,16 +15,16 @@ KMDASH=${KMDASH:-$T_BUILD/kmdash}
 export XDG_STATE_HOME=$T_TMP/state XDG_CONFIG_HOME=$T_TMP/config
 
 # bench_cc OUT SRC...: a bench program against the release libkmcore.a,
-# with the flags and libraries the Makefile uses.
+# with the flags and libraries the Makefile uses (it says which).
 bench_cc()
 {
-	local out=$1 pkgs="ncursesw libssh2 vterm libcjson libcrypto"
+	local out=$1 cflags libs
 	shift
 	make -s -C "$T_ROOT" "${BUILD:-build}/libkmcore.a" >/dev/null || return 1
-	# shellcheck disable=SC2046
-	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
-		-Wstrict-prototypes -Wno-unused-parameter $(pkg-config --cflags $pkgs) \
-		-o "$out" "$@" "$T_BUILD/libkmcore.a" $(pkg-config --libs $pkgs) -lm
+	cflags=$(make -s -C "$T_ROOT" print-cflags) || return 1
+	libs=$(make -s -C "$T_ROOT" print-libs) || return 1
+	# shellcheck disable=SC2086
+	${CC:-cc} $cflags -I"$T_ROOT" -o "$out" "$@" "$T_BUILD/libkmcore.a" $libs
 }
 # goal_min VALUE GOAL / goal_max VALUE GOAL: "goal met" when VALUE is at
 # least / at most GOAL, else "goal NOT met".

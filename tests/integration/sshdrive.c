@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sshdrive: a small CLI over core/ssh/ssh, core/ssh/sftp and core/ssh/link for the
- * integration tests (the kmdash CLI does not exist yet). It prints what a
- * user would see: state transitions with reasons, command output, upload
- * results.
+ * integration tests. It drives the SSH layer alone, against any sshd and
+ * with options (jump hosts, agents, timeouts, a host key policy) that
+ * kmdash takes from its configuration, and prints what a user would see:
+ * state transitions with reasons, command output, upload results.
  *
  *   sshdrive [options] connect | exec CMD | stream CMD MS | upload LOCAL
  *            REMOTE | trust | link [SECONDS] | bench-upload LOCAL REMOTE |

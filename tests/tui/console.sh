@@ -56,6 +56,29 @@ check "typed keys reach the serial line" \
 	wait_until 5 grep -q 'echo hello-q' "$TYPED"
 check "Enter sends a carriage return" wait_until 5 grep -q $'hello-q\r' "$TYPED"
 check "q went to the target, kmdash still runs" alive con
+
+# Cursor keys as the program on the line asked for them: less and vi turn
+# on application cursor mode (DECCKM, ESC[?1h) and expect ESC O A for Up;
+# without it Up is ESC [ A. The marker on the screen shows that kmdash
+# has read the mode change before the key is pressed.
+grown() { [ "$(stat -c %s "$TYPED")" -ge "$1" ]; }
+key_sends()
+{
+	local key=$1 want=$2 before got
+	before=$(stat -c %s "$TYPED")
+	keys con "$key"
+	wait_until 5 grown $((before + ${#want}))
+	got=$(tail -c +$((before + 1)) "$TYPED")
+	[ "$got" = "$want" ] && return 0
+	echo "$key sent: $(printf %s "$got" | od -An -c)" >&2
+	return 1
+}
+printf '\033[?1hCKM-ON\r\n' >&8
+wait_screen con CKM-ON >/dev/null
+check "application cursor mode: Up sends ESC O A" key_sends Up $'\033OA'
+printf '\033[?1lCKM-OFF\r\n' >&8
+wait_screen con CKM-OFF >/dev/null
+check "normal cursor mode: Up sends ESC [ A" key_sends Up $'\033[A'
 keys con C-]
 check "Ctrl-] leaves console input" wait_gone con "CONSOLE INPUT"
 before=$(stat -c %s "$TYPED")

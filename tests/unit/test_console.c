@@ -218,6 +218,54 @@ static void test_cursor_position_report(void **state)
 	console_free(c);
 }
 
+/* Keys as libvterm encodes them for the modes the line has set. */
+static void key_is(struct console *c, VTermKey k, VTermModifier m,
+		   const char *want)
+{
+	char buf[32];
+	int n = console_encode_key(c, k, m, buf, sizeof(buf));
+
+	assert_int_equal(n, (int)strlen(want));
+	assert_memory_equal(buf, want, (size_t)n);
+}
+
+static void test_keys_follow_application_cursor_mode(void **state)
+{
+	struct console *c = console_new(NULL);
+	char buf[8];
+
+	reply_len = 0;
+	console_set_reply(c, on_reply, NULL);
+	key_is(c, VTERM_KEY_UP, VTERM_MOD_NONE, "\033[A");
+	key_is(c, VTERM_KEY_HOME, VTERM_MOD_NONE, "\033[H");
+	/* DECCKM on (less, vi): SS3 cursor keys */
+	feed(c, "\033[?1h");
+	key_is(c, VTERM_KEY_UP, VTERM_MOD_NONE, "\033OA");
+	key_is(c, VTERM_KEY_LEFT, VTERM_MOD_NONE, "\033OD");
+	key_is(c, VTERM_KEY_END, VTERM_MOD_NONE, "\033OF");
+	/* not cursor keys: the same in both modes */
+	key_is(c, VTERM_KEY_PAGEUP, VTERM_MOD_NONE, "\033[5~");
+	key_is(c, VTERM_KEY_TAB, VTERM_MOD_SHIFT, "\033[Z");
+	feed(c, "\033[?1l");
+	key_is(c, VTERM_KEY_DOWN, VTERM_MOD_NONE, "\033[B");
+	key_is(c, VTERM_KEY_BACKSPACE, VTERM_MOD_NONE, "\177");
+	assert_int_equal(console_encode_char(c, 'q', VTERM_MOD_NONE, buf,
+					     sizeof(buf)),
+			 1);
+	assert_int_equal(buf[0], 'q');
+	assert_int_equal(console_encode_char(c, 'c', VTERM_MOD_CTRL, buf,
+					     sizeof(buf)),
+			 1);
+	assert_int_equal(buf[0], 3);
+	/* too small a buffer: said, not cut */
+	assert_int_equal(console_encode_key(c, VTERM_KEY_UP, VTERM_MOD_NONE,
+					    buf, 2),
+			 -ENOSPC);
+	/* encoding sends nothing by itself */
+	assert_int_equal(reply_len, 0);
+	console_free(c);
+}
+
 static char sunk[256];
 static size_t sunk_len;
 
@@ -926,6 +974,7 @@ int main(void)
 		cmocka_unit_test(
 			test_scrollback_default_holds_10000_full_lines),
 		cmocka_unit_test(test_cursor_position_report),
+		cmocka_unit_test(test_keys_follow_application_cursor_mode),
 		cmocka_unit_test(test_sink_gets_every_raw_byte),
 		cmocka_unit_test(test_newline_mode),
 		cmocka_unit_test(test_dirty_rows),

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmdash status and kmdash check: the VM, the link, the module and the
+ * last benchmark, once the link has settled; check adds the configuration
+ * and the host key.
+ */
+#include <cJSON.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "cli/cmd.h"
+#include "core/config/config.h"
+#include "core/module/bench.h"
+#include "core/session.h"
+#include "core/ssh/link.h"
+#include "core/ssh/ssh.h"
+#include "core/vm/vm.h"
+
+static bool module_known(struct cli *c)
+{
+	struct link *l = session_link(c->s);
+
+	return !l || link_state(l) != LINK_UP ||
+	       session_module(c->s)->state != MOD_UNKNOWN;
+}
+
+static const char *module_text(const struct session_module *m, char *buf,
+			       size_t cap)
+{
+	switch (m->state) {
+	case MOD_LOADED:
+		snprintf(buf, cap, "loaded (refcnt %d%s%s)", m->refcnt,
+			 m->srcversion[0] ? ", srcversion " : "",
+			 m->srcversion);
+		return buf;
+	case MOD_NOT_LOADED:
+		return "not loaded";
+	default:
+		return "unknown (target not reachable)";
+	}
+}
+
+static const char *host_key_text(struct link *l, bool ok)
+{
+	switch (ssh_session_why(link_session(l))) {
+	case SSH_E_HOSTKEY_UNKNOWN:
+		return "UNKNOWN (kmdash trust)";
+	case SSH_E_HOSTKEY_CHANGED:
+		return "CHANGED (refused)";
+	default:
+		return ok ? "verified" : "not checked";
+	}
+}
+
+static void report_json(struct cli *c, struct link *l, struct vm *vm,
+			const struct link_stats *ls, const char *mod)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "target", session_target(c->s)->name);
+	cJSON_AddStringToObject(o, "config", c->cfg->path ? c->cfg->path : "");
+	if (vm)
+		cJSON_AddStringToObject(o, "vm", vm_stage_name(vm_stage(vm)));
+	cJSON_AddStringToObject(o, "link",
+				l ? link_state_name(link_state(l)) : "none");
+	cJSON_AddStringToObject(o, "reason", l ? link_message(l) : "");
+	cJSON_AddNumberToObject(o, "rtt_us", ls->last_rtt_us);
+	cJSON_AddStringToObject(o, "module", mod);
+	cli_emit_json(o);
+}
+
+static int report(struct cli *c, bool check)
+{
+	const struct config_target *t = session_target(c->s);
+	struct link *l = session_link(c->s);
+	struct vm *vm = session_vm(c->s);
+	struct link_stats ls = { 0 };
+	const struct bench_run *br = bench_latest(session_bench(c->s));
+	char modbuf[160];
+	const char *mod;
+	bool ok = l && link_state(l) == LINK_UP;
+
+	if (l)
+		link_stats(l, &ls);
+	mod = module_text(session_module(c->s), modbuf, sizeof(modbuf));
+	if (c->json) {
+		report_json(c, l, vm, &ls, mod);
+		return ok ? 0 : 1;
+	}
+	cli_say(c, "target    %s (%s)\n", t->name,
+		c->cfg->path ? c->cfg->path :
+			       "no config file: built-in default");
+	if (check)
+		cli_say(c, "config    ok\n");
+	if (vm)
+		cli_say(c, "vm        %s%s%s (pid %d, port %d)\n",
+			vm_stage_name(vm_stage(vm)),
+			vm_error(vm)[0] ? ": " : "", vm_error(vm),
+			(int)vm_pid(vm), vm_port(vm));
+	if (l) {
+		cli_say(c, "ssh       %s\n",
+			ssh_session_target(link_session(l)));
+		cli_say(c, "link      %s%s%s\n", link_state_name(link_state(l)),
+			link_message(l)[0] ? ": " : "", link_message(l));
+		if (check)
+			cli_say(c, "host key  %s\n", host_key_text(l, ok));
+		if (ls.last_rtt_us >= 0 && ok)
+			cli_say(c, "rtt       %.2f ms\n",
+				ls.last_rtt_us / 1000.0);
+	} else {
+		cli_say(c, "link      none (%s)\n",
+			vm ? "the VM is not running: kmdash vm start" :
+			     "not connected");
+	}
+	cli_say(c, "module    %s %s\n", t->module.name, mod);
+	if (br && br->has_summary)
+		cli_say(c, "bench     last run: %s, %.0f ops/s, p99 %.2f us\n",
+			br->engine, br->summary[BM_TOTAL], br->summary[BM_P99]);
+	return ok ? 0 : 1;
+}
+
+static int status(struct cmd_ctx *ctx, bool check)
+{
+	struct session_opts so = { 0 };
+	struct cli c;
+	int rc;
+
+	cli_init(&c, ctx);
+	rc = cli_open_session(&c, &so);
+	if (!rc) {
+		cli_run_until(&c, cli_link_settled,
+			      session_target(c.s)->ssh.connect_timeout_ms +
+				      2000);
+		cli_run_until(&c, module_known, 5000);
+		rc = report(&c, check);
+	}
+	cli_close(&c);
+	return rc;
+}
+
+static int status_exec(struct cmd_ctx *ctx)
+{
+	return status(ctx, false);
+}
+
+static int check_exec(struct cmd_ctx *ctx)
+{
+	return status(ctx, true);
+}
+
+static const struct cmd_opt status_opts[] = {
+	{ "json", OPT_JSON, NULL, "one JSON object instead of text",
+	  CMD_COMPLETE_NONE, NULL },
+	{ NULL, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL },
+};
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.opts = status_opts,
+	.flags = CMD_CONFIG,
+	.exec = status_exec,
+	.summary = "the VM, the link, the module and the last benchmark",
+	.help = "Connects to the target, waits until the link has settled "
+		"(up or down), and prints the target, its VM (for the "
+		"embedded target), the SSH link with its state and reason, "
+		"the round-trip time, whether the module is loaded, and the "
+		"last benchmark run. The exit status is 0 when the target is "
+		"reachable, 1 when it is not.",
+};
+
+const struct cmd_entry cmd_check_entry = {
+	.name = "check",
+	.opts = status_opts,
+	.flags = CMD_CONFIG,
+	.exec = check_exec,
+	.summary = "status, plus the configuration and the host key",
+	.help = "What status prints, plus whether the configuration is valid "
+		"and whether the target's host key is verified, unknown "
+		"(kmdash trust adds it) or changed (refused). The exit "
+		"status is 0 when the target is reachable, 1 when it is "
+		"not, 2 when the configuration has an error.",
+};
