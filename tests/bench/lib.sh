@@ -18,7 +18,7 @@ export XDG_STATE_HOME=$T_TMP/state XDG_CONFIG_HOME=$T_TMP/config
 # with the flags and libraries the Makefile uses.
 bench_cc()
 {
-	local out=$1 pkgs="ncursesw libssh2 vterm libcjson libcrypto"
+	local out=$1 pkgs="ncursesw libssh2 vterm libcjson libcrypto libdw libelf"
 	shift
 	make -s -C "$T_ROOT" "${BUILD:-build}/libkmcore.a" >/dev/null || return 1
 	# shellcheck disable=SC2046
