@@ -39,7 +39,7 @@ quiet = @printf '  %-7s %s\n' $(1) $(2)
 endif
 
 .PHONY: help deps kmdash all kmod target vm-start vm-stop vm-ssh vm-status \
-	run install uninstall test asan bench format check-format clean
+	run install uninstall test asan bench format check-format clean fixtures
 
 help:
 	@echo 'make deps      install the Debian packages kmdash needs (sudo if not root)'
@@ -49,6 +49,7 @@ help:
 	@echo 'make vm-start  boot the target (MACHINE=virt|raspi3b, PORT=n)'
 	@echo 'make vm-ssh    open a shell on the target; make vm-stop stops it'
 	@echo 'make run       all of the above, then open the dashboard'
+	@echo 'make fixtures  cross-build the modules whose traces the unit tests decode'
 	@echo 'make test      build with ASan+UBSan and run every test suite'
 	@echo 'make bench     measure boot, build, transfer and render figures'
 	@echo 'make install   install into $$(DESTDIR)$$(PREFIX) (default /usr/local)'
@@ -103,6 +104,16 @@ KMOD_SRC ?= kmod
 KMOD_OUT ?= $(BUILD)/$(KMOD_SRC)
 kmod: $(if $(filter kmod,$(KMOD_SRC)),kmod-tools)
 	@target/kbuild.sh $(KMOD_SRC) $(KMOD_OUT)
+
+# The modules the unit tests decode traces of (tests/fixtures/traces/):
+# crashmod, the engine with its test-only fault hook, and the engine itself
+# (a rebuild of it, for the stale-copy test).
+FIXTURE_KMODS := kmod_crash kmod_faulty
+fixtures: kmod
+	@for m in $(FIXTURE_KMODS); do \
+		$(MAKE) --no-print-directory kmod KMOD_SRC=tests/fixtures/$$m \
+			KMOD_OUT=$(BUILD)/tests/fixtures/$$m || exit 1; \
+	done
 
 # The engine's tools and test programs: static arm64 binaries for the target.
 .PHONY: kmod-tools kmod-native
@@ -165,6 +176,7 @@ uninstall:
 
 test: deps
 	@$(MAKE) --no-print-directory kmdash asan target
+	@$(MAKE) --no-print-directory fixtures
 	@tests/run.sh $(SUITES)
 
 bench: deps
