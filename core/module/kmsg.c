@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/base/ring.h"
+#include "core/module/trace.h"
 
 /* Remembered (seq, time, text hash) of the latest records, for replays. */
 #define MEM_SIZE 4096
@@ -245,25 +246,25 @@ static void count_block(struct kmsg *k, enum kmsg_block kind)
 	}
 }
 
-/* Which kind of block a line starts, if any ("cut here": unknown yet). */
+/*
+ * Which kind of block a line starts, if any ("cut here": unknown yet), as
+ * trace_line_kind() tells. Soft-lockup and hung-task reports print no
+ * "---[ end" line, so they open no block here.
+ */
 static enum kmsg_block block_start(const char *t, size_t n, bool *cut)
 {
-	*cut = false;
-	if (starts(t, n, "------------[ cut here ]------------")) {
-		*cut = true;
+	switch (trace_line_kind(t, n, cut)) {
+	case TRACE_OOPS:
+		return KMSG_BLOCK_OOPS;
+	case TRACE_BUG:
+		return KMSG_BLOCK_BUG;
+	case TRACE_WARNING:
+		return KMSG_BLOCK_WARNING;
+	case TRACE_PANIC:
+		return KMSG_BLOCK_PANIC;
+	default:
 		return KMSG_BLOCK_NONE;
 	}
-	if (starts(t, n, "Unable to handle kernel ") ||
-	    starts(t, n, "Internal error: ") || starts(t, n, "Oops: ") ||
-	    starts(t, n, "Oops ") || starts(t, n, "general protection fault"))
-		return KMSG_BLOCK_OOPS;
-	if (starts(t, n, "BUG: ") || starts(t, n, "kernel BUG at "))
-		return KMSG_BLOCK_BUG;
-	if (starts(t, n, "WARNING: CPU: ") || starts(t, n, "WARNING: at "))
-		return KMSG_BLOCK_WARNING;
-	if (starts(t, n, "Kernel panic - not syncing"))
-		return KMSG_BLOCK_PANIC;
-	return KMSG_BLOCK_NONE;
 }
 
 static void note_oops(struct kmsg *k, enum kmsg_block kind)
@@ -308,7 +309,7 @@ static uint32_t classify(struct kmsg *k, const char *t, size_t n, uint64_t pos,
 	}
 	if (k->in_block) {
 		f |= KMSG_F_OOPS;
-		if (starts(t, n, "---[ end ") ||
+		if (trace_line_ends(t, n) ||
 		    ++k->block_lines >= BLOCK_MAX_LINES)
 			k->in_block = false;
 	}
