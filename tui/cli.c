@@ -839,6 +839,8 @@ int cli_main(const struct cli_global *g, int argc, char **argv)
 		r = cmd_vm(&c, argc - 1, argv + 1);
 	else if (!strcmp(argv[0], "trust"))
 		r = cmd_trust(&c, argc - 1, argv + 1);
+	else if (!strcmp(argv[0], "decode"))
+		r = cli_decode(g, c.cfg, argc, argv);
 	else {
 		fprintf(stderr,
 			"kmdash: unknown command '%s' (kmdash --help)\n",

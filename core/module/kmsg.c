@@ -536,12 +536,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/*
- * Terminal-safe display text. With kernel escapes, "\xNN" is decoded first;
- * the resulting bytes pass if printable, a tab, or valid UTF-8; anything
- * else is written as \xNN. out must hold 4 * n bytes.
- */
-static size_t sanitize(const char *in, size_t n, bool kernel_escapes, char *out)
+size_t kmsg_sanitize(const char *in, size_t n, bool kernel_escapes, char *out)
 {
 	unsigned char *dec =
 		(unsigned char *)out + 3 * n; /* decoded, in place */
@@ -676,19 +671,19 @@ static void parse_line(struct kmsg *k, const char *s, size_t n, bool cut)
 		return;
 	}
 	if (parse_kmsg(s, n, &h, &text)) {
-		len = sanitize(text, n - (size_t)(text - s), true, out);
+		len = kmsg_sanitize(text, n - (size_t)(text - s), true, out);
 		add_seq_record(k, &h, out, len);
 		return;
 	}
 	if (parse_dmesg_r(s, n, &h, &text)) {
-		len = sanitize(text, n - (size_t)(text - s), false, out);
+		len = kmsg_sanitize(text, n - (size_t)(text - s), false, out);
 		add_raw_record(k, &h, out, len);
 		return;
 	}
 	h.level = 6;
 	h.flags |= KMSG_F_RAW;
 	k->st.raw++;
-	len = sanitize(s, n, false, out);
+	len = kmsg_sanitize(s, n, false, out);
 	push(k, &h, out, len);
 }
 
