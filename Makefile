@@ -8,7 +8,7 @@ DESTDIR ?=
 CC      ?= cc
 V       ?= 0
 
-PKGS := ncursesw libssh2 vterm libcjson libcrypto
+PKGS := ncursesw libssh2 vterm libcjson libcrypto libdw libelf
 # Deferred (=) so that `make deps` can install pkg-config's packages first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
@@ -42,7 +42,7 @@ endif
 
 .PHONY: help deps kmdash all kmod target vm-start vm-stop vm-ssh vm-status \
 	run install uninstall man test check asan bench format check-format clean \
-	print-cflags print-libs
+	print-cflags print-libs fixtures
 
 help:
 	@echo 'make deps      install the Debian packages kmdash needs (sudo if not root)'
@@ -52,8 +52,9 @@ help:
 	@echo 'make vm-start  boot the target (MACHINE=virt|raspi3b, PORT=n)'
 	@echo 'make vm-ssh    open a shell on the target; make vm-stop stops it'
 	@echo 'make run       all of the above, then open the dashboard'
+	@echo 'make fixtures  cross-build the modules whose traces the unit tests decode'
 	@echo 'make test      build with ASan+UBSan and run every test suite (SUITES=...)'
-	@echo 'make check     quick: sanitized build, style, unit and CLI tests, no target'
+	@echo 'make check     quick: sanitized build, style, unit and CLI tests, no target' 
 	@echo 'make bench     measure boot, build, transfer and render figures'
 	@echo 'make install   install into $$(DESTDIR)$$(PREFIX) (default /usr/local)'
 
@@ -117,6 +118,16 @@ KMOD_SRC ?= kmod
 KMOD_OUT ?= $(BUILD)/$(KMOD_SRC)
 kmod: $(if $(filter kmod,$(KMOD_SRC)),kmod-tools)
 	@target/kbuild.sh $(KMOD_SRC) $(KMOD_OUT)
+
+# The modules the unit tests decode traces of (tests/fixtures/traces/):
+# crashmod, the engine with its test-only fault hook, and the engine itself
+# (a rebuild of it, for the stale-copy test).
+FIXTURE_KMODS := kmod_crash kmod_faulty
+fixtures: kmod
+	@for m in $(FIXTURE_KMODS); do \
+		$(MAKE) --no-print-directory kmod KMOD_SRC=tests/fixtures/$$m \
+			KMOD_OUT=$(BUILD)/tests/fixtures/$$m || exit 1; \
+	done
 
 # The engine's tools and test programs: static arm64 binaries for the target.
 .PHONY: kmod-tools kmod-native
@@ -205,7 +216,7 @@ NEED_TARGET := $(if $(SUITES),$(filter-out $(LOCAL_SUITES),$(SUITES)),all)
 UNIT_TESTS := $(patsubst %.c,$(BUILD)/asan/%,$(wildcard tests/unit/*.c))
 
 test: $(if $(NEED_TARGET),deps)
-	@$(MAKE) --no-print-directory kmdash asan $(if $(NEED_TARGET),target)
+	@$(MAKE) --no-print-directory kmdash asan $(if $(NEED_TARGET),target fixtures)
 	@tests/run.sh $(SUITES)
 
 # The quick loop while editing: the sanitized build, the style check, the
@@ -213,6 +224,10 @@ test: $(if $(NEED_TARGET),deps)
 # download.
 check:
 	@$(MAKE) --no-print-directory $(BUILD)/asan/kmdash $(UNIT_TESTS)
+	@# the decoder's unit tests read the fixture modules: built when the
+	@# target's sysroot is there already (no download), else skipped
+	@if bash -c '. target/common.sh && test -f "$$KMDASH_TARGET_ENV"'; then \
+		$(MAKE) --no-print-directory fixtures; fi
 	@tests/run.sh $(LOCAL_SUITES)
 
 bench: deps

@@ -279,6 +279,38 @@ static int sh_copy_value_nofault(void __user *ubuf, const struct sh_item *it)
 	return left ? -EFAULT : 0;
 }
 
+#ifdef SH_TEST_FAULTS
+/*
+ * Test-only (tests/fixtures/kmod_faulty builds with SH_TEST_FAULTS): the
+ * bug of kmdash's crash issue, a NULL store in sh_get() after fault_after
+ * GETs, or a BUG there, so that the trace decoder is tested on this very
+ * source: the decoded chain reads sh_test_fault -> sh_get -> sh_do_op.
+ * The product module has neither the parameters nor the code.
+ */
+static char *fault = "";
+module_param(fault, charp, 0444);
+MODULE_PARM_DESC(fault, "test only: oops (a NULL store) or bug, in sh_get");
+static unsigned long fault_after = 100000;
+module_param(fault_after, ulong, 0444);
+MODULE_PARM_DESC(fault_after, "test only: GETs before the fault");
+static atomic_long_t sh_fault_gets = ATOMIC_LONG_INIT(0);
+static int *volatile sh_fault_nowhere; /* NULL, unknown to the compiler */
+
+static __always_inline void sh_test_fault(void)
+{
+	if (!*fault || atomic_long_inc_return(&sh_fault_gets) < fault_after)
+		return;
+	if (!strcmp(fault, "oops"))
+		*sh_fault_nowhere = 1; /* kmdash-test: oops */
+	else if (!strcmp(fault, "bug"))
+		BUG(); /* kmdash-test: bug */
+}
+#else
+static __always_inline void sh_test_fault(void)
+{
+}
+#endif
+
 /* *val_len: in, the buffer size; out, the value's length. */
 static int sh_get(const u8 *key, u32 key_len, void __user *ubuf, u32 *val_len)
 {
@@ -286,6 +318,7 @@ static int sh_get(const u8 *key, u32 key_len, void __user *ubuf, u32 *val_len)
 	struct sh_item *it;
 	int err;
 
+	sh_test_fault();
 	rcu_read_lock();
 	for (;;) {
 		it = rhashtable_lookup(&sh_ht, &k, sh_params);

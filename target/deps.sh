@@ -9,6 +9,8 @@ packages=(
 	# build
 	gcc make pkg-config libc6-dev
 	libncurses-dev libssh2-1-dev libvterm-dev libcjson-dev libssl-dev
+	# the trace decoder (libdw, libelf); eu-addr2line for its tests and bench
+	libdw-dev libelf-dev elfutils
 	# embedded target: emulator, cross compiler, initramfs tools
 	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	cpio gzip xz-utils fakeroot kmod dropbear-bin

@@ -43,6 +43,15 @@ const char *str_user_name(void)
 	return pw ? pw->pw_name : "root";
 }
 
+char *str_state_dir(void)
+{
+	const char *x = getenv("XDG_STATE_HOME"), *home = str_home_dir();
+
+	if (x && x[0] == '/')
+		return str_printf("%s/kmdash", x);
+	return home ? str_printf("%s/.local/state/kmdash", home) : NULL;
+}
+
 #define DIST_MAX 64
 
 size_t str_distance(const char *a, const char *b)

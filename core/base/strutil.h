@@ -16,6 +16,11 @@ char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *str_home_dir(void);
 /* $USER, else the password database's, else "root". */
 const char *str_user_name(void);
+/*
+ * kmdash's state directory: $XDG_STATE_HOME/kmdash (when absolute), else
+ * ~/.local/state/kmdash. malloc'ed; NULL without a home.
+ */
+char *str_state_dir(void);
 
 /*
  * Edit distance (insertions, deletions, substitutions); SIZE_MAX when a

@@ -41,17 +41,26 @@ struct decode_loc {
 	int col;
 };
 
-#define DECODE_MAX_INLINE 8
+/* The kernel's atomics and bitops inline 11 deep into a module's code. */
+#define DECODE_MAX_INLINE 16
 
 struct decode_frame {
 	/*
 	 * loc[0] is the address's own line, in the innermost inlined
 	 * function; loc[i + 1] is where loc[i]'s function was inlined into
-	 * its caller. nloc 0: not decoded, why says why.
+	 * its caller; the last is the function itself (a deeper chain loses
+	 * its middle). nloc 0: not decoded, why says why.
 	 */
 	size_t nloc;
 	struct decode_loc loc[DECODE_MAX_INLINE];
 	char why[160];
+	char section[32]; /* the symbol's section (".init.text"), "" if none */
+	/*
+	 * Several functions of that name fit the frame (static functions
+	 * of two files) and nothing in the trace told them apart: loc is
+	 * the first one's.
+	 */
+	bool ambiguous;
 };
 
 struct decoder;
@@ -65,17 +74,34 @@ struct decoder;
 struct decoder *decoder_open(const char *path, const struct decode_map *maps,
 			     size_t nmaps, char *err, size_t errlen);
 void decoder_free(struct decoder *d);
+/* The path it was opened on. */
+const char *decoder_path(const struct decoder *d);
 /* The file's GNU build id in hex, "" if it has none. */
 const char *decoder_build_id(const struct decoder *d);
 /* The module's name from .modinfo ("storage_hash"), "" for a vmlinux. */
 const char *decoder_module(const struct decoder *d);
 
 /*
- * Resolves one frame. 0 with out filled, or -ENOENT with out->why set
- * (the symbol is not in this file, the offset lies beyond its size).
+ * Resolves one frame. 0 with out filled, or with out->why set: -ENOENT
+ * (the symbol is not in this file, the offset lies beyond it, the frame
+ * names another module), -ESTALE (the symbol is there but of another size:
+ * the trace comes from another build of it).
+ *
+ * The trace's "/0xsize" is what the kernel's kallsyms says: the distance
+ * to the next symbol in memory. That is the ELF size plus alignment
+ * padding, or for the last function of a section anything from its ELF
+ * size up (the next section's symbols are placed at load time), so a
+ * match is exact only where another symbol follows in the same section.
  */
 int decoder_resolve(struct decoder *d, const struct trace_frame *f,
 		    struct decode_frame *out);
+
+/*
+ * Whether the frame is one of this file's as decoder_resolve() would
+ * find it (0, -ENOENT, -ESTALE), without reading any DWARF: cheap, for
+ * choosing among several builds of a module the one a trace came from.
+ */
+int decoder_match(struct decoder *d, const struct trace_frame *f);
 
 /*
  * One line for the user: "sh_get at kmod/storage_hash.c:291 (inlined by)

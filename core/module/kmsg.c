@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/base/ring.h"
+#include "core/module/trace.h"
 
 /* Remembered (seq, time, text hash) of the latest records, for replays. */
 #define MEM_SIZE 4096
@@ -245,25 +246,25 @@ static void count_block(struct kmsg *k, enum kmsg_block kind)
 	}
 }
 
-/* Which kind of block a line starts, if any ("cut here": unknown yet). */
+/*
+ * Which kind of block a line starts, if any ("cut here": unknown yet), as
+ * trace_line_kind() tells. Soft-lockup and hung-task reports print no
+ * "---[ end" line, so they open no block here.
+ */
 static enum kmsg_block block_start(const char *t, size_t n, bool *cut)
 {
-	*cut = false;
-	if (starts(t, n, "------------[ cut here ]------------")) {
-		*cut = true;
+	switch (trace_line_kind(t, n, cut)) {
+	case TRACE_OOPS:
+		return KMSG_BLOCK_OOPS;
+	case TRACE_BUG:
+		return KMSG_BLOCK_BUG;
+	case TRACE_WARNING:
+		return KMSG_BLOCK_WARNING;
+	case TRACE_PANIC:
+		return KMSG_BLOCK_PANIC;
+	default:
 		return KMSG_BLOCK_NONE;
 	}
-	if (starts(t, n, "Unable to handle kernel ") ||
-	    starts(t, n, "Internal error: ") || starts(t, n, "Oops: ") ||
-	    starts(t, n, "Oops ") || starts(t, n, "general protection fault"))
-		return KMSG_BLOCK_OOPS;
-	if (starts(t, n, "BUG: ") || starts(t, n, "kernel BUG at "))
-		return KMSG_BLOCK_BUG;
-	if (starts(t, n, "WARNING: CPU: ") || starts(t, n, "WARNING: at "))
-		return KMSG_BLOCK_WARNING;
-	if (starts(t, n, "Kernel panic - not syncing"))
-		return KMSG_BLOCK_PANIC;
-	return KMSG_BLOCK_NONE;
 }
 
 static void note_oops(struct kmsg *k, enum kmsg_block kind)
@@ -308,7 +309,7 @@ static uint32_t classify(struct kmsg *k, const char *t, size_t n, uint64_t pos,
 	}
 	if (k->in_block) {
 		f |= KMSG_F_OOPS;
-		if (starts(t, n, "---[ end ") ||
+		if (trace_line_ends(t, n) ||
 		    ++k->block_lines >= BLOCK_MAX_LINES)
 			k->in_block = false;
 	}
@@ -535,12 +536,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/*
- * Terminal-safe display text. With kernel escapes, "\xNN" is decoded first;
- * the resulting bytes pass if printable, a tab, or valid UTF-8; anything
- * else is written as \xNN. out must hold 4 * n bytes.
- */
-static size_t sanitize(const char *in, size_t n, bool kernel_escapes, char *out)
+size_t kmsg_sanitize(const char *in, size_t n, bool kernel_escapes, char *out)
 {
 	unsigned char *dec =
 		(unsigned char *)out + 3 * n; /* decoded, in place */
@@ -675,19 +671,19 @@ static void parse_line(struct kmsg *k, const char *s, size_t n, bool cut)
 		return;
 	}
 	if (parse_kmsg(s, n, &h, &text)) {
-		len = sanitize(text, n - (size_t)(text - s), true, out);
+		len = kmsg_sanitize(text, n - (size_t)(text - s), true, out);
 		add_seq_record(k, &h, out, len);
 		return;
 	}
 	if (parse_dmesg_r(s, n, &h, &text)) {
-		len = sanitize(text, n - (size_t)(text - s), false, out);
+		len = kmsg_sanitize(text, n - (size_t)(text - s), false, out);
 		add_raw_record(k, &h, out, len);
 		return;
 	}
 	h.level = 6;
 	h.flags |= KMSG_F_RAW;
 	k->st.raw++;
-	len = sanitize(s, n, false, out);
+	len = kmsg_sanitize(s, n, false, out);
 	push(k, &h, out, len);
 }
 

@@ -124,6 +124,13 @@ bool kmsg_take_dirty(struct kmsg *k);
 
 const char *kmsg_level_name(int level);
 /*
+ * Terminal-safe text: with kernel_escapes, /dev/kmsg's "\xNN" are decoded
+ * first; bytes pass if printable, a tab, or valid UTF-8, anything else is
+ * written as \xNN. out must hold 4 * n bytes (no NUL is added). Returns
+ * the length written.
+ */
+size_t kmsg_sanitize(const char *in, size_t n, bool kernel_escapes, char *out);
+/*
  * One line for the journal (no newline): "[   12.345678] err    #42 text",
  * markers as "-- 3 messages lost --". Returns the length as snprintf.
  */

@@ -36,6 +36,12 @@ int ko_build_id_from_hexdump(const char *text, char id[KO_ID_MAX + 1]);
 
 struct kostore;
 
+/*
+ * Where a target's store is: STATE/TARGET/ko, STATE as str_state_dir()
+ * says (~/.local/state/kmdash). malloc'ed; NULL without a home.
+ */
+char *kostore_default_dir(const char *target);
+
 /* Opens (and makes, 0700) the store at dir. NULL with a reason in err. */
 struct kostore *kostore_open(const char *dir, char *err, size_t errlen);
 void kostore_free(struct kostore *ks);

@@ -28,7 +28,9 @@ enum trace_kind {
 	TRACE_BUG, /* "kernel BUG at ...", "BUG: ..." */
 	TRACE_WARNING, /* "WARNING: CPU: ..." */
 	TRACE_PANIC, /* "Kernel panic - not syncing: ..." */
-	TRACE_SOFTLOCKUP, /* "watchdog: BUG: soft lockup - CPU#0 stuck ..." */
+	/* "watchdog: BUG: soft lockup - CPU#0 stuck ...", and RCU's stall
+	 * report ("rcu: INFO: rcu_sched self-detected stall on CPU") */
+	TRACE_SOFTLOCKUP,
 	TRACE_HUNG_TASK, /* "INFO: task insmod:123 blocked for more ..." */
 };
 
@@ -48,6 +50,14 @@ struct trace_frame {
 	uint64_t off, size;
 	char module[TRACE_MOD_MAX]; /* "" in the kernel proper */
 	size_t line; /* index of the block line it was read from */
+	/*
+	 * pc frames: the faulting instruction's bytes in memory order, from
+	 * the block's "Code:" line (arm64 "(b9000001)", x86 "<0f> 0b ...";
+	 * little-endian targets), for telling same-named functions apart.
+	 * insn_len 0: not printed.
+	 */
+	uint8_t insn[16];
+	uint8_t insn_len;
 };
 
 #define TRACE_MAX_FRAMES 64
