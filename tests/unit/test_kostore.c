@@ -44,8 +44,15 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
+/* Skipped without the fixtures (make check), never in CI. */
 static void need_ko(void)
 {
+	const char *ci = getenv("CI");
+
+	if (access(ko, R_OK) && !(ci && !strcmp(ci, "true"))) {
+		print_message("SKIP: %s is missing (make fixtures)\n", ko);
+		skip();
+	}
 	if (access(ko, R_OK))
 		fail_msg("%s is missing: run 'make fixtures'", ko);
 }
