@@ -20,6 +20,8 @@ struct link {
 	enum link_reason reason;
 	char msg[1600];
 	char last_error[512];
+	/* why the target itself stopped answering, until it is up again */
+	char cause[256];
 
 	struct ssh_op *probe;
 	uint64_t timer;
@@ -70,6 +72,8 @@ const char *link_reason_text(enum link_reason r)
 		return "link dead";
 	case LINK_R_LOST:
 		return "connection lost";
+	case LINK_R_CRASHED:
+		return "target crashed";
 	default:
 		return "error";
 	}
@@ -236,6 +240,7 @@ static void session_state(struct ssh_session *s, enum ssh_state st,
 
 	switch (st) {
 	case SSH_UP:
+		l->cause[0] = '\0';
 		probe_stop(l);
 		/*
 		 * First, before the users of the link queue their channels
@@ -251,6 +256,11 @@ static void session_state(struct ssh_session *s, enum ssh_state st,
 		/* the probe already said why it dropped the session */
 		if (why == SSH_E_DROPPED && l->state == LINK_DOWN)
 			break;
+		/* a crashed target's retries fail; the crash is the reason */
+		if (l->cause[0]) {
+			set_state(l, LINK_DOWN, LINK_R_CRASHED, l->cause);
+			break;
+		}
 		set_state(l, LINK_DOWN, reason_of(why), msg);
 		break;
 	case SSH_CONNECTING:
@@ -333,6 +343,14 @@ enum link_state link_state(const struct link *l)
 enum link_reason link_reason(const struct link *l)
 {
 	return l->reason;
+}
+
+void link_set_cause(struct link *l, const char *cause)
+{
+	snprintf(l->cause, sizeof(l->cause), "%s", cause);
+	probe_stop(l);
+	set_state(l, LINK_DOWN, LINK_R_CRASHED, l->cause);
+	ssh_session_drop(l->s, l->cause);
 }
 
 const char *link_message(const struct link *l)

@@ -35,6 +35,7 @@ enum link_reason {
 	LINK_R_PROBE_SLOW, /* degraded: RTT above slow_rtt_ms */
 	LINK_R_PROBE_DEAD, /* down: probe unanswered too long, reconnecting */
 	LINK_R_LOST, /* the connection broke */
+	LINK_R_CRASHED, /* the target's kernel died (link_set_cause) */
 	LINK_R_OTHER,
 };
 
@@ -64,6 +65,13 @@ struct ssh_session *link_session(struct link *l);
 enum link_state link_state(const struct link *l);
 enum link_reason link_reason(const struct link *l);
 const char *link_message(const struct link *l);
+/*
+ * What kmdash learned elsewhere about why the target stopped answering
+ * ("kernel panic: Fatal exception", from the serial console): the link
+ * goes DOWN at once with it as the reason, and keeps it through the failed
+ * retries until the target answers again.
+ */
+void link_set_cause(struct link *l, const char *cause);
 const char *link_state_name(enum link_state st);
 /* e.g. "tunnel port closed", "board behind the tunnel is gone" */
 const char *link_reason_text(enum link_reason r);

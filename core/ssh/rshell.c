@@ -329,3 +329,15 @@ void rshell_cancel(struct rshell *r, struct rshell_req *req)
 		return;
 	}
 }
+
+void rshell_abandon(struct rshell *r, struct rshell_req *req)
+{
+	if (req && req == r->head && r->sent) {
+		/* The shell is busy with it for good: the next gets a new one. */
+		req_free(pop(r));
+		drop_stream(r);
+		send_head(r);
+		return;
+	}
+	rshell_cancel(r, req);
+}

@@ -41,4 +41,11 @@ void rshell_warm(struct rshell *r);
 /* No callback after; a command already running finishes on the target. */
 void rshell_cancel(struct rshell *r, struct rshell_req *req);
 
+/*
+ * As rshell_cancel, for a command that may never end (an insmod whose
+ * module init spins): when it is on the wire, the shell is left to it and
+ * the next command starts in a new one.
+ */
+void rshell_abandon(struct rshell *r, struct rshell_req *req);
+
 #endif

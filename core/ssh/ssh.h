@@ -146,6 +146,11 @@ typedef void (*ssh_end_fn)(void *arg, int rc, int exit_status, const char *msg);
 struct ssh_op *ssh_stream_open(struct ssh_session *s, const char *cmd,
 			       int flags, ssh_data_fn data, ssh_end_fn end,
 			       void *arg);
+/*
+ * Inside the end callback: the name of the signal that ended the remote
+ * command ("SEGV", "KILL"; exit_status is then -1), or NULL.
+ */
+const char *ssh_stream_exit_signal(const struct ssh_op *op);
 /* Queues bytes for the command's stdin. 0 or -errno. */
 int ssh_stream_write(struct ssh_op *op, const void *buf, size_t len);
 /* The remote PID once known (PTY streams), else 0. */

@@ -290,6 +290,7 @@ struct stream_op {
 	bool closing, ended;
 	bool eof_sent;
 	uint64_t deadline;
+	char signal[16]; /* the remote exit signal's name, "" if none */
 	ssh_data_fn data;
 	ssh_end_fn end;
 	void *arg;
@@ -300,6 +301,35 @@ static void stream_end(struct stream_op *t, int rc, int status, const char *msg)
 	if (t->end && !t->op.cancelled && !t->ended)
 		t->end(t->arg, rc, status, msg);
 	t->ended = true;
+}
+
+/*
+ * The exit status, or -1 with the signal's name kept when the command was
+ * killed (an oops ends the calling process as if by SIGSEGV or SIGKILL).
+ */
+static int stream_exit_status(struct stream_op *t)
+{
+	char *sig = NULL;
+	size_t siglen = 0;
+	int status = libssh2_channel_get_exit_status(t->ch);
+
+	libssh2_channel_get_exit_signal(t->ch, &sig, &siglen, NULL, NULL, NULL,
+					NULL);
+	if (sig && siglen) {
+		snprintf(t->signal, sizeof(t->signal), "%.*s", (int)siglen,
+			 sig);
+		status = -1;
+	}
+	if (sig)
+		libssh2_free(ssh_raw(t->op.s), sig);
+	return status;
+}
+
+const char *ssh_stream_exit_signal(const struct ssh_op *op)
+{
+	const struct stream_op *t = (const struct stream_op *)op;
+
+	return t->signal[0] ? t->signal : NULL;
 }
 
 static void stream_fail(struct ssh_op *op, const char *msg)
@@ -555,7 +585,7 @@ static enum op_ret stream_step(struct ssh_op *op)
 		rc = libssh2_channel_wait_closed(t->ch);
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			return OP_WAIT;
-		stream_end(t, 0, libssh2_channel_get_exit_status(t->ch), NULL);
+		stream_end(t, 0, stream_exit_status(t), NULL);
 		t->st = CH_FREE;
 		return OP_MORE;
 	}
