@@ -7,10 +7,12 @@
  * sample every interval, a summary. The format is documented in
  * kmod/README.md; the dashboard parses it.
  */
+#define _GNU_SOURCE /* pthread_tryjoin_np */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,6 +278,13 @@ struct worker {
 	atomic_uint_least64_t ops[NOPS], hits[NOPS], errors, calls;
 	atomic_uint_least64_t hist[HBUCKETS];
 	int first_error;
+	/*
+	 * Set as the worker returns. An oops inside an ioctl ends the
+	 * calling thread in the kernel and nothing else: a worker that is
+	 * gone without this was killed, and the run is not a measurement.
+	 */
+	atomic_int finished;
+	bool joined;
 	char pad[64];
 };
 
@@ -336,6 +345,7 @@ static void *worker_main(void *arg)
 
 	if (!ops || !bufs) {
 		w->first_error = -ENOMEM;
+		atomic_store(&w->finished, 1);
 		return NULL;
 	}
 	while (!atomic_load(&go))
@@ -397,7 +407,38 @@ static void *worker_main(void *arg)
 	}
 	free(ops);
 	free(bufs);
+	atomic_store(&w->finished, 1);
 	return NULL;
+}
+
+/*
+ * The first worker that ended without finishing (see struct worker), or
+ * -1. wait: join them all; else only collect those already gone.
+ */
+static int dead_worker(struct worker *w, bool wait)
+{
+	int dead = -1;
+
+	for (int t = 0; t < cfg.threads; t++) {
+		if (!w[t].joined)
+			w[t].joined =
+				wait ? !pthread_join(w[t].tid, NULL) :
+				       !pthread_tryjoin_np(w[t].tid, NULL);
+		if (w[t].joined && !atomic_load(&w[t].finished) && dead < 0)
+			dead = t;
+	}
+	return dead;
+}
+
+/* No summary for a run that lost a worker: it measured nothing whole. */
+static int worker_died(struct worker *w, int dead)
+{
+	atomic_store(&stop, 1);
+	dead_worker(w, true);
+	fprintf(stderr,
+		"%s: worker thread %d was killed inside the %s (a kernel oops? see the kernel log): no summary\n",
+		prog, dead, cfg.kmod ? "module's ioctl" : "engine");
+	return SH_EXIT_FAILED;
 }
 
 /* Totals over every worker. */
@@ -779,9 +820,13 @@ int main(int argc, char **argv)
 		t_prev = t_now;
 		if (t_now >= end)
 			break;
+		t = dead_worker(w, false);
+		if (t >= 0)
+			return worker_died(w, t);
 	}
-	for (t = 0; t < cfg.threads; t++)
-		pthread_join(w[t].tid, NULL);
+	t = dead_worker(w, true);
+	if (t >= 0)
+		return worker_died(w, t);
 	t_now = now_s();
 	snapshot(w, &cur);
 
