@@ -330,7 +330,10 @@ static void push(struct kmsg *k, struct hdr *h, const char *text, size_t len)
 	struct kmsg_record rec;
 	uint64_t pos = ring_end_seq(k->ring);
 
-	if (!(h->flags & KMSG_F_MARKER)) {
+	/* written by kmdash itself into /dev/kmsg: user facility */
+	if (h->facility == 1 && starts(text, len, "kmdash: "))
+		h->flags |= KMSG_F_OWN;
+	if (!(h->flags & (KMSG_F_MARKER | KMSG_F_DECODED))) {
 		h->flags |= classify(k, text, len, pos, h->seq);
 		k->st.records++;
 		k->st.by_level[h->level & 7]++;
@@ -711,6 +714,24 @@ void kmsg_feed(struct kmsg *k, const void *buf, size_t len)
 	}
 }
 
+uint64_t kmsg_add_line(struct kmsg *k, uint32_t flags, int64_t usec, int level,
+		       const char *text, size_t len)
+{
+	struct hdr h = { .usec = usec,
+			 .flags = (flags & (KMSG_F_CONSOLE | KMSG_F_DECODED)) |
+				  KMSG_F_NOSEQ,
+			 .level = (uint8_t)(level & 7) };
+	uint64_t pos = ring_end_seq(k->ring);
+
+	if (len > KMSG_MAX_LINE) {
+		len = KMSG_MAX_LINE;
+		h.flags |= KMSG_F_TRUNCATED;
+	}
+	len = kmsg_sanitize(text, len, false, k->text);
+	push(k, &h, k->text, len);
+	return pos;
+}
+
 void kmsg_flush(struct kmsg *k)
 {
 	if (k->line_len)
@@ -754,6 +775,16 @@ int kmsg_format(const struct kmsg_record *rec, char *buf, size_t cap)
 				rec->text);
 	if (rec->flags & KMSG_F_RAW)
 		return snprintf(buf, cap, "[raw] %.*s", (int)rec->len,
+				rec->text);
+	if (rec->flags & KMSG_F_DECODED)
+		return snprintf(buf, cap, "%15s %-6s %.*s", "", "decode",
+				(int)rec->len, rec->text);
+	if (rec->flags & KMSG_F_CONSOLE)
+		return snprintf(buf, cap,
+				"[%5" PRId64 ".%06" PRId64
+				"] %-6s (console) %.*s",
+				rec->usec / 1000000, rec->usec % 1000000,
+				kmsg_level_name(rec->level), (int)rec->len,
 				rec->text);
 	if (rec->usec < 0)
 		return snprintf(buf, cap, "[ ] %-6s %.*s",

@@ -42,6 +42,12 @@ enum kmsg_flag {
 	KMSG_F_CONT = 1u << 7, /* the kernel's continuation flag (c or +) */
 	KMSG_F_NOSEQ = 1u << 8, /* from dmesg -r: no sequence number */
 	KMSG_F_TRUNCATED = 1u << 9, /* longer than KMSG_MAX_LINE, cut */
+	/* kmdash's decode of the trace above it (file:line of a frame) */
+	KMSG_F_DECODED = 1u << 10,
+	/* a kernel line that only the serial console showed (a panic) */
+	KMSG_F_CONSOLE = 1u << 11,
+	/* kmdash's own mark in the log ("kmdash: mark 3"): not shown */
+	KMSG_F_OWN = 1u << 12,
 };
 #define KMSG_F_MARKER (KMSG_F_LOST | KMSG_F_REBOOT)
 
@@ -105,6 +111,15 @@ void kmsg_on_record(struct kmsg *k, kmsg_record_fn fn, void *arg);
 void kmsg_feed(struct kmsg *k, const void *buf, size_t len);
 /* The stream ended: a last line without a newline counts too. */
 void kmsg_flush(struct kmsg *k);
+/*
+ * A line that did not come from the log stream: KMSG_F_CONSOLE, a kernel
+ * line read off the serial console (classified like a record: it may be a
+ * panic's), or KMSG_F_DECODED, kmdash's own note under a trace (neither
+ * counted nor classified). No sequence number; the text is made safe like
+ * any record's. Returns its position.
+ */
+uint64_t kmsg_add_line(struct kmsg *k, uint32_t flags, int64_t usec, int level,
+		       const char *text, size_t len);
 /* The follower starts a new `cat`: forget a partial line. */
 void kmsg_restart(struct kmsg *k);
 /*
