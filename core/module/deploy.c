@@ -20,6 +20,7 @@
 #include "core/base/digest.h"
 #include "core/base/fsdir.h"
 #include "core/base/loop.h"
+#include "core/module/kostore.h"
 #include "core/module/modinfo.h"
 #include "core/base/proc.h"
 #include "core/base/quote.h"
@@ -29,6 +30,8 @@
 #include "core/ssh/upload.h"
 
 #define KMSG_MARK "@@kmdash-kmsg@@"
+/* After insmod: the GNU build id of what the kernel loaded (its notes). */
+#define BUILDID_MARK "@@kmdash-buildid"
 
 enum deploy_op {
 	OP_IDLE,
@@ -69,6 +72,10 @@ struct deploy {
 	deploy_done_fn done;
 	deploy_progress_fn progress;
 	void *arg;
+	/* a mark written into the kernel log, in its own slot */
+	struct rshell_req *mop;
+	deploy_mark_fn mark_fn;
+	void *mark_arg;
 	/* the state query runs beside the operations, in its own slot */
 	struct rshell_req *qop;
 	exec_like_fn qop_fn;
@@ -85,6 +92,7 @@ struct deploy {
 	bool known;
 	char release[128];
 	char known_dir[PATH_MAX];
+	char loaded_id[KO_ID_MAX + 1]; /* what the last insmod loaded */
 	char remote_hex[DEPLOY_MAX_TOOLS][DIGEST_HEX_LEN];
 	int64_t t0_ms;
 	char note[256];
@@ -120,7 +128,10 @@ void deploy_cancel(struct deploy *d)
 	stop_strip(d);
 	upload_free(d->up);
 	d->up = NULL;
-	if (d->req)
+	/* an insmod or rmmod may never return (init or exit spinning) */
+	if (d->req && (d->state == OP_LOAD || d->state == OP_UNLOAD))
+		rshell_abandon(d->sh, d->req);
+	else if (d->req)
 		rshell_cancel(d->sh, d->req);
 	d->req = NULL;
 	d->state = OP_IDLE;
@@ -235,15 +246,20 @@ static void on_qry(void *arg, int rc, int status, const char *out, size_t len,
 	answer(d, d->qop_fn, rc, status, out, len, msg);
 }
 
-static struct rshell_req *run(struct deploy *d, const char *cmd,
-			      exec_like_fn fn, bool query)
+static struct rshell_req *run_for(struct deploy *d, const char *cmd,
+				  exec_like_fn fn, bool query, int timeout_ms)
 {
 	if (query)
 		d->qop_fn = fn;
 	else
 		d->req_fn = fn;
-	return rshell_run(d->sh, cmd, CMD_TIMEOUT_MS, query ? on_qry : on_req,
-			  d);
+	return rshell_run(d->sh, cmd, timeout_ms, query ? on_qry : on_req, d);
+}
+
+static struct rshell_req *run(struct deploy *d, const char *cmd,
+			      exec_like_fn fn, bool query)
+{
+	return run_for(d, cmd, fn, query, CMD_TIMEOUT_MS);
 }
 
 /* --- upload -------------------------------------------------------------- */
@@ -647,10 +663,11 @@ int deploy_upload(struct deploy *d, const struct deploy_module *m,
 char *deploy_load_command(const struct deploy_module *m)
 {
 	const char *argv[66];
-	char ko[PATH_MAX], *args, *cmd;
+	char ko[PATH_MAX], q[512], *args, *cmd;
 	size_t n = 0;
 
-	if (remote_path(ko, sizeof(ko), m->remote_dir, m->name) ||
+	if (quote_sh(q, sizeof(q), m->name) < 0 ||
+	    remote_path(ko, sizeof(ko), m->remote_dir, m->name) ||
 	    strlen(ko) + 4 >= sizeof(ko))
 		return NULL;
 	strcat(ko, ".ko");
@@ -661,11 +678,17 @@ char *deploy_load_command(const struct deploy_module *m)
 	args = quote_argv_dup(argv);
 	if (!args)
 		return NULL;
-	/* The kernel's reasons follow a marker when insmod fails. */
-	if (asprintf(&cmd,
-		     "%sinsmod %s 2>&1; rc=$?; if [ $rc -ne 0 ]; then echo '" KMSG_MARK
-		     "'; %sdmesg 2>&1 | tail -n 30; fi; exit $rc",
-		     priv(m), args, priv(m)) < 0)
+	/*
+	 * Which binary the kernel took (its build id, also after an init
+	 * that crashed: the module stays, coming), then the kernel's reasons
+	 * after a marker when insmod failed.
+	 */
+	if (asprintf(
+		    &cmd,
+		    "%sinsmod %s 2>&1; rc=$?; echo '" BUILDID_MARK
+		    "' $(od -An -v -tx1 /sys/module/%s/notes/.note.gnu.build-id 2>/dev/null); if [ $rc -ne 0 ]; then echo '" KMSG_MARK
+		    "'; %sdmesg 2>&1 | tail -n 30; fi; exit $rc",
+		    priv(m), args, q, priv(m)) < 0)
 		cmd = NULL;
 	free(args);
 	return cmd;
@@ -682,6 +705,11 @@ char *deploy_unload_command(const struct deploy_module *m)
 	return cmd;
 }
 
+static int load_timeout(const struct deploy_module *m)
+{
+	return m->load_timeout_ms > 0 ? m->load_timeout_ms : CMD_TIMEOUT_MS;
+}
+
 /* Splits "output MARK kmsg-lines" and explains. */
 static void on_load(void *arg, int rc, const struct ssh_exec_result *r,
 		    const char *msg)
@@ -692,6 +720,12 @@ static void on_load(void *arg, int rc, const struct ssh_exec_result *r,
 	char *out, *mark, *p, why[512];
 	enum moderr kind;
 
+	if (rc == -ETIMEDOUT) {
+		finish(d, rc, MODERR_STUCK,
+		       "insmod has not returned after %d s (module init stuck?)",
+		       (load_timeout(d->m) + 999) / 1000);
+		return;
+	}
 	if (rc < 0) {
 		finish(d, rc, MODERR_OTHER, "load: %s", msg);
 		return;
@@ -707,6 +741,13 @@ static void on_load(void *arg, int rc, const struct ssh_exec_result *r,
 		for (p = strtok(mark + strlen(KMSG_MARK), "\n"); p && nl < 64;
 		     p = strtok(NULL, "\n"))
 			lines[nl++] = p;
+	}
+	d->loaded_id[0] = '\0';
+	mark = strstr(out, BUILDID_MARK);
+	if (mark) {
+		*mark = '\0';
+		ko_build_id_from_hexdump(mark + strlen(BUILDID_MARK),
+					 d->loaded_id);
 	}
 	kind = modexplain(MODOP_LOAD, d->m->name, r->exit_status, out, lines,
 			  nl, why, sizeof(why));
@@ -728,7 +769,7 @@ int deploy_load(struct deploy *d, const struct deploy_module *m,
 	d->done = done;
 	d->arg = arg;
 	d->state = OP_LOAD;
-	d->req = run(d, cmd, on_load, false);
+	d->req = run_for(d, cmd, on_load, false, load_timeout(m));
 	free(cmd);
 	if (!d->req) {
 		d->state = OP_IDLE;
@@ -783,43 +824,55 @@ int deploy_unload(struct deploy *d, const struct deploy_module *m,
 
 /* --- state ---------------------------------------------------------------- */
 
+/* One "key value" line of the state query's answer. */
+static void state_line(struct deploy_state *st, char *line)
+{
+	char *v = strchr(line, ' ');
+
+	if (!v)
+		return;
+	*v++ = '\0';
+	if (!strcmp(line, "release")) {
+		snprintf(st->release, sizeof(st->release), "%s", v);
+	} else if (!strcmp(line, "state")) {
+		st->loaded = !strcmp(v, "loaded");
+	} else if (!strcmp(line, "refcnt")) {
+		st->refcnt = atoi(v);
+	} else if (!strcmp(line, "initstate")) {
+		snprintf(st->initstate, sizeof(st->initstate), "%s", v);
+	} else if (!strcmp(line, "taint")) {
+		st->taint = strtoul(v, NULL, 10);
+	} else if (!strcmp(line, "buildid")) {
+		ko_build_id_from_hexdump(v, st->build_id);
+	} else if (!strcmp(line, "stat") && st->nstats < DEPLOY_MAX_STATS) {
+		struct deploy_stat *ds = &st->stats[st->nstats];
+		char *val = strchr(v, ' ');
+
+		if (!val)
+			return;
+		*val++ = '\0';
+		snprintf(ds->name, sizeof(ds->name), "%s", v);
+		snprintf(ds->value, sizeof(ds->value), "%s", val);
+		st->nstats++;
+	}
+}
+
 static void on_query(void *arg, int rc, const struct ssh_exec_result *r,
 		     const char *msg)
 {
 	struct deploy *d = arg;
 	struct deploy_state st = { .refcnt = -1 };
 	char *copy, *line, *save;
-	int i = 0;
 
 	d->qop = NULL;
 	if (rc < 0) {
 		d->state_fn(d->qarg, rc, NULL, msg);
 		return;
 	}
-	/* release \n loaded|absent [\n refcnt \n srcversion \n stat N V...] */
 	copy = strdup(r->out);
 	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save), i++) {
-		if (!strncmp(line, "stat ", 5)) {
-			struct deploy_stat *ds = &st.stats[st.nstats];
-			char *v = strchr(line + 5, ' ');
-
-			if (!v || st.nstats >= DEPLOY_MAX_STATS)
-				continue;
-			*v++ = '\0';
-			snprintf(ds->name, sizeof(ds->name), "%s", line + 5);
-			snprintf(ds->value, sizeof(ds->value), "%s", v);
-			st.nstats++;
-		} else if (i == 0)
-			snprintf(st.release, sizeof(st.release), "%s", line);
-		else if (i == 1)
-			st.loaded = !strcmp(line, "loaded");
-		else if (i == 2 && st.loaded)
-			st.refcnt = atoi(line);
-		else if (i == 3 && st.loaded)
-			snprintf(st.srcversion, sizeof(st.srcversion), "%s",
-				 line);
-	}
+	     line = strtok_r(NULL, "\n", &save))
+		state_line(&st, line);
 	free(copy);
 	d->state_fn(d->qarg, 0, &st, "");
 }
@@ -835,9 +888,14 @@ int deploy_query(struct deploy *d, const struct deploy_module *m,
 	cancel_query(d);
 	if (quote_sh(q, sizeof(q), m->name) < 0)
 		return -ENAMETOOLONG;
+	/*
+	 * Debian's kernel gives out-of-tree modules no srcversion: the GNU
+	 * build id in the module's notes says which binary is loaded.
+	 * initstate says "coming" for an init that never returned.
+	 */
 	if (asprintf(
 		    &cmd,
-		    "uname -r; m=/sys/module/%s; if [ -d \"$m\" ]; then echo loaded; cat \"$m/refcnt\" 2>/dev/null || echo -1; cat \"$m/srcversion\" 2>/dev/null; for f in \"$m\"/stats/*; do [ -f \"$f\" ] && echo \"stat ${f##*/} $(cat \"$f\")\"; done; else echo absent; fi",
+		    "echo release $(uname -r); echo taint $(cat /proc/sys/kernel/tainted); m=/sys/module/%s; if [ -d \"$m\" ]; then echo state loaded; echo refcnt $(cat \"$m/refcnt\" 2>/dev/null || echo -1); echo initstate $(cat \"$m/initstate\" 2>/dev/null); echo buildid $(od -An -v -tx1 \"$m/notes/.note.gnu.build-id\" 2>/dev/null); for f in \"$m\"/stats/*; do [ -f \"$f\" ] && echo \"stat ${f##*/} $(cat \"$f\")\"; done; else echo state absent; fi",
 		    q) < 0)
 		return -ENOMEM;
 	d->state_fn = fn;
@@ -845,4 +903,46 @@ int deploy_query(struct deploy *d, const struct deploy_module *m,
 	d->qop = run(d, cmd, on_query, true);
 	free(cmd);
 	return d->qop ? 0 : -EIO;
+}
+
+/* --- marks in the kernel log ----------------------------------------------- */
+
+static void on_mark(void *arg, int rc, int status, const char *out, size_t len,
+		    const char *msg)
+{
+	struct deploy *d = arg;
+	deploy_mark_fn fn = d->mark_fn;
+
+	d->mop = NULL;
+	d->mark_fn = NULL;
+	if (fn)
+		fn(d->mark_arg, rc < 0 ? rc : status ? -EACCES : 0);
+}
+
+int deploy_kmsg_mark(struct deploy *d, const struct deploy_module *m,
+		     const char *text, deploy_mark_fn fn, void *arg)
+{
+	char q[512], *cmd;
+
+	if (!d->s)
+		return -ENOTCONN;
+	if (d->mop)
+		rshell_cancel(d->sh, d->mop);
+	if (quote_sh(q, sizeof(q), text) < 0)
+		return -ENAMETOOLONG;
+	if (asprintf(&cmd,
+		     m->sudo ? "echo %s | sudo -n tee /dev/kmsg >/dev/null" :
+			       "echo %s >/dev/kmsg",
+		     q) < 0)
+		return -ENOMEM;
+	d->mark_fn = fn;
+	d->mark_arg = arg;
+	d->mop = rshell_run(d->sh, cmd, CMD_TIMEOUT_MS, on_mark, d);
+	free(cmd);
+	return d->mop ? 0 : -EIO;
+}
+
+const char *deploy_loaded_id(const struct deploy *d)
+{
+	return d->loaded_id;
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/module/kostore.h"
 #include "core/module/modexplain.h"
 
 struct loop;
@@ -40,6 +41,8 @@ struct deploy_module {
 	 */
 	const char *const *strip;
 	const char *stage_dir;
+	/* insmod that has not returned by then fails; 0: 60 s */
+	int load_timeout_ms;
 };
 
 #define DEPLOY_MAX_STATS 24
@@ -53,7 +56,10 @@ struct deploy_stat {
 struct deploy_state {
 	bool loaded;
 	int refcnt; /* -1 when unknown */
-	char srcversion[64];
+	/* the loaded module's GNU build id in hex, "" when unknown */
+	char build_id[KO_ID_MAX + 1];
+	char initstate[16]; /* live, coming (init running or stuck), going */
+	unsigned long taint; /* /proc/sys/kernel/tainted */
 	char release[128]; /* the target's uname -r */
 	size_t nstats;
 	struct deploy_stat stats[DEPLOY_MAX_STATS];
@@ -89,6 +95,22 @@ int deploy_unload(struct deploy *d, const struct deploy_module *m,
 		  bool tolerant, deploy_done_fn done, void *arg);
 int deploy_query(struct deploy *d, const struct deploy_module *m,
 		 deploy_state_fn fn, void *arg);
+
+/*
+ * The GNU build id of the module the last load put in the kernel (read
+ * right after insmod, also when its init crashed), "" if unknown.
+ */
+const char *deploy_loaded_id(const struct deploy *d);
+
+/* rc 0: the mark was written; <0: it could not be (-EACCES: no right). */
+typedef void (*deploy_mark_fn)(void *arg, int rc);
+/*
+ * Writes text into the target's kernel log (/dev/kmsg, through sudo -n
+ * when the module's commands use it), beside any running operation: when
+ * the log stream brings it back, every record written before has arrived.
+ */
+int deploy_kmsg_mark(struct deploy *d, const struct deploy_module *m,
+		     const char *text, deploy_mark_fn fn, void *arg);
 void deploy_cancel(struct deploy *d);
 
 /* The remote command lines (exposed for the unit test of their quoting). */

@@ -172,6 +172,12 @@ static enum moderr explain_load(const char *module, int status, const char *out,
 			MODERR_NO_FILE, msg, len,
 			"the module file is not on the target: deploy first (%s)",
 			first_line(out, line, sizeof(line)));
+	/* The shell says 128 + the signal: an oops killed the insmod. */
+	if (status > 128 && status < 128 + 65)
+		return say(
+			MODERR_CRASHED, msg, len,
+			"module init crashed: insmod of %s was killed by signal %d (a kernel oops; see the kernel log)",
+			module, status - 128);
 	/* busybox insmod exits with the errno when its text is unknown. */
 	switch (status) {
 	case EEXIST:
@@ -215,6 +221,11 @@ static enum moderr explain_unload(const char *module, int status,
 		return say(
 			MODERR_PERMISSION, msg, len,
 			"permission denied: unloading a module needs root on the target");
+	if (status > 128 && status < 128 + 65)
+		return say(
+			MODERR_CRASHED, msg, len,
+			"module exit crashed: rmmod of %s was killed by signal %d (a kernel oops; see the kernel log)",
+			module, status - 128);
 	return say(MODERR_OTHER, msg, len, "unloading %s failed (exit %d): %s",
 		   module, status, first_line(out, line, sizeof(line)));
 }

@@ -29,6 +29,8 @@ enum moderr {
 	MODERR_BAD_FORMAT,
 	MODERR_NO_FILE,
 	MODERR_INIT_FAILED, /* the module's init returned an error */
+	MODERR_CRASHED, /* insmod or rmmod was killed: an oops in init or exit */
+	MODERR_STUCK, /* insmod or rmmod never returned */
 	MODERR_OTHER,
 };
 
