@@ -22,6 +22,7 @@
 
 #include "core/module/bench.h"
 #include "core/module/build.h"
+#include "core/module/crash.h"
 #include "core/config/config.h"
 #include "core/console/console.h"
 #include "core/module/deploy.h"
@@ -32,12 +33,21 @@
 #include "core/base/loop.h"
 #include "core/module/modinfo.h"
 #include "core/base/quote.h"
+#include "core/base/strutil.h"
 #include "core/console/serial.h"
 #include "core/ssh/ssh.h"
 #include "core/vm/vm.h"
 
 /* How long a step waits for the link before it fails. */
 #define LINK_WAIT_MS 90000
+/*
+ * After a remote step, its mark in the kernel log comes back by the
+ * stream in milliseconds; a stream that lags this much is not waited for.
+ */
+#define SETTLE_MAX_MS 2000
+/* Without a mark (no right to write /dev/kmsg): the log quiet this long. */
+#define SETTLE_QUIET_MS 150
+#define MARK_PREFIX "kmdash: mark "
 #define BENCH_HISTORY_RUNS 50
 /* Console bytes replayed from QEMU's serial log on attach. */
 #define CONSOLE_PREFILL (256 * 1024)
@@ -74,6 +84,27 @@ struct session {
 	struct job job;
 	struct journal *journal;
 	struct session_module module;
+	struct crash *crash;
+	char ko_store[PATH_MAX];
+
+	/* crashes after this mark fail the running step */
+	uint64_t step_mark;
+	/* a remote step ended: its result waits for the kernel log */
+	bool settling;
+	bool settle_ok;
+	enum moderr settle_kind; /* a deploy/load/unload step's failure */
+	char settle_msg[1024];
+	/*
+	 * "kmdash: mark 5f3a9c01-3": this session's own (the log replays
+	 * every other session's marks too), and the step's number.
+	 */
+	uint32_t mark_nonce;
+	unsigned mark_seq;
+	char mark[48];
+	uint64_t settle_timer;
+	int64_t settle_start_ms;
+	/* the first stream of this boot says where its backlog ends */
+	bool live_since_set;
 
 	bool job_running;
 	uint64_t refresh_timer;
@@ -160,15 +191,216 @@ static void on_deploy_progress(void *arg, uint64_t done, uint64_t total)
 	step_event(s, &s->job.steps[s->job.cur]);
 }
 
-static void refresh_module(struct session *s);
+static int refresh_module(struct session *s);
+static void follow_kmsg(struct session *s);
 static void schedule_refresh(struct session *s);
 static void refresh_due(struct loop *loop, void *arg);
+
+static void step_settle(struct session *s, bool ok, const char *msg);
+static bool link_up(const struct session *s);
+
+/*
+ * A rmmod that fails "in use" after a crash: the crash is why (not a
+ * process to close), and a reboot the way out.
+ */
+static void explain_stuck(struct session *s, char *msg, size_t cap)
+{
+	snprintf(
+		msg, cap,
+		"%s is in use: the task killed in the %s at %.1f s never released it, so it stays until a reboot: %s",
+		s->t->module.name, trace_kind_name(s->module.crash_kind),
+		(double)s->module.crash_usec / 1e6,
+		session_can_reset(s) ?
+			"press R to reset the VM" :
+			"reboot the board (kmdash has no power control for it)");
+}
 
 static void on_deploy_done(void *arg, int rc, enum moderr kind, const char *msg)
 {
 	struct session *s = arg;
+	const struct job_step *st = &s->job.steps[s->job.cur];
+	char text[1024], id[KO_ID_MAX + 1], err[256];
 
-	step_done(s, rc == 0, msg);
+	snprintf(text, sizeof(text), "%s", msg);
+	if (rc == 0 && st->kind == JOB_DEPLOY && s->crash &&
+	    crash_keep_ko(s->crash, s->dm.ko, id, err, sizeof(err)) < 0)
+		notice(s, "the deployed .ko is not kept for decoding: %s", err);
+	/* a trace from now on decodes against what the kernel took */
+	if (st->kind == JOB_LOAD)
+		crash_set_loaded_id(s->crash, deploy_loaded_id(s->deploy));
+	if (rc == 0 && st->kind == JOB_UNLOAD)
+		crash_set_loaded_id(s->crash, "");
+	if (rc == 0 && st->kind == JOB_LOAD) {
+		/* loaded now, not at the next query */
+		s->module.state = MOD_LOADED;
+		s->module.crashed = false;
+		snprintf(s->module.build_id, sizeof(s->module.build_id), "%s",
+			 deploy_loaded_id(s->deploy));
+		changed(s, SC_MODULE);
+	}
+	/* the crash that explains "in use" may come with the log: at judging */
+	s->settle_kind = kind;
+	if (kind == MODERR_STUCK)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 ": c cancels%s",
+			 session_can_reset(s) ? ", R resets the VM" :
+						"; reboot the board");
+	step_settle(s, rc == 0, text);
+}
+
+/* --- a step's verdict: what it did, and what the kernel said meanwhile ---- */
+
+static bool remote_step(const struct job_step *st)
+{
+	return st->kind != JOB_BUILD;
+}
+
+static void settle_stop(struct session *s)
+{
+	loop_cancel_timer(s->loop, s->settle_timer);
+	s->settle_timer = 0;
+	s->settling = false;
+}
+
+/* The running bench measured nothing whole: never a baseline. */
+static void bench_fail(struct session *s, const char *why)
+{
+	const struct bench_run *r = bench_latest(s->bench);
+
+	if (s->bench_op)
+		ssh_op_cancel(s->bench_op);
+	s->bench_op = NULL;
+	if (!r || r->state != BENCH_RUNNING)
+		return;
+	bench_run_end(s->bench, false, why);
+	if (s->bench_history[0])
+		bench_history_append(bench_latest(s->bench), s->bench_history);
+	changed(s, SC_BENCH);
+}
+
+static void bench_finish(struct session *s, bool ok, const char *why)
+{
+	const struct bench_run *r = bench_latest(s->bench);
+
+	if (!r || r->state != BENCH_RUNNING)
+		return;
+	bench_run_end(s->bench, ok, why);
+	if (s->bench_history[0])
+		bench_history_append(bench_latest(s->bench), s->bench_history);
+	changed(s, SC_BENCH);
+}
+
+/* Fails the running step with a crash: "kernel oops in ... at ...". */
+static void fail_by_crash(struct session *s, const struct crash_event *ev)
+{
+	const struct job_step *st = &s->job.steps[s->job.cur];
+	char what[768], why[1024];
+
+	crash_describe(ev, s->t->module.name, what, sizeof(what));
+	snprintf(why, sizeof(why), "%s%s",
+		 st->kind == JOB_LOAD && ev->ours   ? "module init crashed: " :
+		 st->kind == JOB_UNLOAD && ev->ours ? "module exit crashed: " :
+						      "",
+		 what);
+	if (st->kind == JOB_BENCH)
+		bench_fail(s, why);
+	step_done(s, false, why);
+}
+
+static void step_judge(struct session *s)
+{
+	const struct job_step *st = &s->job.steps[s->job.cur];
+	const struct crash_event *ev;
+	unsigned warnings = 0;
+	char msg[1024];
+
+	settle_stop(s);
+	ev = crash_since(s->crash, s->step_mark, &warnings);
+	if (ev && ev->trace.kind != TRACE_WARNING) {
+		fail_by_crash(s, ev);
+		return;
+	}
+	if (st->kind == JOB_BENCH)
+		bench_finish(s, s->settle_ok,
+			     s->settle_ok ? "" : s->settle_msg);
+	snprintf(msg, sizeof(msg), "%s", s->settle_msg);
+	if (st->kind == JOB_UNLOAD && s->settle_kind == MODERR_IN_USE &&
+	    s->module.crashed)
+		explain_stuck(s, msg, sizeof(msg));
+	if (warnings && ev) {
+		char what[512];
+
+		crash_describe(ev, s->t->module.name, what, sizeof(what));
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			 ", with %u kernel warning%s (%s)", warnings,
+			 warnings == 1 ? "" : "s", what);
+		s->job.steps[s->job.cur].warnings = warnings;
+	}
+	step_done(s, s->settle_ok, msg);
+}
+
+static void settle_expired(struct loop *loop, void *arg)
+{
+	struct session *s = arg;
+
+	s->settle_timer = 0;
+	/* a console block still waiting for its twin decides first */
+	if (crash_pending(s->crash) &&
+	    loop_now_ms() - s->settle_start_ms < SETTLE_MAX_MS) {
+		s->settle_timer =
+			loop_add_timer(s->loop, 50, settle_expired, s);
+		return;
+	}
+	step_judge(s);
+}
+
+static void on_mark_written(void *arg, int rc)
+{
+	struct session *s = arg;
+
+	if (!s->settling || rc == 0)
+		return;
+	/* no right to write the log: wait for it to be quiet instead */
+	loop_cancel_timer(s->loop, s->settle_timer);
+	s->settle_timer =
+		loop_add_timer(s->loop, SETTLE_QUIET_MS, settle_expired, s);
+}
+
+/*
+ * A remote step ended. Its verdict waits until the kernel log has caught
+ * up with it: kmdash writes a mark into /dev/kmsg, and once the stream
+ * brings the mark back, every record the kernel wrote during the step is
+ * here (an oops prints before its task dies).
+ */
+static void step_settle(struct session *s, bool ok, const char *msg)
+{
+	char text[64];
+
+	s->settle_ok = ok;
+	snprintf(s->settle_msg, sizeof(s->settle_msg), "%s", msg);
+	s->settling = true;
+	s->settle_start_ms = loop_now_ms();
+	/*
+	 * The mark comes back by the stream even when the stream starts
+	 * after it was written: /dev/kmsg replays its buffer.
+	 */
+	if (s->o.follow_kmsg && link_up(s)) {
+		snprintf(s->mark, sizeof(s->mark), MARK_PREFIX "%08x-%u",
+			 s->mark_nonce, ++s->mark_seq);
+		snprintf(text, sizeof(text), "%s", s->mark);
+		if (deploy_kmsg_mark(s->deploy, &s->dm, text, on_mark_written,
+				     s) == 0) {
+			s->settle_timer = loop_add_timer(s->loop, SETTLE_MAX_MS,
+							 settle_expired, s);
+			return;
+		}
+	}
+	if (crash_pending(s->crash)) {
+		s->settle_timer =
+			loop_add_timer(s->loop, 50, settle_expired, s);
+		return;
+	}
+	step_judge(s);
 }
 
 static void bench_text(struct session *s, char *buf, size_t cap)
@@ -204,27 +436,36 @@ static void on_bench_data(void *arg, const char *buf, size_t len)
 	changed(s, SC_BENCH);
 }
 
+static const char *bench_tool(const struct session *s);
+
 static void on_bench_end(void *arg, int rc, int exit_status, const char *msg)
 {
 	struct session *s = arg;
+	const char *sig = s->bench_op ? ssh_stream_exit_signal(s->bench_op) :
+					NULL;
+	const struct bench_run *r = bench_latest(s->bench);
 	char text[256], why[256];
-	const struct bench_run *r;
+	bool ok;
 
 	s->bench_op = NULL;
 	if (rc < 0)
 		snprintf(why, sizeof(why), "benchmark: %s", msg);
+	else if (sig)
+		snprintf(why, sizeof(why), "%s was killed by SIG%s",
+			 bench_tool(s), sig);
 	else if (exit_status)
-		snprintf(why, sizeof(why), "sebench exited with status %d",
-			 exit_status);
+		snprintf(why, sizeof(why), "%s exited with status %d",
+			 bench_tool(s), exit_status);
+	else if (!r || !r->has_summary)
+		snprintf(why, sizeof(why), "%s ended without its summary line",
+			 bench_tool(s));
 	else
 		why[0] = '\0';
-	bench_run_end(s->bench, rc == 0 && exit_status == 0, why);
-	r = bench_latest(s->bench);
-	if (r && s->bench_history[0])
-		bench_history_append(r, s->bench_history);
-	bench_text(s, text, sizeof(text));
-	changed(s, SC_BENCH);
-	step_done(s, r && r->state == BENCH_DONE, text);
+	ok = !why[0];
+	/* the run is ended by the verdict: a crash may still fail it */
+	if (ok)
+		bench_text(s, text, sizeof(text));
+	step_settle(s, ok, ok ? text : why);
 }
 
 /* The module source's commit, read from .git without running git. */
@@ -272,11 +513,21 @@ static void git_head(const char *repo, char *out, size_t cap)
 		fclose(f);
 }
 
+static const char *bench_tool(const struct session *s)
+{
+	const char *b = s->t->module.sebench ?
+				strrchr(s->t->module.sebench, '/') :
+				NULL;
+
+	return b		    ? b + 1 :
+	       s->t->module.sebench ? s->t->module.sebench :
+				      "bench";
+}
+
 static int start_bench(struct session *s)
 {
 	const char *argv[72];
 	char tool[PATH_MAX], qdir[PATH_MAX * 4 + 8], commit[16], *args, *cmd;
-	struct modinfo mi = { 0 };
 	size_t n = 0;
 	const char *sebench = s->t->module.sebench;
 	const char *b;
@@ -301,11 +552,7 @@ static int start_bench(struct session *s)
 	if (!cmd)
 		return -ENOMEM;
 	git_head(s->cfg->repo_dir, commit, sizeof(commit));
-	if (s->t->module.ko)
-		modinfo_read(s->t->module.ko, &mi, qdir, sizeof(qdir));
-	bench_run_begin(s->bench, commit,
-			s->module.srcversion[0] ? s->module.srcversion :
-						  mi.srcversion);
+	bench_run_begin(s->bench, commit, s->module.build_id);
 	s->bench_op = ssh_stream_open(link_session(s->link), cmd,
 				      SSH_STREAM_PTY, on_bench_data,
 				      on_bench_end, s);
@@ -384,6 +631,15 @@ static int step_start(void *ctx, const struct job_step *st)
 {
 	struct session *s = ctx;
 
+	/* only what the kernel says from now on judges this step */
+	s->step_mark = crash_mark(s->crash);
+	s->settle_kind = MODERR_NONE;
+	/*
+	 * What loads is what was deployed (this session's), else the build
+	 * here; insmod's answer says which it was.
+	 */
+	if (st->kind == JOB_LOAD)
+		crash_set_loaded_id(s->crash, "");
 	if (s->journal)
 		journal_action(s->journal, "%s started",
 			       job_step_name(st->kind));
@@ -403,6 +659,7 @@ static void step_cancel(void *ctx, const struct job_step *st)
 {
 	struct session *s = ctx;
 
+	settle_stop(s);
 	if (s->waiting) {
 		s->waiting = NULL;
 		loop_cancel_timer(s->loop, s->wait_timer);
@@ -413,10 +670,7 @@ static void step_cancel(void *ctx, const struct job_step *st)
 		build_cancel(s->build);
 		break;
 	case JOB_BENCH:
-		if (s->bench_op)
-			ssh_op_cancel(s->bench_op);
-		s->bench_op = NULL;
-		bench_run_end(s->bench, false, "cancelled");
+		bench_fail(s, "cancelled");
 		break;
 	default:
 		deploy_cancel(s->deploy);
@@ -490,6 +744,9 @@ static void on_module_state(void *arg, int rc, const struct deploy_state *st,
 {
 	struct session *s = arg;
 
+	/* the first answer after the link came up starts the log stream */
+	if (link_up(s))
+		follow_kmsg(s);
 	if (rc < 0)
 		return;
 	s->module.state = st->loaded ? MOD_LOADED : MOD_NOT_LOADED;
@@ -500,17 +757,25 @@ static void on_module_state(void *arg, int rc, const struct deploy_state *st,
 	if (st->loaded && s->o.module_stats_ms > 0 && !s->refresh_timer)
 		s->refresh_timer = loop_add_timer(s->loop, s->o.module_stats_ms,
 						  refresh_due, s);
-	snprintf(s->module.srcversion, sizeof(s->module.srcversion), "%s",
-		 st->srcversion);
+	snprintf(s->module.build_id, sizeof(s->module.build_id), "%s",
+		 st->build_id);
+	snprintf(s->module.initstate, sizeof(s->module.initstate), "%s",
+		 st->initstate);
 	snprintf(s->module.release, sizeof(s->module.release), "%s",
 		 st->release);
+	s->module.taint = st->taint;
+	if (!st->loaded)
+		s->module.crashed = false;
+	/* a trace decodes against the binary that runs there */
+	crash_set_loaded_id(s->crash, st->build_id);
 	changed(s, SC_MODULE);
 }
 
-static void refresh_module(struct session *s)
+static int refresh_module(struct session *s)
 {
-	if (link_up(s))
-		deploy_query(s->deploy, &s->dm, on_module_state, s);
+	if (!link_up(s))
+		return -ENOTCONN;
+	return deploy_query(s->deploy, &s->dm, on_module_state, s);
 }
 
 static void refresh_due(struct loop *loop, void *arg)
@@ -530,9 +795,124 @@ static void schedule_refresh(struct session *s)
 		s->refresh_timer = loop_add_timer(s->loop, 100, refresh_due, s);
 }
 
-void session_refresh_module(struct session *s)
+/* --- crashes ----------------------------------------------------------------- */
+
+static bool fails_now(const struct session *s, const struct crash_event *ev)
 {
-	refresh_module(s);
+	const struct job_step *st = &s->job.steps[s->job.cur];
+
+	if (s->job.state != JOB_RUNNING || st->state != JOB_RUNNING ||
+	    !remote_step(st) || s->settling || ev->backlog ||
+	    ev->id <= s->step_mark)
+		return false;
+	switch (ev->trace.kind) {
+	case TRACE_OOPS:
+	case TRACE_BUG:
+	case TRACE_PANIC:
+		return true;
+	case TRACE_SOFTLOCKUP:
+	case TRACE_HUNG_TASK:
+		/* a lockup elsewhere may pass; one in the module will not */
+		return ev->ours;
+	default:
+		return false;
+	}
+}
+
+static void on_crash(const struct crash_event *ev, void *arg)
+{
+	struct session *s = arg;
+	char what[768];
+
+	crash_describe(ev, s->t->module.name, what, sizeof(what));
+	if (s->journal)
+		journal_action(s->journal, "%s%s", what,
+			       ev->backlog ? " (from before this session)" :
+					     "");
+	if (ev->ours && ev->trace.kind != TRACE_WARNING) {
+		s->module.crashed = true;
+		s->module.crash_usec = ev->usec;
+		s->module.crash_kind = ev->trace.kind;
+		changed(s, SC_MODULE);
+	}
+	/* A dead kernel answers nothing: say why at once, not after 5 s. */
+	if (ev->trace.kind == TRACE_PANIC && !ev->backlog && s->link) {
+		char cause[300];
+
+		snprintf(cause, sizeof(cause), "kernel panic: %s",
+			 ev->trace.panic_msg[0] ? ev->trace.panic_msg :
+						  ev->trace.title);
+		link_set_cause(s->link, cause);
+	}
+	if (fails_now(s, ev)) {
+		const struct job_step *st = &s->job.steps[s->job.cur];
+
+		/* the step's own command may never end (a spinning init) */
+		if (st->kind == JOB_BENCH)
+			bench_fail(s, what);
+		else
+			deploy_cancel(s->deploy);
+		fail_by_crash(s, ev);
+	}
+	changed(s, SC_KMSG);
+}
+
+struct crash *session_crash(const struct session *s)
+{
+	return s->crash;
+}
+
+bool session_can_reset(const struct session *s)
+{
+	return s->vm != NULL;
+}
+
+/* Taint letters that say something: O and E come with any module of ours. */
+static void taint_letters(unsigned long taint, char *buf, size_t cap)
+{
+	static const char letters[] = "PFSRMBUDAWCIOELKXT";
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(letters) - 1 && n + 1 < cap; i++)
+		if ((taint >> i) & 1 && letters[i] != 'O' && letters[i] != 'E')
+			buf[n++] = letters[i];
+	buf[n] = '\0';
+}
+
+int session_module_text(const struct session *s, char *buf, size_t cap)
+{
+	const struct session_module *m = &s->module;
+	const char *name = s->t->module.name;
+	char taint[24];
+	int n;
+
+	switch (m->state) {
+	case MOD_LOADED:
+		n = snprintf(buf, cap, "%s loaded", name);
+		break;
+	case MOD_NOT_LOADED:
+		n = snprintf(buf, cap, "%s not loaded", name);
+		break;
+	default:
+		n = snprintf(buf, cap, "%s ?", name);
+		break;
+	}
+	if (m->crashed && n >= 0 && (size_t)n < cap)
+		n += snprintf(buf + n, cap - (size_t)n, ", %s at %.1f s",
+			      m->crash_kind == TRACE_OOPS  ? "oopsed" :
+			      m->crash_kind == TRACE_BUG   ? "hit a BUG" :
+			      m->crash_kind == TRACE_PANIC ? "panicked" :
+							     "locked up",
+			      (double)m->crash_usec / 1e6);
+	else if (m->state == MOD_LOADED && !strcmp(m->initstate, "coming") &&
+		 n >= 0 && (size_t)n < cap)
+		n += snprintf(buf + n, cap - (size_t)n,
+			      ", its init has not returned");
+	taint_letters(m->taint, taint, sizeof(taint));
+	if (taint[0] && n >= 0 && (size_t)n < cap)
+		n += snprintf(buf + n, cap - (size_t)n, ", kernel tainted %s",
+			      taint);
+	return n;
 }
 
 int64_t session_kmsg_since(const struct session *s)
@@ -567,6 +947,15 @@ static void on_kmsg_record(const struct kmsg_record *rec, void *arg)
 
 	if (s->journal && kmsg_format(rec, line, sizeof(line)) >= 0)
 		journal_line(s->journal, JOURNAL_KMSG, line);
+	/* the mark of the settling step: the log has caught up with it */
+	if (s->settling && rec->facility == 1 && !strcmp(rec->text, s->mark)) {
+		/* a block still open is the step's: close it first */
+		crash_stream_quiet(s->crash);
+		if (!crash_pending(s->crash))
+			step_judge(s);
+		return;
+	}
+	crash_kmsg_record(s->crash, rec);
 	/* The module's own lines may mean it was (un)loaded by hand. */
 	if ((rec->flags & KMSG_F_MODULE) && s->job.state != JOB_RUNNING)
 		schedule_refresh(s);
@@ -593,8 +982,12 @@ static size_t take_kmsg_head(struct session *s, const char *buf, size_t len)
 
 		snprintf(id, sizeof(id), "%.*s",
 			 (int)strcspn(s->kmsg_head, "\r\n"), s->kmsg_head);
-		if (id[0])
-			kmsg_set_boot_id(s->kmsg, id);
+		/* a new boot's records are all news; a replay is not */
+		if (id[0] && kmsg_set_boot_id(s->kmsg, id) == 1) {
+			crash_reboot(s->crash);
+			s->module.crashed = false;
+			s->live_since_set = true;
+		}
 		struct timespec now;
 		int64_t up;
 
@@ -602,6 +995,9 @@ static size_t take_kmsg_head(struct session *s, const char *buf, size_t len)
 		up = (int64_t)(strtod(nl + 1, NULL) * 1e6);
 		/* 50 ms of slack for commands started beside the stream */
 		s->kmsg_since_usec = up - 50000;
+		if (!s->live_since_set)
+			crash_set_live_since(s->crash, s->kmsg_since_usec);
+		s->live_since_set = true;
 		/* Per stream: a reboot or a reconnect brings a new uptime. */
 		clock_gettime(CLOCK_REALTIME, &now);
 		s->kmsg_wall_offset_us =
@@ -681,13 +1077,19 @@ static void on_link(struct link *l, enum link_state state,
 			       msg && msg[0] ? ": " : "", msg ? msg : "");
 	if (up && !was_up) {
 		deploy_set_session(s->deploy, link_session(l));
-		follow_kmsg(s);
-		refresh_module(s);
+		/*
+		 * The module's state first, then the log: a trace in the
+		 * replayed backlog decodes against the build id that is
+		 * loaded, known by then.
+		 */
+		if (refresh_module(s) < 0)
+			follow_kmsg(s);
 		resume_waiting_step(s);
 	}
 	if (!up && was_up) {
 		/* Operations on the lost connection failed by themselves. */
 		s->kmsg_op = NULL;
+		crash_stream_lost(s->crash);
 	}
 	changed(s, SC_LINK);
 }
@@ -826,6 +1228,7 @@ static void on_serial_data(struct serial *sr, const char *buf, size_t n,
 	struct session *s = arg;
 
 	console_feed(s->console, buf, n);
+	crash_console_feed(s->crash, buf, n, false);
 	changed(s, SC_CONSOLE);
 }
 
@@ -857,8 +1260,10 @@ static void console_prefill(struct session *s)
 						      (size_t)st.st_size;
 		buf = malloc(want);
 		if (buf && lseek(fd, st.st_size - (off_t)want, SEEK_SET) >= 0 &&
-		    (n = read(fd, buf, want)) > 0)
+		    (n = read(fd, buf, want)) > 0) {
 			console_feed(s->console, buf, (size_t)n);
+			crash_console_feed(s->crash, buf, (size_t)n, true);
+		}
 		free(buf);
 	}
 	close(fd);
@@ -930,22 +1335,42 @@ void session_console_resize(struct session *s, int rows, int cols)
 
 /* --- life ------------------------------------------------------------------- */
 
+/* STATE/TARGET/file in kmdash's state directory; NULL without a home. */
 static char *state_path(const struct session *s, const char *file)
 {
-	const char *st = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char *path;
+	char *dir = str_state_dir(), *path;
 
-	if (st && st[0] == '/')
-		return asprintf(&path, "%s/kmdash/%s/%s", st, s->t->name,
-				file) < 0 ?
-			       NULL :
-			       path;
-	if (!home)
+	if (!dir)
 		return NULL;
-	return asprintf(&path, "%s/.local/state/kmdash/%s/%s", home, s->t->name,
-			file) < 0 ?
-		       NULL :
-		       path;
+	path = str_printf("%s/%s/%s", dir, s->t->name, file);
+	free(dir);
+	return path;
+}
+
+/*
+ * Traces decode against the kept copies of deployed .ko files (in the
+ * target's state directory), paths shown relative to the checkout.
+ */
+static int make_crash(struct session *s)
+{
+	char *store = kostore_default_dir(s->t->name);
+	struct crash_opts co = {
+		.loop = s->loop,
+		.kmsg = s->kmsg,
+		.module = s->t->module.name,
+		.ko = s->t->module.ko,
+		.store_dir = store,
+		.show_base = s->cfg->repo_dir,
+		.vmlinux = s->t->kernel_vmlinux,
+		.on_event = on_crash,
+		.arg = s,
+	};
+
+	if (store)
+		snprintf(s->ko_store, sizeof(s->ko_store), "%s", store);
+	s->crash = crash_new(&co);
+	free(store);
+	return s->crash ? 0 : -ENOMEM;
 }
 
 struct session *session_new(struct loop *loop, const struct session_opts *o,
@@ -972,6 +1397,7 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 	}
 	s->t = t;
 	s->module.state = MOD_UNKNOWN;
+	s->mark_nonce = (uint32_t)(loop_now_us() ^ ((uint64_t)getpid() << 16));
 	s->module.refcnt = -1;
 
 	if (o->journal) {
@@ -1000,6 +1426,11 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 		return NULL;
 	}
 	kmsg_on_record(s->kmsg, on_kmsg_record, s);
+	if (make_crash(s) < 0) {
+		snprintf(err, errlen, "out of memory");
+		session_free(s);
+		return NULL;
+	}
 
 	hist = state_path(s, "bench-history.jsonl");
 	if (hist) {
@@ -1030,6 +1461,7 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 	snprintf(s->stage_dir, sizeof(s->stage_dir), "%s/deploy-%s",
 		 s->cfg->runtime_dir, t->name);
 	s->dm.stage_dir = s->stage_dir;
+	s->dm.load_timeout_ms = t->module.load_timeout_ms;
 
 	job_init(&s->job, loop,
 		 (struct job_runner){ step_start, step_cancel, s });
@@ -1075,6 +1507,7 @@ void session_free(struct session *s)
 	job_release(&s->job);
 	loop_cancel_timer(s->loop, s->wait_timer);
 	loop_cancel_timer(s->loop, s->refresh_timer);
+	loop_cancel_timer(s->loop, s->settle_timer);
 	if (s->bench_op)
 		ssh_op_cancel(s->bench_op);
 	if (s->kmsg_op)
@@ -1083,6 +1516,7 @@ void session_free(struct session *s)
 	link_free(s->link);
 	build_free(s->build);
 	bench_free(s->bench);
+	crash_free(s->crash);
 	kmsg_free(s->kmsg);
 	serial_free(s->serial);
 	console_free(s->console);

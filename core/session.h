@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/module/crash.h"
 #include "core/module/deploy.h"
 #include "core/module/job.h"
 
@@ -70,8 +71,17 @@ enum module_state {
 struct session_module {
 	enum module_state state;
 	int refcnt;
-	char srcversion[64];
+	char build_id[KO_ID_MAX + 1]; /* of the loaded .ko, "" if unknown */
+	char initstate[16]; /* "coming": its init never returned */
 	char release[128]; /* the target's kernel */
+	unsigned long taint; /* the kernel's taint flags */
+	/*
+	 * It crashed in this boot (an oops, BUG, panic or lockup naming it):
+	 * its references may never be released, rmmod fails until a reboot.
+	 */
+	bool crashed;
+	int64_t crash_usec; /* printk time of the crash */
+	enum trace_kind crash_kind;
 	/* the files of /sys/module/NAME/stats, when it has them */
 	size_t nstats;
 	struct deploy_stat stats[DEPLOY_MAX_STATS];
@@ -109,8 +119,6 @@ struct build *session_build(const struct session *s);
 struct bench *session_bench(const struct session *s);
 struct journal *session_journal(const struct session *s);
 const struct session_module *session_module(const struct session *s);
-/* Asks the target for the module's state again (after a manual change). */
-void session_refresh_module(struct session *s);
 
 /*
  * The target's clock (kernel log usec) when the log stream started: older
@@ -130,6 +138,16 @@ int64_t session_kmsg_idle_ms(const struct session *s);
 /* Keyboard bytes for the serial line (console-input mode). */
 int session_console_write(struct session *s, const void *buf, size_t len);
 void session_console_resize(struct session *s, int rows, int cols);
+
+/* Crashes of the target's kernel, decoded (core/module/crash.h). */
+struct crash *session_crash(const struct session *s);
+/*
+ * The module's state in words: "storage_hash loaded, oopsed at 112.7 s,
+ * kernel tainted D". Returns the length as snprintf.
+ */
+int session_module_text(const struct session *s, char *buf, size_t cap);
+/* A VM target, whose reset is the way back from a crash. */
+bool session_can_reset(const struct session *s);
 
 /* The last thing the session wants the user to know, "" if nothing. */
 const char *session_notice(const struct session *s);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/base/fsdir.h"
+#include "core/base/strutil.h"
 
 struct stream {
 	int fd; /* -1: not open yet */
@@ -64,19 +65,7 @@ static void safe_name(char *out, size_t cap, const char *in)
 
 static char *base_dir(const struct journal_opts *o)
 {
-	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char *s = NULL;
-	int n;
-
-	if (o->state_dir)
-		n = asprintf(&s, "%s", o->state_dir);
-	else if (x && x[0] == '/')
-		n = asprintf(&s, "%s/kmdash", x);
-	else if (home && *home)
-		n = asprintf(&s, "%s/.local/state/kmdash", home);
-	else
-		return NULL;
-	return n < 0 ? NULL : s;
+	return o->state_dir ? strdup(o->state_dir) : str_state_dir();
 }
 
 struct journal *journal_open(const struct journal_opts *opts, char *err,

@@ -99,14 +99,14 @@ static void nan_fill(double *v)
 }
 
 struct bench_run *bench_run_begin(struct bench *b, const char *commit,
-				  const char *srcversion)
+				  const char *build_id)
 {
 	struct bench_run *r = push_run(b);
 
 	r->started = (int64_t)time(NULL);
 	snprintf(r->commit, sizeof(r->commit), "%s", commit ? commit : "");
-	snprintf(r->srcversion, sizeof(r->srcversion), "%s",
-		 srcversion ? srcversion : "");
+	snprintf(r->build_id, sizeof(r->build_id), "%s",
+		 build_id ? build_id : "");
 	nan_fill(r->summary);
 	r->state = BENCH_RUNNING;
 	b->running = true;
@@ -369,7 +369,7 @@ int bench_history_append(const struct bench_run *run, const char *path)
 
 	cJSON_AddNumberToObject(o, "started", (double)run->started);
 	cJSON_AddStringToObject(o, "commit", run->commit);
-	cJSON_AddStringToObject(o, "srcversion", run->srcversion);
+	cJSON_AddStringToObject(o, "build_id", run->build_id);
 	cJSON_AddStringToObject(o, "engine", run->engine);
 	cJSON_AddStringToObject(o, "workload", run->workload);
 	cJSON_AddStringToObject(o, "state",
@@ -418,7 +418,7 @@ static void load_run(struct bench *b, const cJSON *o)
 
 	r->started = (int64_t)num(o, "started");
 	string_into(o, "commit", r->commit, sizeof(r->commit));
-	string_into(o, "srcversion", r->srcversion, sizeof(r->srcversion));
+	string_into(o, "build_id", r->build_id, sizeof(r->build_id));
 	string_into(o, "engine", r->engine, sizeof(r->engine));
 	string_into(o, "workload", r->workload, sizeof(r->workload));
 	string_into(o, "msg", r->msg, sizeof(r->msg));

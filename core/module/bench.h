@@ -39,7 +39,7 @@ struct bench_sample {
 struct bench_run {
 	int64_t started; /* Unix time */
 	char commit[48]; /* git commit of the module source, "" if unknown */
-	char srcversion[64];
+	char build_id[72]; /* GNU build id of the .ko measured, hex */
 	char engine[16]; /* "kmod" or "user" */
 	/* what was measured, in words; runs compare only within one */
 	char workload[256];
@@ -68,7 +68,7 @@ int bench_history_append(const struct bench_run *run, const char *path);
 
 /* Starts a run (the oldest run is dropped past max_runs). */
 struct bench_run *bench_run_begin(struct bench *b, const char *commit,
-				  const char *srcversion);
+				  const char *build_id);
 /* sebench's output as it arrives: any split, \n or \r\n. */
 void bench_feed(struct bench *b, const char *buf, size_t len);
 /* ok: sebench exited 0. A run without a summary line is failed. */

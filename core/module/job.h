@@ -40,7 +40,8 @@ struct job_step {
 	bool tolerant;
 	enum job_state state;
 	int64_t start_us, end_us;
-	char msg[256];
+	unsigned warnings; /* kernel WARNINGs while it ran (ok, with these) */
+	char msg[1024];
 };
 
 struct job_runner {

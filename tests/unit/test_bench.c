@@ -186,7 +186,7 @@ static void test_history_survives_a_restart(void **state)
 	const struct bench_run *r = bench_run_at(again, 0);
 
 	assert_string_equal(r->commit, "deadbeef");
-	assert_string_equal(r->srcversion, "ABC");
+	assert_string_equal(r->build_id, "ABC");
 	assert_int_equal(r->state, BENCH_DONE);
 	assert_int_equal(r->nsamples, 4);
 	assert_true(r->summary[BM_GET] == 249639);
