@@ -95,6 +95,28 @@ static void print_record(struct cli *c, const struct kmsg_record *rec)
 		cli_say(c, "%s\n", line);
 }
 
+void cli_print_link_change(struct cli *c, enum link_state *last)
+{
+	struct link *l = session_link(c->s);
+	enum link_state st = l ? link_state(l) : LINK_DOWN;
+
+	if (st == *last || st == LINK_DEGRADED)
+		return;
+	*last = st;
+	if (c->json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "event", "link");
+		cJSON_AddStringToObject(o, "state", link_state_name(st));
+		cJSON_AddStringToObject(o, "reason", l ? link_message(l) : "");
+		cli_emit_json(o);
+	} else {
+		cli_say(c, "-- link %s%s%s --\n", link_state_name(st),
+			l && link_message(l)[0] ? ": " : "",
+			l ? link_message(l) : "");
+	}
+}
+
 void cli_print_kmsg(struct cli *c, bool only_module)
 {
 	struct kmsg *k = session_kmsg(c->s);
@@ -103,13 +125,15 @@ void cli_print_kmsg(struct cli *c, bool only_module)
 	if (c->kmsg_next < kmsg_first(k))
 		c->kmsg_next = kmsg_first(k);
 	for (; c->kmsg_next < kmsg_end(k); c->kmsg_next++) {
-		if (!kmsg_get(k, c->kmsg_next, &rec))
+		if (!kmsg_get(k, c->kmsg_next, &rec) ||
+		    (rec.flags & KMSG_F_OWN))
 			continue;
 		/* run: only the module's news, not the replayed backlog */
-		if (only_module && (!(rec.flags & (KMSG_F_MODULE | KMSG_F_OOPS |
-						   KMSG_F_MARKER)) ||
-				    !session_kmsg_since(c->s) ||
-				    rec.usec < session_kmsg_since(c->s)))
+		if (only_module &&
+		    (!(rec.flags & (KMSG_F_MODULE | KMSG_F_OOPS |
+				    KMSG_F_MARKER | KMSG_F_DECODED)) ||
+		     !session_kmsg_since(c->s) ||
+		     rec.usec < session_kmsg_since(c->s)))
 			continue;
 		if (only_module && !c->json)
 			cli_say(c, "  kernel: ");

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/ssh/link.h"
+
 struct cJSON;
 struct cmd_ctx;
 struct config;
@@ -56,6 +58,11 @@ void cli_emit_json(struct cJSON *o);
  * each after "  kernel: ".
  */
 void cli_print_kmsg(struct cli *c, bool only_module);
+/*
+ * "-- link DOWN: why --" (a JSON "link" event) when the link's state is
+ * another than *last, which it then becomes; DEGRADED is not said.
+ */
+void cli_print_link_change(struct cli *c, enum link_state *last);
 /* The link is UP or DOWN (or the VM is not running): it has settled. */
 bool cli_link_settled(struct cli *c);
 

@@ -30,34 +30,12 @@ static void dmesg_idle(struct loop *loop, void *arg)
 	loop_stop(loop);
 }
 
-static void print_link_change(struct dmesg *d)
-{
-	struct link *l = session_link(d->c.s);
-	enum link_state st = l ? link_state(l) : LINK_DOWN;
-
-	if (st == d->last_link || st == LINK_DEGRADED)
-		return;
-	d->last_link = st;
-	if (d->c.json) {
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(o, "event", "link");
-		cJSON_AddStringToObject(o, "state", link_state_name(st));
-		cJSON_AddStringToObject(o, "reason", l ? link_message(l) : "");
-		cli_emit_json(o);
-	} else {
-		cli_say(&d->c, "-- link %s%s%s --\n", link_state_name(st),
-			l && link_message(l)[0] ? ": " : "",
-			l ? link_message(l) : "");
-	}
-}
-
 static void on_change(struct session *s, unsigned changes, void *arg)
 {
 	struct dmesg *d = arg;
 
 	if ((changes & SC_LINK) && d->follow)
-		print_link_change(d);
+		cli_print_link_change(&d->c, &d->last_link);
 	if (!(changes & SC_KMSG))
 		return;
 	cli_print_kmsg(&d->c, false);

@@ -18,6 +18,7 @@ struct run {
 	struct cli c; /* first: callbacks get the cli */
 	int rc; /* the exit status */
 	int64_t job_end_ms; /* when the job ended */
+	enum link_state last_link;
 };
 
 static double step_secs(const struct job_step *st)
@@ -58,6 +59,9 @@ static void step_json(struct session *s, const struct job_step *st)
 	if (st->state != JOB_RUNNING) {
 		cJSON_AddNumberToObject(o, "seconds", step_secs(st));
 		cJSON_AddStringToObject(o, "message", st->msg);
+		if (st->warnings)
+			cJSON_AddNumberToObject(o, "kernel_warnings",
+						st->warnings);
 		if (st->kind == JOB_BUILD) {
 			cJSON_AddNumberToObject(o, "errors",
 						build_errors(session_build(s)));
@@ -106,10 +110,21 @@ static void on_step(struct session *s, const struct job_step *st, void *arg)
 
 static void on_change(struct session *s, unsigned changes, void *arg)
 {
-	struct cli *c = arg;
+	struct run *r = arg;
+	struct link *l = session_link(s);
 
 	if (changes & SC_KMSG)
-		cli_print_kmsg(c, true);
+		cli_print_kmsg(&r->c, true);
+	/* the target lost while a step runs (and found again): why */
+	if ((changes & SC_LINK) && l) {
+		enum link_state st = link_state(l);
+
+		if ((st == LINK_DOWN && r->last_link == LINK_UP) ||
+		    (st == LINK_UP && r->last_link == LINK_DOWN))
+			cli_print_link_change(&r->c, &r->last_link);
+		else if (st != LINK_DEGRADED)
+			r->last_link = st;
+	}
 }
 
 static void on_job_done(struct session *s, const struct job *job, void *arg)
@@ -187,6 +202,8 @@ static int run_steps(struct run *r)
 	struct session_opts so = {
 		.start_vm = true,
 		.follow_kmsg = true,
+		/* a panic kills the log stream: the console still tells it */
+		.serial = true,
 		.journal = true,
 		.on_step = on_step,
 		.on_change = on_change,
@@ -254,10 +271,15 @@ const struct cmd_entry cmd_run_entry = {
 		"prints their progress: build (cross-builds the module), "
 		"deploy (uploads it and verifies every file), load (insmod), "
 		"unload (rmmod), reload (unload, deploy, load), bench (the "
-		"benchmark) and cycle (build, deploy, load, bench). The VM of "
-		"the embedded target is booted when it is not running.\n\n"
-		"The exit status is 0 only when every step succeeded, 1 when "
-		"one failed and 130 when interrupted (Ctrl-C cancels the "
+		"benchmark) and cycle (build, reload, bench: it unloads what "
+		"is loaded first). The VM of the embedded target is booted "
+		"when it is not running.\n\n"
+		"A step fails when the kernel reports an oops, BUG, panic or "
+		"lockup while it runs, with the trace decoded to the module's "
+		"source line; a WARNING is counted (kernel_warnings in the "
+		"--json events). The exit status is 0 only when every step "
+		"succeeded, 1 when one failed and 130 when interrupted (Ctrl-C "
+		"cancels the "
 		"running step). The module's kernel log lines are printed "
 		"with the steps; everything is journaled under "
 		"$XDG_STATE_HOME/kmdash/TARGET/.",

@@ -24,20 +24,22 @@ static bool module_known(struct cli *c)
 	       session_module(c->s)->state != MOD_UNKNOWN;
 }
 
-static const char *module_text(const struct session_module *m, char *buf,
-			       size_t cap)
+static const char *module_text(struct session *s, char *buf, size_t cap)
 {
-	switch (m->state) {
-	case MOD_LOADED:
-		snprintf(buf, cap, "loaded (refcnt %d%s%s)", m->refcnt,
-			 m->srcversion[0] ? ", srcversion " : "",
-			 m->srcversion);
+	const struct session_module *m = session_module(s);
+	int n;
+
+	if (m->state == MOD_UNKNOWN) {
+		snprintf(buf, cap, "%s unknown (target not reachable)",
+			 session_target(s)->module.name);
 		return buf;
-	case MOD_NOT_LOADED:
-		return "not loaded";
-	default:
-		return "unknown (target not reachable)";
 	}
+	n = session_module_text(s, buf, cap);
+	if (m->state == MOD_LOADED && n >= 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, " (refcnt %d%s%.12s)",
+			 m->refcnt, m->build_id[0] ? ", build id " : "",
+			 m->build_id);
+	return buf;
 }
 
 static const char *host_key_text(struct link *l, bool ok)
@@ -76,13 +78,13 @@ static int report(struct cli *c, bool check)
 	struct vm *vm = session_vm(c->s);
 	struct link_stats ls = { 0 };
 	const struct bench_run *br = bench_latest(session_bench(c->s));
-	char modbuf[160];
+	char modbuf[400];
 	const char *mod;
 	bool ok = l && link_state(l) == LINK_UP;
 
 	if (l)
 		link_stats(l, &ls);
-	mod = module_text(session_module(c->s), modbuf, sizeof(modbuf));
+	mod = module_text(c->s, modbuf, sizeof(modbuf));
 	if (c->json) {
 		report_json(c, l, vm, &ls, mod);
 		return ok ? 0 : 1;
@@ -112,16 +114,25 @@ static int report(struct cli *c, bool check)
 			vm ? "the VM is not running: kmdash vm start" :
 			     "not connected");
 	}
-	cli_say(c, "module    %s %s\n", t->module.name, mod);
+	cli_say(c, "module    %s\n", mod);
 	if (br && br->has_summary)
 		cli_say(c, "bench     last run: %s, %.0f ops/s, p99 %.2f us\n",
 			br->engine, br->summary[BM_TOTAL], br->summary[BM_P99]);
 	return ok ? 0 : 1;
 }
 
+/* The kernel log's backlog is in: a crash in it is the module's state. */
+static bool kmsg_read(struct cli *c)
+{
+	int64_t idle = session_kmsg_idle_ms(c->s);
+
+	return !session_link(c->s) || idle >= 100;
+}
+
 static int status(struct cmd_ctx *ctx, bool check)
 {
-	struct session_opts so = { 0 };
+	/* the log: whether the module crashed in this boot is told there */
+	struct session_opts so = { .follow_kmsg = true };
 	struct cli c;
 	int rc;
 
@@ -132,6 +143,9 @@ static int status(struct cmd_ctx *ctx, bool check)
 			      session_target(c.s)->ssh.connect_timeout_ms +
 				      2000);
 		cli_run_until(&c, module_known, 5000);
+		if (session_link(c.s) &&
+		    link_state(session_link(c.s)) == LINK_UP)
+			cli_run_until(&c, kmsg_read, 2000);
 		rc = report(&c, check);
 	}
 	cli_close(&c);
