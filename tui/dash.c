@@ -311,10 +311,18 @@ static void draw_prompt(struct dash *d)
 	werase(w);
 	draw_role(d, w, TR_STATUS);
 	mvwhline(w, 0, 0, ' ', d->cols);
-	if (d->mode == DM_SEARCH)
+	if (d->mode == DM_SEARCH) {
 		draw_printf(w, 0, 0, d->cols, "Search %s: /%s_",
 			    d->pane[d->focus].ops->title, d->search);
-	else
+	} else if (d->mode == DM_CONFIRM_RESET) {
+		char m[256];
+
+		session_module_text(d->s, m, sizeof(m));
+		draw_printf(
+			w, 0, 0, d->cols,
+			"%s: it cannot be unloaded until a reboot. Reset the VM, then run the cycle? (y/n)",
+			m);
+	} else
 		draw_printf(
 			w, 0, 0, d->cols,
 			"A job is running: quit anyway and cancel it? (y/n)");
@@ -381,7 +389,8 @@ static void frame(struct dash *d)
 		else
 			p->dirty = false;
 	}
-	if (d->mode == DM_SEARCH || d->mode == DM_CONFIRM_QUIT) {
+	if (d->mode == DM_SEARCH || d->mode == DM_CONFIRM_QUIT ||
+	    d->mode == DM_CONFIRM_RESET) {
 		draw_prompt(d);
 	} else if (d->status_w && (d->status_dirty || d->full)) {
 		werase(d->status_w);
@@ -523,6 +532,14 @@ static void on_action(void *ctx, enum action_id a)
 		[ACT_CYCLE] = "cycle",
 	};
 
+	/* A module that crashed on a VM holds a reference: reset first. */
+	if (a == ACT_CYCLE && session_module(d->s)->crashed &&
+	    session_can_reset(d->s) && !job_busy_now(d)) {
+		d->mode = DM_CONFIRM_RESET;
+		d->status_dirty = true;
+		schedule(d);
+		return;
+	}
 	if ((unsigned)a < ACT_COUNT && step[a]) {
 		run_step(d, step[a]);
 		return;
@@ -552,8 +569,11 @@ static void on_action(void *ctx, enum action_id a)
 			dash_message(d, "reset sent");
 		break;
 	case ACT_CONSOLE_INPUT:
-		if (d->focus != PANE_CONSOLE)
-			break; /* Enter means nothing on the other panes */
+		/* Enter elsewhere: the pane's own (open the selected line) */
+		if (d->focus != PANE_CONSOLE) {
+			pane_action(d, d->focus, a);
+			break;
+		}
 		d->mode = DM_CONSOLE;
 		d->status_dirty = d->keybar_dirty = true;
 		d->pane[PANE_CONSOLE].dirty = true;
@@ -757,6 +777,20 @@ static void on_key(struct dash *d, int k)
 	switch (d->mode) {
 	case DM_SEARCH:
 		search_key(d, k);
+		return;
+	case DM_CONFIRM_RESET:
+		d->mode = DM_NORMAL;
+		d->status_dirty = true;
+		if (k == 'y' || k == 'Y') {
+			char err[512];
+
+			/* the steps wait for the target to come back */
+			if (session_vm_reset(d->s, err, sizeof(err)) < 0)
+				dash_message(d, "%s", err);
+			else
+				run_step(d, "cycle");
+		}
+		schedule(d);
 		return;
 	case DM_CONFIRM_QUIT:
 		d->mode = DM_NORMAL;

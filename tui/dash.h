@@ -76,6 +76,8 @@ enum dash_mode {
 	DM_CONSOLE, /* every key goes to the serial line */
 	DM_SEARCH, /* typing a search pattern */
 	DM_CONFIRM_QUIT,
+	/* the module crashed on a VM: `a` asks to reset it first */
+	DM_CONFIRM_RESET,
 };
 
 struct dash {
@@ -140,6 +142,11 @@ struct dash {
 void dash_dirty_all(struct dash *d);
 void dash_message(struct dash *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * FILE at LINE in $VISUAL/$EDITOR: a new tmux window inside tmux, else the
+ * dashboard steps aside until the editor exits (tui/editor.c).
+ */
+void dash_open_editor(struct dash *d, const char *file, int line);
 
 /* --- drawing helpers (draw.c) ------------------------------------------- */
 

@@ -225,6 +225,25 @@ static bool build_action(struct dash *d, struct pane *p, enum action_id a)
 		v->paused = false;
 		v->sel = -1;
 		return true;
+	case ACT_CONSOLE_INPUT: { /* Enter: the selected diagnostic's line */
+		const struct diag *g =
+			v->sel >= 0 && (size_t)v->sel < build_diag_count(b) ?
+				build_diag(b, (size_t)v->sel) :
+				NULL;
+
+		if (!g || g->seq != v->sel_seq) {
+			dash_message(
+				d,
+				"no diagnostic selected (n selects the next)");
+			return false;
+		}
+		dash_open_editor(d,
+				 g->at_line > 0 ? g->at_src :
+				 g->src[0]	? g->src :
+						  g->file,
+				 g->at_line > 0 ? g->at_line : g->line);
+		return true;
+	}
 	default:
 		return false;
 	}

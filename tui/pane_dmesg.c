@@ -3,8 +3,10 @@
  * The target's kernel log: level colours, timestamps since boot or wall
  * clock (T), a minimum level (v) and the module's lines only (m), `/`
  * search with highlighting and n / N, follow or pause (f), a loud banner
- * on an oops / BUG / panic with a key to jump to it (o), and the "N
- * messages lost" / "target rebooted" markers.
+ * on an oops / BUG / panic that names where in the module it happened,
+ * with a key to jump to it (o), the decoded frames under the trace (n / N
+ * walk them without a search, Enter opens the selected one in the
+ * editor), and the "N messages lost" / "target rebooted" markers.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +28,9 @@ struct dmesg_view {
 	bool has_hit;
 	uint64_t hit;
 	bool oops_acked;
-	uint64_t oops_ack;
+	uint64_t oops_ack; /* the crash event whose banner o dismissed */
+	bool has_sel;
+	uint64_t sel; /* the selected decoded line */
 };
 
 static void *dmesg_init(struct dash *d)
@@ -45,7 +49,9 @@ static void dmesg_fini(void *priv)
 
 static bool shown(const struct dmesg_view *v, const struct kmsg_record *r)
 {
-	if (r->flags & KMSG_F_MARKER)
+	if (r->flags & KMSG_F_OWN)
+		return false;
+	if (r->flags & (KMSG_F_MARKER | KMSG_F_DECODED))
 		return true;
 	if (r->level > v->min_level && !(r->flags & KMSG_F_OOPS))
 		return false;
@@ -97,6 +103,18 @@ static void draw_record(struct dash *d, struct dmesg_view *v, WINDOW *w, int y,
 		draw_role(d, w, TR_NORMAL);
 		return;
 	}
+	if (r->flags & KMSG_F_DECODED) {
+		/* under the trace, indented to its text, in a source colour */
+		stamp(d, r, ts, sizeof(ts));
+		x = (int)strlen(ts) + 1;
+		draw_role(d, w,
+			  v->has_sel && v->sel == r->pos ? TR_SEARCH :
+							   TR_DIAG_NOTE);
+		mvwhline(w, y, 0, ' ', wd);
+		draw_text(w, y, x, wd - x, r->text, r->len);
+		draw_role(d, w, TR_NORMAL);
+		return;
+	}
 	stamp(d, r, ts, sizeof(ts));
 	draw_role(d, w, TR_LOG_DEBUG);
 	x = draw_text(w, y, 0, wd, ts, strlen(ts)) + 1;
@@ -120,35 +138,57 @@ static void draw_record(struct dash *d, struct dmesg_view *v, WINDOW *w, int y,
 	draw_role(d, w, TR_NORMAL);
 }
 
+/*
+ * "OOPS in storage_hash at kmod/storage_hash.c:291 (sh_get) - o: jump,
+ * Enter: open", or what the kernel said when no frame was decoded.
+ */
+static void dmesg_banner(struct dash *d, const struct crash_event *ev,
+			 char *buf, size_t cap)
+{
+	static const char *const kinds[] = {
+		[TRACE_NONE] = "TRACE",
+		[TRACE_OOPS] = "OOPS",
+		[TRACE_BUG] = "BUG",
+		[TRACE_WARNING] = "WARNING",
+		[TRACE_PANIC] = "PANIC",
+		[TRACE_SOFTLOCKUP] = "SOFT LOCKUP",
+		[TRACE_HUNG_TASK] = "HUNG TASK",
+	};
+	const char *m = trace_module(&ev->trace);
+	int n = snprintf(buf, cap, "%s", kinds[ev->trace.kind]);
+
+	if (m && n >= 0 && (size_t)n < cap)
+		n += snprintf(buf + n, cap - (size_t)n, " in %s", m);
+	if (ev->where[0] && n >= 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n,
+			 " at %s - o: jump, Enter: open", ev->where);
+	else if (n >= 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, ": %s - o: jump",
+			 ev->trace.panic_msg[0] ? ev->trace.panic_msg :
+						  ev->trace.title);
+}
+
 static void dmesg_draw(struct dash *d, struct pane *p, WINDOW *w, int h, int wd)
 {
 	struct dmesg_view *v = p->priv;
 	struct kmsg *k = session_kmsg(d->s);
-	const struct kmsg_stats *st = kmsg_stats(k);
 	uint64_t first = kmsg_first(k), end = kmsg_end(k);
 	uint64_t pos[MAX_BODY];
 	struct kmsg_record r;
 	int body = h, y = 0, n = 0;
-	bool banner = st->has_oops &&
-		      !(v->oops_acked && v->oops_ack == st->last_oops_pos);
+	const struct crash_event *ev = crash_last(session_crash(d->s));
+	bool banner = ev && !(v->oops_acked && v->oops_ack == ev->id);
 	bool info = v->paused || v->min_level < 7 || v->module_only ||
 		    v->pat[0];
 
 	kmsg_take_dirty(k);
 	if (banner) {
-		const char *what =
-			st->last_oops_kind == KMSG_BLOCK_PANIC ? "PANIC" :
-			st->last_oops_kind == KMSG_BLOCK_BUG   ? "BUG" :
-								 "OOPS";
-		char txt[256] = "";
+		char txt[PATH_MAX + 512];
 
-		if (kmsg_get(k, st->last_oops_pos, &r))
-			snprintf(txt, sizeof(txt), "%s", r.text);
+		dmesg_banner(d, ev, txt, sizeof(txt));
 		draw_role(d, w, TR_BANNER);
 		mvwhline(w, 0, 0, ' ', wd);
-		draw_printf(w, 0, 0, wd,
-			    " %s in the kernel log (o: jump to it): %s", what,
-			    txt);
+		draw_printf(w, 0, 0, wd, " %s", txt);
 		draw_role(d, w, TR_NORMAL);
 		y = 1;
 		body--;
@@ -204,14 +244,14 @@ static void dmesg_summary(struct dash *d, struct pane *p, char *buf, size_t cap,
 			  enum theme_role *role)
 {
 	struct kmsg *k = session_kmsg(d->s);
-	const struct kmsg_stats *st = kmsg_stats(k);
 	struct kmsg_record r;
+	const struct crash_event *ev = crash_last(session_crash(d->s));
 
 	kmsg_take_dirty(k);
 	buf[0] = '\0';
-	if (st->has_oops) {
+	if (ev) {
 		*role = TR_BANNER;
-		snprintf(buf, cap, "OOPS in the log (o jumps)");
+		dmesg_banner(d, ev, buf, cap);
 		return;
 	}
 	if (kmsg_end(k) > kmsg_first(k) && kmsg_get(k, kmsg_end(k) - 1, &r)) {
@@ -242,6 +282,53 @@ static bool find_hit(struct dash *d, struct dmesg_view *v, uint64_t from,
 				return true;
 			}
 	}
+	return false;
+}
+
+/* The next (dir > 0) or previous decoded line with a source location. */
+static bool find_decoded(struct dash *d, uint64_t from, int dir, uint64_t *out)
+{
+	struct kmsg *k = session_kmsg(d->s);
+	struct crash *c = session_crash(d->s);
+	uint64_t first = kmsg_first(k), end = kmsg_end(k);
+	char file[8];
+	int line;
+
+	if (dir > 0) {
+		for (uint64_t i = from < first ? first : from; i < end; i++)
+			if (crash_location_at(c, i, file, sizeof(file),
+					      &line)) {
+				*out = i;
+				return true;
+			}
+	} else {
+		for (uint64_t i = from > end ? end : from; i > first; i--)
+			if (crash_location_at(c, i - 1, file, sizeof(file),
+					      &line)) {
+				*out = i - 1;
+				return true;
+			}
+	}
+	return false;
+}
+
+/* Enter: the selected decoded frame, else where the last crash was. */
+static bool open_selected(struct dash *d, struct dmesg_view *v)
+{
+	const struct crash_event *ev = crash_last(session_crash(d->s));
+	char file[PATH_MAX];
+	int line = 0;
+
+	if (v->has_sel && crash_location_at(session_crash(d->s), v->sel, file,
+					    sizeof(file), &line)) {
+		dash_open_editor(d, file, line);
+		return true;
+	}
+	if (ev && ev->line > 0) {
+		dash_open_editor(d, ev->file, ev->line);
+		return true;
+	}
+	dash_message(d, "no decoded frame to open (o jumps to the last oops)");
 	return false;
 }
 
@@ -299,23 +386,47 @@ static bool dmesg_action(struct dash *d, struct pane *p, enum action_id a)
 			     v->module_only ? "the module's lines only" :
 					      "every line");
 		return true;
-	case ACT_OOPS:
-		if (!st->has_oops) {
+	case ACT_OOPS: {
+		const struct crash_event *ev = crash_last(session_crash(d->s));
+		uint64_t from = ev ? ev->pos : st->last_oops_pos;
+
+		if (!ev && !st->has_oops) {
 			dash_message(d,
 				     "no oops, BUG or panic in the kernel log");
 			return false;
 		}
-		v->oops_acked = true;
-		v->oops_ack = st->last_oops_pos;
+		v->oops_acked = ev != NULL;
+		v->oops_ack = ev ? ev->id : 0;
 		v->min_level = 7;
 		v->module_only = false;
-		show_at(p, v, st->last_oops_pos, first);
+		/* the first decoded frame under it is selected for Enter */
+		v->has_sel = find_decoded(d, from, 1, &v->sel);
+		show_at(p, v, from, first);
 		return true;
+	}
+	case ACT_CONSOLE_INPUT: /* Enter: the selected frame's source */
+		return open_selected(d, v);
 	case ACT_NEXT_HIT:
 	case ACT_PREV_HIT:
 		if (!v->pat[0]) {
-			dash_message(d, "no search: / searches the kernel log");
-			return false;
+			/* no search: n / N walk the decoded frames */
+			if (!find_decoded(d,
+					  v->has_sel ? (a == ACT_NEXT_HIT ?
+								v->sel + 1 :
+								v->sel) :
+					  a == ACT_NEXT_HIT ? first :
+							      end,
+					  a == ACT_NEXT_HIT ? 1 : -1, &at)) {
+				dash_message(
+					d,
+					"no decoded frame %s (/ searches the kernel log)",
+					a == ACT_NEXT_HIT ? "below" : "above");
+				return false;
+			}
+			v->has_sel = true;
+			v->sel = at;
+			show_at(p, v, at, first);
+			return true;
 		}
 		if (!find_hit(d, v,
 			      v->has_hit ? (a == ACT_NEXT_HIT ? v->hit + 1 :

@@ -84,14 +84,30 @@ static void job_part(struct bar *b)
 		return;
 	sep(b);
 	if (j->state != JOB_RUNNING) {
-		draw_duration(t, sizeof(t), (j->end_us - j->start_us) / 1000);
-		put(b, j->state == JOB_OK ? TR_DELTA_BETTER : TR_DELTA_WORSE,
-		    "last: %s %s", j->name, job_state_name(j->state));
-		put(b, TR_STATUS, " %s", t);
+		unsigned warnings = 0;
+
 		for (size_t i = 0; i < j->nsteps; i++)
-			if (j->steps[i].state == JOB_FAILED &&
-			    j->steps[i].msg[0])
-				put(b, TR_STATUS, ": %s", j->steps[i].msg);
+			warnings += j->steps[i].warnings;
+		draw_duration(t, sizeof(t), (j->end_us - j->start_us) / 1000);
+		put(b,
+		    j->state != JOB_OK ? TR_DELTA_WORSE :
+		    warnings	       ? TR_LOG_WARNING :
+					 TR_DELTA_BETTER,
+		    "last: %s %s", j->name, job_state_name(j->state));
+		if (j->state == JOB_OK && warnings)
+			put(b, TR_LOG_WARNING, ", with %u kernel warning%s",
+			    warnings, warnings == 1 ? "" : "s");
+		put(b, TR_STATUS, " %s", t);
+		for (size_t i = 0; i < j->nsteps; i++) {
+			const struct job_step *f = &j->steps[i];
+
+			if (f->state != JOB_FAILED || !f->msg[0])
+				continue;
+			draw_duration(t, sizeof(t),
+				      (f->end_us - f->start_us) / 1000);
+			put(b, TR_STATUS, ": %s failed after %s: %s",
+			    job_step_name(f->kind), t, f->msg);
+		}
 		return;
 	}
 	st = j->cur < j->nsteps ? &j->steps[j->cur] : NULL;
@@ -129,7 +145,7 @@ void statusbar_draw(struct dash *d, WINDOW *w, int width)
 	struct link *l = session_link(d->s);
 	struct vm *vm = session_vm(d->s);
 	const struct session_module *m = session_module(d->s);
-	const char *mname = session_target(d->s)->module.name;
+	char mtext[256];
 
 	draw_role(d, w, TR_STATUS);
 	mvwhline(w, 0, 0, ' ', width);
@@ -155,12 +171,8 @@ void statusbar_draw(struct dash *d, WINDOW *w, int width)
 		put(&b, TR_STATUS, "vm %s", vm_stage_name(vm_stage(vm)));
 	}
 	sep(&b);
-	put(&b, TR_STATUS, "%s %s", mname,
-	    m->state == MOD_LOADED     ? "loaded" :
-	    m->state == MOD_NOT_LOADED ? "not loaded" :
-					 "?");
-	if (m->state == MOD_LOADED && m->srcversion[0])
-		put(&b, TR_STATUS, " (%.8s)", m->srcversion);
+	session_module_text(d->s, mtext, sizeof(mtext));
+	put(&b, m->crashed ? TR_LINK_DOWN : TR_STATUS, "%s", mtext);
 	job_part(&b);
 	if (d->msg[0]) {
 		sep(&b);
