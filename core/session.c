@@ -53,7 +53,8 @@ struct session {
 	bool vmt_loaded;
 	struct serial *serial;
 	struct console *console;
-	struct link *link;
+	struct ssh_session *ssh;
+	struct link *link; /* probes ssh */
 	enum link_state last_link;
 	struct deploy *deploy;
 	struct deploy_module dm;
@@ -306,9 +307,8 @@ static int start_bench(struct session *s)
 	bench_run_begin(s->bench, commit,
 			s->module.srcversion[0] ? s->module.srcversion :
 						  mi.srcversion);
-	s->bench_op = ssh_stream_open(link_session(s->link), cmd,
-				      SSH_STREAM_PTY, on_bench_data,
-				      on_bench_end, s);
+	s->bench_op = ssh_stream_open(s->ssh, cmd, SSH_STREAM_PTY,
+				      on_bench_data, on_bench_end, s);
 	free(cmd);
 	changed(s, SC_BENCH);
 	return s->bench_op ? 0 : -EIO;
@@ -653,8 +653,8 @@ static void follow_kmsg(struct session *s)
 	kmsg_restart(s->kmsg);
 	s->kmsg_head_len = 0;
 	s->kmsg_head_done = false;
-	s->kmsg_op = ssh_stream_open(link_session(s->link), cmd, SSH_STREAM_PTY,
-				     on_kmsg_data, on_kmsg_end, s);
+	s->kmsg_op = ssh_stream_open(s->ssh, cmd, SSH_STREAM_PTY, on_kmsg_data,
+				     on_kmsg_end, s);
 	free(cmd);
 }
 
@@ -680,7 +680,7 @@ static void on_link(struct link *l, enum link_state state,
 			       link_state_name(state),
 			       msg && msg[0] ? ": " : "", msg ? msg : "");
 	if (up && !was_up) {
-		deploy_set_session(s->deploy, link_session(l));
+		deploy_set_session(s->deploy, s->ssh);
 		follow_kmsg(s);
 		refresh_module(s);
 		resume_waiting_step(s);
@@ -690,6 +690,15 @@ static void on_link(struct link *l, enum link_state state,
 		s->kmsg_op = NULL;
 	}
 	changed(s, SC_LINK);
+}
+
+/* The link first: it watches the connection. */
+static void free_link(struct session *s)
+{
+	link_free(s->link);
+	s->link = NULL;
+	ssh_session_free(s->ssh);
+	s->ssh = NULL;
 }
 
 static int start_link(struct session *s, int port, char *err, size_t errlen)
@@ -723,12 +732,17 @@ static int start_link(struct session *s, int port, char *err, size_t errlen)
 		sp.identity[n++] = c->identity_files.v[i];
 	}
 	sp.identity[n] = NULL;
-	link_free(s->link);
-	s->link = link_new(s->loop, &sp, &lp, on_link, s, err, errlen);
-	if (!s->link)
+	free_link(s);
+	s->ssh = ssh_session_new(s->loop, &sp, NULL, NULL, err, errlen);
+	if (!s->ssh)
 		return -EINVAL;
+	s->link = link_new(s->loop, s->ssh, &lp, on_link, s);
+	if (!s->link) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	s->last_link = LINK_CONNECTING;
-	return link_start(s->link);
+	return ssh_session_start(s->ssh);
 }
 
 /* --- VM, serial, console ---------------------------------------------------- */
@@ -771,8 +785,7 @@ static void on_vm(struct vm *vm, enum vm_note what, const char *detail,
 	if (what == VM_NOTE_STAGE && vm_stage(vm) == VM_STAGE_EXITED) {
 		/* A restarted VM forwards another port: a new link then. */
 		notice(s, "the VM '%s' exited", vm_name(vm));
-		link_free(s->link);
-		s->link = NULL;
+		free_link(s);
 		s->last_link = LINK_DOWN;
 		deploy_set_session(s->deploy, NULL);
 		s->kmsg_op = NULL;
@@ -1080,7 +1093,7 @@ void session_free(struct session *s)
 	if (s->kmsg_op)
 		ssh_op_cancel(s->kmsg_op);
 	deploy_free(s->deploy);
-	link_free(s->link);
+	free_link(s);
 	build_free(s->build);
 	bench_free(s->bench);
 	kmsg_free(s->kmsg);
@@ -1130,8 +1143,7 @@ int session_vm_stop(struct session *s, char *err, size_t errlen)
 	if (r < 0)
 		snprintf(err, errlen, "%s", vm_error(s->vm));
 	if (s->link) {
-		link_free(s->link);
-		s->link = NULL;
+		free_link(s);
 		s->last_link = LINK_DOWN;
 		deploy_set_session(s->deploy, NULL);
 		s->kmsg_op = NULL;
@@ -1174,6 +1186,11 @@ struct vm *session_vm(const struct session *s)
 struct link *session_link(const struct session *s)
 {
 	return s->link;
+}
+
+struct ssh_session *session_ssh(const struct session *s)
+{
+	return s->ssh;
 }
 
 struct serial *session_serial(const struct session *s)
