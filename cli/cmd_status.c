@@ -42,9 +42,9 @@ static const char *module_text(struct session *s, char *buf, size_t cap)
 	return buf;
 }
 
-static const char *host_key_text(struct link *l, bool ok)
+static const char *host_key_text(const struct ssh_session *ss, bool ok)
 {
-	switch (ssh_session_why(link_session(l))) {
+	switch (ssh_session_why(ss)) {
 	case SSH_E_HOSTKEY_UNKNOWN:
 		return "UNKNOWN (kmdash trust)";
 	case SSH_E_HOSTKEY_CHANGED:
@@ -101,11 +101,12 @@ static int report(struct cli *c, bool check)
 			(int)vm_pid(vm), vm_port(vm));
 	if (l) {
 		cli_say(c, "ssh       %s\n",
-			ssh_session_target(link_session(l)));
+			ssh_session_target(session_ssh(c->s)));
 		cli_say(c, "link      %s%s%s\n", link_state_name(link_state(l)),
 			link_message(l)[0] ? ": " : "", link_message(l));
 		if (check)
-			cli_say(c, "host key  %s\n", host_key_text(l, ok));
+			cli_say(c, "host key  %s\n",
+				host_key_text(session_ssh(c->s), ok));
 		if (ls.last_rtt_us >= 0 && ok)
 			cli_say(c, "rtt       %.2f ms\n",
 				ls.last_rtt_us / 1000.0);

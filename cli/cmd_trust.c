@@ -58,7 +58,7 @@ static int trust(struct cli *c, bool yes)
 			session_name(c->s));
 		return 1;
 	}
-	ss = link_session(l);
+	ss = session_ssh(c->s);
 	if (link_state(l) == LINK_UP) {
 		cli_say(c, "the host key of %s is already trusted\n",
 			ssh_session_target(ss));

@@ -63,7 +63,8 @@ struct session {
 	bool vmt_loaded;
 	struct serial *serial;
 	struct console *console;
-	struct link *link;
+	struct ssh_session *ssh;
+	struct link *link; /* probes ssh */
 	enum link_state last_link;
 	struct deploy *deploy;
 	struct deploy_module dm;
@@ -553,9 +554,8 @@ static int start_bench(struct session *s)
 		return -ENOMEM;
 	git_head(s->cfg->repo_dir, commit, sizeof(commit));
 	bench_run_begin(s->bench, commit, s->module.build_id);
-	s->bench_op = ssh_stream_open(link_session(s->link), cmd,
-				      SSH_STREAM_PTY, on_bench_data,
-				      on_bench_end, s);
+	s->bench_op = ssh_stream_open(s->ssh, cmd, SSH_STREAM_PTY,
+				      on_bench_data, on_bench_end, s);
 	free(cmd);
 	changed(s, SC_BENCH);
 	return s->bench_op ? 0 : -EIO;
@@ -1049,8 +1049,8 @@ static void follow_kmsg(struct session *s)
 	kmsg_restart(s->kmsg);
 	s->kmsg_head_len = 0;
 	s->kmsg_head_done = false;
-	s->kmsg_op = ssh_stream_open(link_session(s->link), cmd, SSH_STREAM_PTY,
-				     on_kmsg_data, on_kmsg_end, s);
+	s->kmsg_op = ssh_stream_open(s->ssh, cmd, SSH_STREAM_PTY, on_kmsg_data,
+				     on_kmsg_end, s);
 	free(cmd);
 }
 
@@ -1076,7 +1076,7 @@ static void on_link(struct link *l, enum link_state state,
 			       link_state_name(state),
 			       msg && msg[0] ? ": " : "", msg ? msg : "");
 	if (up && !was_up) {
-		deploy_set_session(s->deploy, link_session(l));
+		deploy_set_session(s->deploy, s->ssh);
 		/*
 		 * The module's state first, then the log: a trace in the
 		 * replayed backlog decodes against the build id that is
@@ -1092,6 +1092,43 @@ static void on_link(struct link *l, enum link_state state,
 		crash_stream_lost(s->crash);
 	}
 	changed(s, SC_LINK);
+}
+
+/* The link first: it watches the connection. */
+/*
+ * Everything that runs on the connection lets go of it first (its
+ * operations are freed with the session), then the link and the session.
+ */
+static void free_link(struct session *s)
+{
+	if (s->deploy)
+		deploy_set_session(s->deploy, NULL);
+	if (s->bench_op)
+		ssh_op_cancel(s->bench_op);
+	s->bench_op = NULL;
+	if (s->kmsg_op)
+		ssh_op_cancel(s->kmsg_op);
+	s->kmsg_op = NULL;
+	link_free(s->link);
+	s->link = NULL;
+	ssh_session_free(s->ssh);
+	s->ssh = NULL;
+}
+
+/* The target went away under a running remote step: it fails, saying so. */
+static void fail_remote_step(struct session *s, const char *why)
+{
+	const struct job_step *st = &s->job.steps[s->job.cur];
+
+	if (s->job.state != JOB_RUNNING || st->state != JOB_RUNNING ||
+	    !remote_step(st) || s->waiting)
+		return;
+	settle_stop(s);
+	if (st->kind == JOB_BENCH)
+		bench_fail(s, why);
+	else
+		deploy_cancel(s->deploy);
+	step_done(s, false, why);
 }
 
 static int start_link(struct session *s, int port, char *err, size_t errlen)
@@ -1125,12 +1162,17 @@ static int start_link(struct session *s, int port, char *err, size_t errlen)
 		sp.identity[n++] = c->identity_files.v[i];
 	}
 	sp.identity[n] = NULL;
-	link_free(s->link);
-	s->link = link_new(s->loop, &sp, &lp, on_link, s, err, errlen);
-	if (!s->link)
+	free_link(s);
+	s->ssh = ssh_session_new(s->loop, &sp, NULL, NULL, err, errlen);
+	if (!s->ssh)
 		return -EINVAL;
+	s->link = link_new(s->loop, s->ssh, &lp, on_link, s);
+	if (!s->link) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	s->last_link = LINK_CONNECTING;
-	return link_start(s->link);
+	return ssh_session_start(s->ssh);
 }
 
 /* --- VM, serial, console ---------------------------------------------------- */
@@ -1173,11 +1215,9 @@ static void on_vm(struct vm *vm, enum vm_note what, const char *detail,
 	if (what == VM_NOTE_STAGE && vm_stage(vm) == VM_STAGE_EXITED) {
 		/* A restarted VM forwards another port: a new link then. */
 		notice(s, "the VM '%s' exited", vm_name(vm));
-		link_free(s->link);
-		s->link = NULL;
+		fail_remote_step(s, "the VM exited");
+		free_link(s);
 		s->last_link = LINK_DOWN;
-		deploy_set_session(s->deploy, NULL);
-		s->kmsg_op = NULL;
 		changed(s, SC_LINK);
 	}
 	changed(s, SC_VM);
@@ -1508,12 +1548,8 @@ void session_free(struct session *s)
 	loop_cancel_timer(s->loop, s->wait_timer);
 	loop_cancel_timer(s->loop, s->refresh_timer);
 	loop_cancel_timer(s->loop, s->settle_timer);
-	if (s->bench_op)
-		ssh_op_cancel(s->bench_op);
-	if (s->kmsg_op)
-		ssh_op_cancel(s->kmsg_op);
+	free_link(s);
 	deploy_free(s->deploy);
-	link_free(s->link);
 	build_free(s->build);
 	bench_free(s->bench);
 	crash_free(s->crash);
@@ -1564,11 +1600,9 @@ int session_vm_stop(struct session *s, char *err, size_t errlen)
 	if (r < 0)
 		snprintf(err, errlen, "%s", vm_error(s->vm));
 	if (s->link) {
-		link_free(s->link);
-		s->link = NULL;
+		fail_remote_step(s, "the VM was stopped");
+		free_link(s);
 		s->last_link = LINK_DOWN;
-		deploy_set_session(s->deploy, NULL);
-		s->kmsg_op = NULL;
 	}
 	changed(s, SC_VM | SC_LINK);
 	return r;
@@ -1608,6 +1642,11 @@ struct vm *session_vm(const struct session *s)
 struct link *session_link(const struct session *s)
 {
 	return s->link;
+}
+
+struct ssh_session *session_ssh(const struct session *s)
+{
+	return s->ssh;
 }
 
 struct serial *session_serial(const struct session *s)

@@ -25,6 +25,7 @@ struct vm;
 struct serial;
 struct console;
 struct link;
+struct ssh_session;
 struct kmsg;
 struct build;
 struct bench;
@@ -112,6 +113,8 @@ int session_vm_stop(struct session *s, char *err, size_t errlen);
 int session_vm_reset(struct session *s, char *err, size_t errlen);
 
 struct link *session_link(const struct session *s);
+/* The target's SSH connection (the link probes it), or NULL. */
+struct ssh_session *session_ssh(const struct session *s);
 struct serial *session_serial(const struct session *s);
 struct console *session_console(const struct session *s);
 struct kmsg *session_kmsg(const struct session *s);

@@ -78,8 +78,7 @@ static int open_in_tmux(const char *const *ed)
 	argv[n++] = "-n";
 	argv[n++] = "kmdash-edit";
 	argv[n++] = "--";
-	for (size_t i = 0; ed[i] && n + 1 < sizeof(argv) / sizeof(argv[0]);
-	     i++)
+	for (size_t i = 0; ed[i] && n + 1 < sizeof(argv) / sizeof(argv[0]); i++)
 		argv[n++] = ed[i];
 	argv[n] = NULL;
 	return run_and_wait(argv);
@@ -102,8 +101,7 @@ void dash_open_editor(struct dash *d, const char *file, int line)
 		return;
 	}
 	if (editor_argv(words, sizeof(words), file, line, plus, sizeof(plus),
-			argv,
-			sizeof(argv) / sizeof(argv[0])) < 0) {
+			argv, sizeof(argv) / sizeof(argv[0])) < 0) {
 		dash_message(d, "$EDITOR is empty: set VISUAL or EDITOR");
 		return;
 	}

@@ -233,15 +233,17 @@ static const char *module_file(struct crash *c, char *path, size_t cap,
 				 c->module);
 			return NULL;
 		}
-		snprintf(note, ncap,
-			 "decoded against %s (build id %s; the loaded module's is unknown)",
-			 c->ko, short_id(cur));
+		snprintf(
+			note, ncap,
+			"decoded against %s (build id %s; the loaded module's is unknown)",
+			c->ko, short_id(cur));
 		return c->ko;
 	}
 	if (c->store && kostore_find(c->store, want, path, cap) == 0) {
-		snprintf(note, ncap,
-			 "decoded against the deployed copy of %s.ko (build id %s)",
-			 c->module, short_id(want));
+		snprintf(
+			note, ncap,
+			"decoded against the deployed copy of %s.ko (build id %s)",
+			c->module, short_id(want));
 		return path;
 	}
 	if (cur[0] && !strcmp(cur, want)) {
@@ -249,10 +251,11 @@ static const char *module_file(struct crash *c, char *path, size_t cap,
 			 short_id(want));
 		return c->ko;
 	}
-	snprintf(why, wcap,
-		 "not decoded: the build id of the loaded module (%s) does not match %s (%s) and no copy of it was kept",
-		 short_id(want), c->ko ? c->ko : "the current build",
-		 cur[0] ? short_id(cur) : "none");
+	snprintf(
+		why, wcap,
+		"not decoded: the build id of the loaded module (%s) does not match %s (%s) and no copy of it was kept",
+		short_id(want), c->ko ? c->ko : "the current build",
+		cur[0] ? short_id(cur) : "none");
 	return NULL;
 }
 
@@ -320,8 +323,8 @@ static void decode_event(struct crash *c, struct crash_event *ev)
 	for (size_t i = 0; i < ev->trace.nframes; i++) {
 		const struct trace_frame *f = &ev->trace.frames[i];
 		struct decoder *d = !strcmp(f->module, c->module) ? md :
-				    !f->module[0]		   ? kd :
-								     NULL;
+				    !f->module[0]		  ? kd :
+								    NULL;
 		struct decode_frame df;
 		uint64_t pos;
 		int n;
@@ -338,7 +341,8 @@ static void decode_event(struct crash *c, struct crash_event *ev)
 		}
 		if (d == md)
 			any = true;
-		n = snprintf(line, sizeof(line), "%s%s+0x%" PRIx64 "/0x%" PRIx64,
+		n = snprintf(line, sizeof(line),
+			     "%s%s+0x%" PRIx64 "/0x%" PRIx64,
 			     f->role == TRACE_FRAME_PC ? "pc: " :
 			     f->role == TRACE_FRAME_LR ? "lr: " :
 							 "",
@@ -359,8 +363,7 @@ static void decode_event(struct crash *c, struct crash_event *ev)
 		const char *shown = ev->file;
 		size_t bl = c->show_base ? strlen(c->show_base) : 0;
 
-		if (bl && !strncmp(shown, c->show_base, bl) &&
-		    shown[bl] == '/')
+		if (bl && !strncmp(shown, c->show_base, bl) && shown[bl] == '/')
 			shown += bl + 1;
 		snprintf(ev->where, sizeof(ev->where), "%s:%d (%s)", shown,
 			 ev->line, ev->func);
@@ -387,7 +390,8 @@ static void emit(struct crash *c, struct block *b, enum crash_source src)
 	decode_event(c, ev);
 	if (c->nev == MAX_EVENTS) {
 		free(c->ev[0]);
-		memmove(&c->ev[0], &c->ev[1], sizeof(c->ev[0]) * (MAX_EVENTS - 1));
+		memmove(&c->ev[0], &c->ev[1],
+			sizeof(c->ev[0]) * (MAX_EVENTS - 1));
 		c->nev--;
 	}
 	c->ev[c->nev++] = ev;
@@ -444,8 +448,8 @@ static void promote_all(struct crash *c)
 		if (c->pend[i].used)
 			order[n++] = &c->pend[i];
 	for (size_t i = 1; i < n; i++)
-		for (size_t k = i; k > 0 && order[k]->b.usec < order[k - 1]->b.usec;
-		     k--) {
+		for (size_t k = i;
+		     k > 0 && order[k]->b.usec < order[k - 1]->b.usec; k--) {
 			struct pending *t = order[k];
 
 			order[k] = order[k - 1];
@@ -579,8 +583,7 @@ static void source_line(struct crash *c, struct block *b, const char *t,
 	 * its header (arm64: "Unable to handle ..." then "Internal error:
 	 * Oops: ..."); after frames, the next report begins.
 	 */
-	if (b->open && (kind != TRACE_NONE || cut) &&
-	    (b->t.nframes > 0 || cut))
+	if (b->open && (kind != TRACE_NONE || cut) && (b->t.nframes > 0 || cut))
 		close_block(c, b);
 	if (!b->open) {
 		if (kind == TRACE_NONE && !cut)
@@ -767,8 +770,8 @@ const struct crash_event *crash_since(const struct crash *c, uint64_t mark,
 
 	for (size_t i = 0; i < c->nev; i++) {
 		const struct crash_event *e = c->ev[i];
-		int r = rank(e->trace.kind), br = best ? rank(best->trace.kind) :
-							 0;
+		int r = rank(e->trace.kind),
+		    br = best ? rank(best->trace.kind) : 0;
 
 		if (e->id <= mark || e->backlog)
 			continue;

@@ -159,6 +159,9 @@ void deploy_set_session(struct deploy *d, struct ssh_session *s)
 {
 	deploy_cancel(d);
 	cancel_query(d);
+	/* the shell's requests go with the old connection, a mark too */
+	d->mop = NULL;
+	d->mark_fn = NULL;
 	rshell_set_session(d->sh, s);
 	sftp_conn_set_session(d->sc, s);
 	d->s = s;

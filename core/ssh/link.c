@@ -11,7 +11,8 @@
 
 struct link {
 	struct loop *loop;
-	struct ssh_session *s;
+	struct ssh_session *s; /* probed, not owned */
+	struct ssh_watch *watch;
 	struct link_params p;
 	link_change_fn fn;
 	void *arg;
@@ -273,17 +274,14 @@ static void session_state(struct ssh_session *s, enum ssh_state st,
 	}
 }
 
-struct link *link_new(struct loop *loop, const struct ssh_params *sp,
+struct link *link_new(struct loop *loop, struct ssh_session *s,
 		      const struct link_params *lp, link_change_fn fn,
-		      void *arg, char *err, size_t errlen)
+		      void *arg)
 {
 	struct link *l = calloc(1, sizeof(*l));
-	struct ssh_params p = *sp;
 
-	if (!l) {
-		snprintf(err, errlen, "out of memory");
+	if (!l)
 		return NULL;
-	}
 	if (lp)
 		l->p = *lp;
 	if (l->p.probe_interval_ms <= 0)
@@ -298,41 +296,31 @@ struct link *link_new(struct loop *loop, const struct ssh_params *sp,
 		l->p.nsamples = 120;
 	l->samples = calloc(l->p.nsamples, sizeof(*l->samples));
 	l->loop = loop;
-	l->fn = fn;
+	l->s = s;
 	l->arg = arg;
 	l->last_rtt = -1;
 	l->state = LINK_CONNECTING;
-	p.reconnect = true;
-	l->s = l->samples ? ssh_session_new(loop, &p, session_state, l, err,
-					    errlen) :
-			    NULL;
-	if (!l->s) {
+	l->watch = l->samples ? ssh_session_watch(s, session_state, l) : NULL;
+	if (!l->watch) {
 		free(l->samples);
 		free(l);
 		return NULL;
 	}
+	/* Where the session already is: the link starts there, untold. */
+	session_state(s, ssh_session_state(s), ssh_session_why(s),
+		      ssh_session_error(s), l);
+	l->fn = fn;
 	return l;
-}
-
-int link_start(struct link *l)
-{
-	return ssh_session_start(l->s);
 }
 
 void link_free(struct link *l)
 {
 	if (!l)
 		return;
-	if (l->timer)
-		loop_cancel_timer(l->loop, l->timer);
-	ssh_session_free(l->s);
+	probe_stop(l);
+	ssh_session_unwatch(l->s, l->watch);
 	free(l->samples);
 	free(l);
-}
-
-struct ssh_session *link_session(struct link *l)
-{
-	return l->s;
 }
 
 enum link_state link_state(const struct link *l)

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Link (tunnel) health of one target: owns the target's SSH session and
- * says, in one state and one reason, whether it can be used and if not,
- * why: tunnel port closed, board behind the tunnel gone, auth failed,
- * host key unknown/changed, dead link. RTT comes from a persistent `cat`
- * channel: a line written and timed until it echoes back, once per probe
- * interval (the only periodic wake-up).
+ * Link (tunnel) health of one target: an operation on the target's SSH
+ * session that says, in one state and one reason, whether the connection
+ * can be used and if not, why: tunnel port closed, board behind the tunnel
+ * gone, auth failed, host key unknown/changed, dead link. RTT comes from a
+ * persistent `cat` channel: a line written and timed until it echoes back,
+ * once per probe interval (the only periodic wake-up). A probe unanswered
+ * for too long drops the connection, which the session then reconnects.
  */
 #ifndef KMDASH_LINK_H
 #define KMDASH_LINK_H
@@ -53,14 +54,16 @@ typedef void (*link_change_fn)(struct link *l, enum link_state state,
 			       enum link_reason reason, const char *msg,
 			       void *arg);
 
-/* ssh params: reconnect is forced on. NULL with a reason in err. */
-struct link *link_new(struct loop *loop, const struct ssh_params *sp,
+/*
+ * Watches and probes s, which its owner made with ssh_params.reconnect
+ * (a dead link is dropped to come back) and starts. The link starts in
+ * s's state; fn is told the changes after. NULL when out of memory.
+ */
+struct link *link_new(struct loop *loop, struct ssh_session *s,
 		      const struct link_params *lp, link_change_fn fn,
-		      void *arg, char *err, size_t errlen);
-int link_start(struct link *l);
+		      void *arg);
+/* Before the session it watches. */
 void link_free(struct link *l);
-/* The session, for exec/stream/upload on the same connection. */
-struct ssh_session *link_session(struct link *l);
 
 enum link_state link_state(const struct link *l);
 enum link_reason link_reason(const struct link *l);

@@ -17,25 +17,25 @@
 #include <string.h>
 
 #include "core/base/loop.h"
+#include "core/base/reqq.h"
 #include "core/ssh/ssh.h"
 
 #define OUT_CAP (4u << 20)
 
 struct rshell_req {
-	struct rshell_req *next;
+	struct reqq_item item;
 	unsigned id;
 	char *cmd;
 	int timeout_ms;
 	rshell_fn fn;
 	void *arg;
-	bool cancelled;
 };
 
 struct rshell {
 	struct loop *loop;
 	struct ssh_session *s;
 	struct ssh_op *stream;
-	struct rshell_req *head, *tail; /* head is on the wire when sent */
+	struct reqq q; /* of rshell_req; the head is on the wire when sent */
 	bool sent;
 	unsigned next_id;
 	char *out;
@@ -44,6 +44,41 @@ struct rshell {
 	uint64_t timer;
 };
 
+static struct rshell_req *req_of(struct reqq_item *it)
+{
+	return it ? reqq_entry(it, struct rshell_req, item) : NULL;
+}
+
+static void req_fail(struct reqq_item *it, const char *msg)
+{
+	struct rshell_req *q = req_of(it);
+
+	if (q->fn)
+		q->fn(q->arg, -EIO, -1, NULL, 0, msg);
+}
+
+static void req_free(struct reqq_item *it)
+{
+	struct rshell_req *q = req_of(it);
+
+	free(q->cmd);
+	free(q);
+}
+
+static const struct reqq_ops req_ops = {
+	.fail = req_fail,
+	.free = req_free,
+};
+
+/* A popped request ends: its callback (unless cancelled), then free. */
+static void req_end(struct rshell_req *q, int rc, int status, const char *out,
+		    size_t len, const char *msg)
+{
+	if (!q->item.cancelled && q->fn)
+		q->fn(q->arg, rc, status, out, len, msg);
+	req_free(&q->item);
+}
+
 struct rshell *rshell_new(struct loop *loop, struct ssh_session *s)
 {
 	struct rshell *r = calloc(1, sizeof(*r));
@@ -51,30 +86,25 @@ struct rshell *rshell_new(struct loop *loop, struct ssh_session *s)
 	if (r) {
 		r->loop = loop;
 		r->s = s;
+		reqq_init(&r->q, &req_ops);
 	}
 	return r;
 }
 
-static void req_free(struct rshell_req *q)
+/* Nothing is on the wire any more. */
+static void wire_reset(struct rshell *r)
 {
-	free(q->cmd);
-	free(q);
-}
-
-static struct rshell_req *pop(struct rshell *r)
-{
-	struct rshell_req *q = r->head;
-
-	if (q) {
-		r->head = q->next;
-		if (!r->head)
-			r->tail = NULL;
-	}
 	r->sent = false;
 	r->len = r->scanned = 0;
 	loop_cancel_timer(r->loop, r->timer);
 	r->timer = 0;
-	return q;
+}
+
+/* The head leaves the queue: its answer came, or never will. */
+static struct rshell_req *pop(struct rshell *r)
+{
+	wire_reset(r);
+	return req_of(reqq_pop(&r->q));
 }
 
 static void drop_stream(struct rshell *r)
@@ -95,13 +125,8 @@ static void drop_stream(struct rshell *r)
 /* Every queued request fails with msg (or silently with msg NULL). */
 static void fail_all(struct rshell *r, const char *msg)
 {
-	struct rshell_req *q;
-
-	while ((q = pop(r))) {
-		if (msg && !q->cancelled && q->fn)
-			q->fn(q->arg, -EIO, -1, NULL, 0, msg);
-		req_free(q);
-	}
+	wire_reset(r);
+	reqq_fail_all(&r->q, msg);
 }
 
 void rshell_free(struct rshell *r)
@@ -138,9 +163,7 @@ static void on_timeout(struct loop *loop, void *arg)
 		 q->timeout_ms);
 	/* The shell is busy with it for good: start a fresh one. */
 	drop_stream(r);
-	if (!q->cancelled && q->fn)
-		q->fn(q->arg, -ETIMEDOUT, -1, NULL, 0, msg);
-	req_free(q);
+	req_end(q, -ETIMEDOUT, -1, NULL, 0, msg);
 	send_head(r);
 }
 
@@ -152,8 +175,7 @@ static void scan(struct rshell *r)
 	struct rshell_req *q;
 	int status;
 
-	while (r->sent && r->head) {
-		q = r->head;
+	while (r->sent && (q = req_of(reqq_head(&r->q)))) {
 		/* Only what came since the last look: long outputs stay linear. */
 		at = memmem(r->out + r->scanned, r->len - r->scanned,
 			    "\n@@kmdash-done ", 15);
@@ -178,10 +200,7 @@ static void scan(struct rshell *r)
 		}
 		*at = '\0';
 		pop(r);
-		if (!q->cancelled && q->fn)
-			q->fn(q->arg, 0, status, r->out, (size_t)(at - r->out),
-			      "");
-		req_free(q);
+		req_end(q, 0, status, r->out, (size_t)(at - r->out), "");
 		/* pop() emptied the buffer; nothing follows a marker. */
 		send_head(r);
 	}
@@ -226,10 +245,8 @@ static void on_end(void *arg, int rc, int status, const char *msg)
 	if (r->sent) {
 		struct rshell_req *q = pop(r);
 
-		if (q && !q->cancelled && q->fn)
-			q->fn(q->arg, -EIO, -1, NULL, 0, why);
 		if (q)
-			req_free(q);
+			req_end(q, -EIO, -1, NULL, 0, why);
 	}
 	if (rc < 0)
 		fail_all(r, why);
@@ -253,7 +270,7 @@ void rshell_warm(struct rshell *r)
 
 static void send_head(struct rshell *r)
 {
-	struct rshell_req *q = r->head;
+	struct rshell_req *q = req_of(reqq_head(&r->q));
 	char *line;
 	int n;
 
@@ -301,40 +318,22 @@ struct rshell_req *rshell_run(struct rshell *r, const char *cmd, int timeout_ms,
 	q->timeout_ms = timeout_ms;
 	q->fn = fn;
 	q->arg = arg;
-	if (r->tail)
-		r->tail->next = q;
-	else
-		r->head = q;
-	r->tail = q;
+	reqq_push(&r->q, &q->item);
 	send_head(r);
 	return q;
 }
 
 void rshell_cancel(struct rshell *r, struct rshell_req *req)
 {
-	struct rshell_req **pp = &r->head, *prev = NULL;
-
-	for (; *pp; prev = *pp, pp = &(*pp)->next) {
-		if (*pp != req)
-			continue;
-		/* On the wire: its answer is awaited, then ignored. */
-		if (req == r->head && r->sent) {
-			req->cancelled = true;
-			return;
-		}
-		*pp = req->next;
-		if (r->tail == req)
-			r->tail = prev;
-		req_free(req);
-		return;
-	}
+	/* On the wire: its answer is awaited, then ignored. */
+	reqq_cancel(&r->q, &req->item, r->sent);
 }
 
 void rshell_abandon(struct rshell *r, struct rshell_req *req)
 {
-	if (req && req == r->head && r->sent) {
+	if (req && req_of(reqq_head(&r->q)) == req && r->sent) {
 		/* The shell is busy with it for good: the next gets a new one. */
-		req_free(pop(r));
+		req_free(&pop(r)->item);
 		drop_stream(r);
 		send_head(r);
 		return;

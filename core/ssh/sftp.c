@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/base/reqq.h"
 #include "core/ssh/ssh_int.h"
 
 enum conn_state {
@@ -37,13 +38,13 @@ enum put_state {
 };
 
 struct sftp_put {
-	struct sftp_put *next;
+	struct reqq_item item;
 	enum put_state st;
 	int fd;
 	char *local, *remote;
 	int mode;
 	LIBSSH2_SFTP_HANDLE *h;
-	bool eof, cancelled, failed;
+	bool eof, failed;
 	uint64_t total, sent, remote_size;
 	size_t len, off;
 	EVP_MD_CTX *md;
@@ -64,9 +65,14 @@ struct conn_op {
 struct sftp_conn {
 	struct ssh_session *s;
 	struct conn_op *op;
-	struct sftp_put *head, *tail;
+	struct reqq puts; /* of sftp_put; the head is written when op is */
 	char *buf; /* SFTP_CHUNK bytes, shared by the puts (one at a time) */
 };
+
+static struct sftp_put *put_of(struct reqq_item *it)
+{
+	return it ? reqq_entry(it, struct sftp_put, item) : NULL;
+}
 
 static void put_free(struct sftp_put *p)
 {
@@ -78,28 +84,33 @@ static void put_free(struct sftp_put *p)
 	free(p);
 }
 
-static struct sftp_put *pop(struct sftp_conn *c)
+static void put_fail_cb(struct reqq_item *it, const char *msg)
 {
-	struct sftp_put *p = c->head;
+	struct sftp_put *p = put_of(it);
 
-	if (p) {
-		c->head = p->next;
-		if (!c->head)
-			c->tail = NULL;
-	}
-	return p;
+	if (p->done)
+		p->done(p->arg, -ECONNRESET, NULL, msg);
+}
+
+static void put_free_cb(struct reqq_item *it)
+{
+	put_free(put_of(it));
+}
+
+static const struct reqq_ops put_ops = {
+	.fail = put_fail_cb,
+	.free = put_free_cb,
+};
+
+static struct sftp_put *head(struct sftp_conn *c)
+{
+	return put_of(reqq_head(&c->puts));
 }
 
 /* Every queued put fails with msg (silently with msg NULL). */
 static void fail_puts(struct sftp_conn *c, const char *msg)
 {
-	struct sftp_put *p;
-
-	while ((p = pop(c))) {
-		if (msg && !p->cancelled && p->done)
-			p->done(p->arg, -ECONNRESET, NULL, msg);
-		put_free(p);
-	}
+	reqq_fail_all(&c->puts, msg);
 }
 
 static const char *sftp_err(struct conn_op *o)
@@ -138,13 +149,13 @@ static const char *sftp_err(struct conn_op *o)
 /* The head put is finished: report (unless cancelled), free, go on. */
 static void put_end(struct sftp_conn *c, int rc)
 {
-	struct sftp_put *p = pop(c);
+	struct sftp_put *p = put_of(reqq_pop(&c->puts));
 	struct sftp_put_result r = { 0 };
 	unsigned char md[32];
 
 	if (!p)
 		return;
-	if (!p->cancelled && p->done) {
+	if (!p->item.cancelled && p->done) {
 		if (rc == 0) {
 			r.size = p->total;
 			r.remote_size = p->remote_size;
@@ -231,10 +242,10 @@ static enum op_ret put_step(struct conn_op *o, struct sftp_put *p)
 			put_end(c, -EIO);
 			return OP_MORE;
 		}
-		p->st = p->cancelled ? PS_CLOSE : PS_WRITE;
+		p->st = p->item.cancelled ? PS_CLOSE : PS_WRITE;
 		return OP_MORE;
 	case PS_WRITE:
-		if (p->off == p->len && p->cancelled) {
+		if (p->off == p->len && p->item.cancelled) {
 			p->st = PS_CLOSE;
 			return OP_MORE;
 		}
@@ -263,7 +274,7 @@ static enum op_ret put_step(struct conn_op *o, struct sftp_put *p)
 			return put_error(o, p, (int)n, "writing");
 		p->off += (size_t)n;
 		p->sent += (uint64_t)n;
-		if (p->progress && n > 0 && !p->cancelled)
+		if (p->progress && n > 0 && !p->item.cancelled)
 			p->progress(p->arg, p->sent, p->total);
 		return OP_MORE;
 	case PS_FSTAT:
@@ -284,10 +295,10 @@ static enum op_ret put_step(struct conn_op *o, struct sftp_put *p)
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				return OP_WAIT;
 			p->h = NULL;
-			if (rc && !p->cancelled && !p->failed)
+			if (rc && !p->item.cancelled && !p->failed)
 				return put_error(o, p, rc, "closing the file");
 		}
-		if (p->cancelled || p->failed) {
+		if (p->item.cancelled || p->failed) {
 			p->st = PS_UNLINK;
 			return OP_MORE;
 		}
@@ -345,9 +356,9 @@ static enum op_ret conn_step(struct ssh_op *op)
 		o->st = CS_READY;
 		return OP_MORE;
 	case CS_READY:
-		if (!o->c->head)
+		if (!head(o->c))
 			return OP_WAIT;
-		return put_step(o, o->c->head);
+		return put_step(o, head(o->c));
 	case CS_EOF:
 		if (!o->eof_sent) {
 			/* Ending sftp-server is a child exit: take the token. */
@@ -438,6 +449,7 @@ struct sftp_conn *sftp_conn_new(struct ssh_session *s)
 		return NULL;
 	}
 	c->s = s;
+	reqq_init(&c->puts, &put_ops);
 	return c;
 }
 
@@ -449,7 +461,7 @@ static void release_op(struct sftp_conn *c)
 	c->op = NULL;
 	if (!o)
 		return;
-	if (c->head && o->st == CS_READY)
+	if (head(c) && o->st == CS_READY)
 		ssh_op_cancel(&o->op); /* a write in flight: no clean end */
 	o->c = NULL;
 	ssh_kick(o->op.s);
@@ -513,11 +525,7 @@ struct sftp_put *sftp_put(struct sftp_conn *c, const char *local,
 	p->progress = progress;
 	p->done = done;
 	p->arg = arg;
-	if (c->tail)
-		c->tail->next = p;
-	else
-		c->head = p;
-	c->tail = p;
+	reqq_push(&c->puts, &p->item);
 	ssh_kick(c->s);
 	return p;
 fail:
@@ -527,22 +535,7 @@ fail:
 
 void sftp_put_cancel(struct sftp_conn *c, struct sftp_put *p)
 {
-	struct sftp_put **pp = &c->head, *prev = NULL;
-
-	for (; *pp; prev = *pp, pp = &(*pp)->next) {
-		if (*pp != p)
-			continue;
-		/* The one on the wire: it ends, then removes its file. */
-		if (p == c->head && c->op) {
-			p->cancelled = true;
-			if (c->s)
-				ssh_kick(c->s);
-			return;
-		}
-		*pp = p->next;
-		if (c->tail == p)
-			c->tail = prev;
-		put_free(p);
-		return;
-	}
+	/* The one on the wire: it ends, then removes its file. */
+	if (reqq_cancel(&c->puts, &p->item, c->op != NULL) && c->s)
+		ssh_kick(c->s);
 }

@@ -1,99 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The SSH session: connect (TCP or through a jump host), host key, auth,
- * the pump that drives every channel, loss detection and reconnect.
+ * The SSH session: its life cycle (attempts, reconnect with backoff, loss
+ * of the connection, state changes told to its watchers) and the dispatch
+ * of its operations (the pump that steps every channel). How a connection
+ * is made is connect.c's, over the transport sshopen.c picked.
  */
 #include "core/ssh/ssh_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <openssl/evp.h>
-#include <stdarg.h>
 #include <poll.h>
-#include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include "core/ssh/knownhosts.h"
 #include "core/base/loop.h"
-#include "core/base/strutil.h"
-#include "core/ssh/resolve.h"
-#include "core/ssh/sshconfig.h"
+#include "core/ssh/connect_int.h"
+#include "core/ssh/knownhosts.h"
+#include "core/ssh/target_int.h"
+#include "core/ssh/transport_int.h"
 
-/* Dead-link detection by the kernel; the link probe (link.c) is faster. */
-#define KEEPIDLE_S 10
-#define KEEPINTVL_S 5
-#define KEEPCNT 3
-#define USER_TIMEOUT_MS 20000
-
-enum cstep {
-	CS_NONE,
-	CS_JUMP, /* waiting for the jump session and its tunnel */
-	CS_RESOLVE, /* the host name is being looked up */
-	CS_TCP, /* nonblocking connect in flight */
-	CS_HANDSHAKE,
-	CS_AUTHLIST,
-	CS_AGENT,
-	CS_KEYS,
-	CS_UP,
+struct ssh_watch {
+	struct ssh_watch *next;
+	ssh_state_fn fn; /* NULL once unwatched */
+	void *arg;
 };
 
 struct ssh_session {
 	struct ssh_op *token_owner; /* see enum ssh_op_token */
 	struct loop *loop;
-	ssh_state_fn fn;
-	void *arg;
+	struct ssh_watch *watches; /* the owner's first */
+	int notifying;
+	unsigned notified; /* state changes told so far */
 
-	/* resolved parameters */
-	char *alias, *host, *user, *known_hosts, *jump;
-	int port;
-	char *ident[SSH_MAX_IDENTITIES];
-	int nident;
-	bool explicit_ident, identities_only, use_agent, use_ssh_config;
-	char *ssh_config;
-	int timeout_ms, bmin, bmax;
-	bool reconnect;
-	char target[600];
+	struct ssh_target *t;
+	struct ssh_transport *tp;
+	struct ssh_conn *conn; /* this attempt's, then the connection's */
+	struct conn_keep keep; /* byte counts, the presented host key */
 
-	/* connection */
 	enum ssh_state state;
 	enum ssh_why why;
 	char err[1536];
-	enum cstep cstep;
-	int fd;
+	int fd; /* the connection's socket, once the transport gave it */
 	bool fd_in_loop;
 	short events;
-	struct resolve *resolving;
-	struct addrinfo *ai, *ai_cur;
-	LIBSSH2_SESSION *ss;
-	LIBSSH2_AGENT *agent;
-	struct libssh2_agent_publickey *agent_id;
-	int agent_tried, ident_i;
-	bool agent_connected;
-	char tried[1024];
-	bool rsa_refused;
-	char rsa_key[512];
-	unsigned char *hostkey;
-	size_t hostkey_len;
 	uint64_t timeout_timer, retry_timer, kick_timer;
 	int backoff_ms;
-	bool lost;
-	char lost_msg[1400];
-
-	struct ssh_session *jump_s;
-	struct ssh_op *tunnel;
 
 	struct ssh_op *ops;
 	struct ssh_stats st;
-	uint64_t attempt_in; /* bytes received in this attempt: banner seen? */
-	int sock_errno; /* the last socket error, for messages */
-	bool tcp; /* a TCP socket (not a jump host's socketpair) */
 	int busy;
 	bool freeing;
 };
@@ -124,7 +79,7 @@ static bool leave(struct ssh_session *s)
 
 LIBSSH2_SESSION *ssh_raw(struct ssh_session *s)
 {
-	return s->ss;
+	return s->conn ? conn_raw(s->conn) : NULL;
 }
 
 struct loop *ssh_loop(struct ssh_session *s)
@@ -134,50 +89,18 @@ struct loop *ssh_loop(struct ssh_session *s)
 
 const char *ssh_last_error(struct ssh_session *s)
 {
-	char *msg = NULL;
-
-	if (!s->ss)
-		return "no session";
-	libssh2_session_last_error(s->ss, &msg, NULL, 0);
-	return msg && *msg ? msg : "unknown libssh2 error";
+	return conn_last_error(s->conn);
 }
 
 bool ssh_fatal(struct ssh_session *s, int rc, const char *what)
 {
-	switch (rc) {
-	case LIBSSH2_ERROR_SOCKET_SEND:
-	case LIBSSH2_ERROR_SOCKET_RECV:
-	case LIBSSH2_ERROR_SOCKET_DISCONNECT:
-	case LIBSSH2_ERROR_SOCKET_TIMEOUT:
-	case LIBSSH2_ERROR_TIMEOUT:
-	case LIBSSH2_ERROR_DECRYPT:
-	case LIBSSH2_ERROR_PROTO:
-	case LIBSSH2_ERROR_KEX_FAILURE:
-	case LIBSSH2_ERROR_BAD_SOCKET:
-	case LIBSSH2_ERROR_ALLOC:
-		break;
-	default:
-		return false;
-	}
-	if (!s->lost) {
-		s->lost = true;
-		snprintf(s->lost_msg, sizeof(s->lost_msg),
-			 "connection to %s lost (%s: %s%s%s)", s->target, what,
-			 ssh_last_error(s), s->sock_errno ? ": " : "",
-			 s->sock_errno ? strerror(s->sock_errno) : "");
-	}
-	return true;
+	return s->conn && conn_fatal(s->conn, rc, what);
 }
 
-static void notify(struct ssh_session *s)
+/* The connection broke under the operations (ssh_fatal). */
+static bool lost(const struct ssh_session *s)
 {
-	if (s->fn && !s->freeing)
-		s->fn(s, s->state, s->why, s->err, s->arg);
-}
-
-static char *dup_or_null(const char *p)
-{
-	return p ? strdup(p) : NULL;
+	return s->conn && conn_lost(s->conn);
 }
 
 static void kick_cb(struct loop *loop, void *arg)
@@ -196,181 +119,107 @@ void ssh_kick(struct ssh_session *s)
 		s->kick_timer = loop_add_timer(s->loop, 0, kick_cb, s);
 }
 
-/* --- byte counters: libssh2's socket I/O goes through these ------------- */
+/* --- watchers ------------------------------------------------------------ */
 
-static LIBSSH2_RECV_FUNC(count_recv)
+static void sweep_watches(struct ssh_session *s)
 {
-	struct ssh_session *s = *abstract;
-	ssize_t n = recv(socket, buffer, length, flags);
-	int one = 1;
+	struct ssh_watch **pp = &s->watches;
 
-	if (n < 0) {
-		if (errno != EAGAIN)
-			s->sock_errno = errno;
-		return -errno;
+	while (*pp) {
+		struct ssh_watch *w = *pp;
+
+		if (!w->fn) {
+			*pp = w->next;
+			free(w);
+		} else {
+			pp = &w->next;
+		}
 	}
-	s->st.bytes_in += (uint64_t)n;
-	s->attempt_in += (uint64_t)n;
-	/*
-	 * ACK at once: sshd sends with Nagle on for non-PTY sessions, so a
-	 * reply waits for our ACK of its previous packet, and a delayed
-	 * ACK made every channel open and exec ~40 ms slower. QUICKACK is
-	 * not sticky, hence per read.
-	 */
-	if (n > 0 && s->tcp)
-		setsockopt(socket, IPPROTO_TCP, TCP_QUICKACK, &one,
-			   sizeof(one));
-	return n;
 }
 
-static LIBSSH2_SEND_FUNC(count_send)
+static void notify(struct ssh_session *s)
 {
-	struct ssh_session *s = *abstract;
-	ssize_t n = send(socket, buffer, length, flags | MSG_NOSIGNAL);
+	unsigned n = ++s->notified;
+	struct ssh_watch *last = s->watches;
 
-	if (n < 0)
-		return -errno;
-	s->st.bytes_out += (uint64_t)n;
-	return n;
+	/* Those who start watching now begin from this state: not told. */
+	while (last && last->next)
+		last = last->next;
+	s->notifying++;
+	/*
+	 * A watcher that changes the state again (a drop, a free) has told
+	 * everyone the newer state: the rest do not get this one after it.
+	 */
+	for (struct ssh_watch *w = s->watches;
+	     w && !s->freeing && s->notified == n;
+	     w = w == last ? NULL : w->next)
+		if (w->fn)
+			w->fn(s, s->state, s->why, s->err, w->arg);
+	if (--s->notifying == 0)
+		sweep_watches(s);
+}
+
+struct ssh_watch *ssh_session_watch(struct ssh_session *s, ssh_state_fn fn,
+				    void *arg)
+{
+	struct ssh_watch **pp = &s->watches, *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->fn = fn;
+	w->arg = arg;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = w;
+	return w;
+}
+
+void ssh_session_unwatch(struct ssh_session *s, struct ssh_watch *w)
+{
+	if (!w)
+		return;
+	w->fn = NULL;
+	if (!s->notifying)
+		sweep_watches(s);
 }
 
 /* --- creation ------------------------------------------------------------ */
 
-/* Paths under ~ of a user without a home fall back to the root. */
-static const char *home_dir(void)
-{
-	const char *h = str_home_dir();
-
-	return h ? h : "/";
-}
-
-static const char *local_user(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-	const char *u = getenv("USER");
-
-	if (pw)
-		return pw->pw_name;
-	return u ? u : "root";
-}
-
-static int add_ident(struct ssh_session *s, const char *path)
-{
-	if (s->nident >= SSH_MAX_IDENTITIES)
-		return 0;
-	s->ident[s->nident] = strdup(path);
-	if (!s->ident[s->nident])
-		return -ENOMEM;
-	s->nident++;
-	return 0;
-}
-
-static int resolve_params(struct ssh_session *s, const struct ssh_params *p,
-			  char *err, size_t errlen)
-{
-	struct sshconfig cfg;
-	char buf[1024];
-	int rc;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.identities_only = -1;
-	if (p->use_ssh_config) {
-		rc = sshconfig_lookup(p->ssh_config, p->host, NULL, NULL, &cfg,
-				      err, errlen);
-		if (rc)
-			return rc;
-	}
-	s->alias = strdup(p->host);
-	s->host = strdup(cfg.hostname[0] ? cfg.hostname : p->host);
-	s->port = p->port ? p->port : cfg.port ? cfg.port : 22;
-	s->user = strdup(p->user     ? p->user :
-			 cfg.user[0] ? cfg.user :
-				       local_user());
-	if (p->known_hosts) {
-		s->known_hosts = strdup(p->known_hosts);
-	} else if (cfg.known_hosts[0]) {
-		s->known_hosts = strdup(cfg.known_hosts);
-	} else {
-		snprintf(buf, sizeof(buf), "%s/.ssh/known_hosts", home_dir());
-		s->known_hosts = strdup(buf);
-	}
-	if (p->jump)
-		s->jump = *p->jump ? strdup(p->jump) : NULL;
-	else if (cfg.proxyjump[0] && strcmp(cfg.proxyjump, "none"))
-		s->jump = strdup(cfg.proxyjump);
-	for (int i = 0; i < SSH_MAX_IDENTITIES && p->identity[i]; i++) {
-		s->explicit_ident = true;
-		if (add_ident(s, p->identity[i]))
-			return -ENOMEM;
-	}
-	for (int i = 0; i < cfg.nidentity; i++)
-		if (add_ident(s, cfg.identity[i]))
-			return -ENOMEM;
-	if (!s->nident) {
-		static const char *const defs[] = { "id_ed25519", "id_ecdsa",
-						    "id_rsa" };
-
-		for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
-			snprintf(buf, sizeof(buf), "%s/.ssh/%s", home_dir(),
-				 defs[i]);
-			if (!access(buf, R_OK) && add_ident(s, buf))
-				return -ENOMEM;
-		}
-	}
-	s->identities_only = cfg.identities_only == 1;
-	s->use_agent = p->use_agent;
-	s->use_ssh_config = p->use_ssh_config;
-	s->ssh_config = dup_or_null(p->ssh_config);
-	s->timeout_ms = p->connect_timeout_ms > 0 ? p->connect_timeout_ms :
-						    10000;
-	s->bmin = p->backoff_min_ms > 0 ? p->backoff_min_ms : 250;
-	s->bmax = p->backoff_max_ms > 0 ? p->backoff_max_ms : 30000;
-	if (s->bmax < s->bmin)
-		s->bmax = s->bmin;
-	s->reconnect = p->reconnect;
-	if (!s->alias || !s->host || !s->user || !s->known_hosts)
-		return -ENOMEM;
-	snprintf(s->target, sizeof(s->target), "%s@%s:%d%s%s", s->user, s->host,
-		 s->port, s->jump ? " via " : "", s->jump ? s->jump : "");
-	return 0;
-}
-
-struct ssh_session *ssh_session_new(struct loop *loop,
-				    const struct ssh_params *params,
-				    ssh_state_fn fn, void *arg, char *err,
-				    size_t errlen)
+struct ssh_session *ssh_session_create(struct loop *loop, struct ssh_target *t,
+				       struct ssh_transport *tp,
+				       ssh_state_fn fn, void *arg, char *err,
+				       size_t errlen)
 {
 	static bool inited;
-	struct ssh_session *s;
+	struct ssh_session *s = NULL;
 
-	if (!params || !params->host || !*params->host) {
-		snprintf(err, errlen, "no target host given");
-		return NULL;
-	}
 	if (!inited) {
 		if (libssh2_init(0)) {
 			snprintf(err, errlen, "libssh2_init failed");
-			return NULL;
+			goto fail;
 		}
 		inited = true;
 	}
 	s = calloc(1, sizeof(*s));
-	if (!s) {
+	if (!s || !tp || (fn && !ssh_session_watch(s, fn, arg))) {
 		snprintf(err, errlen, "out of memory");
-		return NULL;
+		goto fail;
 	}
 	s->loop = loop;
-	s->fn = fn;
-	s->arg = arg;
+	s->t = t;
+	s->tp = tp;
+	s->keep.st = &s->st;
 	s->fd = -1;
-	if (resolve_params(s, params, err, errlen)) {
-		if (!*err)
-			snprintf(err, errlen, "out of memory");
-		really_free(s);
-		return NULL;
-	}
-	s->backoff_ms = s->bmin;
+	s->backoff_ms = t->bmin;
 	return s;
+fail:
+	if (s)
+		free(s->watches);
+	free(s);
+	transport_free(tp);
+	ssh_target_clear(t);
+	free(t);
+	return NULL;
 }
 
 /* --- teardown ------------------------------------------------------------ */
@@ -411,39 +260,10 @@ static void close_conn(struct ssh_session *s)
 	if (s->fd_in_loop)
 		loop_del_fd(s->loop, s->fd);
 	s->fd_in_loop = false;
-	if (s->agent) {
-		libssh2_agent_disconnect(s->agent);
-		libssh2_agent_free(s->agent);
-		s->agent = NULL;
-	}
-	if (s->ss) {
-		/*
-		 * A dead or abandoned socket must not make libssh2 wait:
-		 * shut it down so its last sends fail at once.
-		 */
-		if (s->fd >= 0)
-			shutdown(s->fd, SHUT_RDWR);
-		libssh2_session_set_blocking(s->ss, 1);
-		libssh2_session_free(s->ss);
-		s->ss = NULL;
-	}
-	if (s->fd >= 0)
-		close(s->fd);
 	s->fd = -1;
-	resolve_cancel(s->resolving);
-	s->resolving = NULL;
-	if (s->ai)
-		freeaddrinfo(s->ai);
-	s->ai = s->ai_cur = NULL;
-	s->tunnel = NULL; /* an op of jump_s, destroyed with it */
-	if (s->jump_s) {
-		ssh_session_free(s->jump_s);
-		s->jump_s = NULL;
-	}
-	s->cstep = CS_NONE;
-	s->lost = false;
-	s->agent_id = NULL;
-	s->agent_connected = false;
+	/* the socket, the transport's attempt (a jump's parent session) */
+	conn_free(s->conn);
+	s->conn = NULL;
 }
 
 static void teardown(struct ssh_session *s, const char *msg)
@@ -459,15 +279,14 @@ static void really_free(struct ssh_session *s)
 		loop_cancel_timer(s->loop, s->retry_timer);
 	if (s->kick_timer)
 		loop_cancel_timer(s->loop, s->kick_timer);
-	free(s->alias);
-	free(s->host);
-	free(s->user);
-	free(s->known_hosts);
-	free(s->jump);
-	free(s->ssh_config);
-	for (int i = 0; i < s->nident; i++)
-		free(s->ident[i]);
-	free(s->hostkey);
+	transport_free(s->tp);
+	ssh_target_clear(s->t);
+	free(s->t);
+	free(s->keep.hostkey);
+	for (struct ssh_watch *w = s->watches, *next; w; w = next) {
+		next = w->next;
+		free(w);
+	}
 	free(s);
 }
 
@@ -498,14 +317,14 @@ static void schedule_retry(struct ssh_session *s, bool slow)
 {
 	int delay;
 
-	if (!s->reconnect || s->retry_timer || s->freeing)
+	if (!s->t->reconnect || s->retry_timer || s->freeing)
 		return;
 	/* A wrong key or host key does not fix itself within a second. */
 	if (slow)
-		s->backoff_ms = s->bmax;
+		s->backoff_ms = s->t->bmax;
 	delay = s->backoff_ms;
-	s->backoff_ms = s->backoff_ms * 2 > s->bmax ? s->bmax :
-						      s->backoff_ms * 2;
+	s->backoff_ms = s->backoff_ms * 2 > s->t->bmax ? s->t->bmax :
+							 s->backoff_ms * 2;
 	s->retry_timer = loop_add_timer(s->loop, delay, retry_cb, s);
 }
 
@@ -532,11 +351,10 @@ static void went_up(struct ssh_session *s)
 	if (s->timeout_timer)
 		loop_cancel_timer(s->loop, s->timeout_timer);
 	s->timeout_timer = 0;
-	s->cstep = CS_UP;
 	s->state = SSH_UP;
 	s->why = SSH_OK;
 	s->err[0] = '\0';
-	s->backoff_ms = s->bmin;
+	s->backoff_ms = s->t->bmin;
 	s->st.attempts = 0;
 	s->st.connects++;
 	if (s->st.connects > 1)
@@ -552,522 +370,61 @@ static void sock_cb(struct loop *loop, int fd, short revents, void *arg);
 static void timeout_cb(struct loop *loop, void *arg)
 {
 	struct ssh_session *s = arg;
-	int secs = (s->timeout_ms + 999) / 1000;
 
 	s->timeout_timer = 0;
+	if (!s->conn)
+		return;
 	enter(s);
-	switch (s->cstep) {
-	case CS_JUMP:
-		fail_attempt(
-			s, SSH_E_JUMP,
-			"no connection to %s through jump host %s within %d s",
-			s->target, s->jump, secs);
-		break;
-	case CS_RESOLVE:
-		fail_attempt(
-			s, SSH_E_RESOLVE,
-			"cannot resolve host '%s': no answer from the resolver within %d s",
-			s->host, secs);
-		break;
-	case CS_TCP:
-		fail_attempt(
-			s, SSH_E_CONNECT_TIMEOUT,
-			"TCP connect to %s:%d timed out after %d s: host down or unreachable, or a firewall drops the packets",
-			s->host, s->port, secs);
-		break;
-	case CS_HANDSHAKE:
-		if (s->attempt_in == 0) {
-			fail_attempt(
-				s, SSH_E_NO_BANNER,
-				"%s:%d accepts TCP but no SSH server answered within %d s: the tunnel is open but the board behind it is gone (or its sshd is not running)",
-				s->host, s->port, secs);
-			break;
-		}
-		fail_attempt(s, SSH_E_HANDSHAKE,
-			     "SSH key exchange with %s timed out after %d s",
-			     s->target, secs);
-		break;
-	default:
-		fail_attempt(s, SSH_E_AUTH,
-			     "authentication to %s timed out after %d s",
-			     s->target, secs);
-		break;
-	}
+	conn_timed_out(s->conn);
+	fail_attempt(s, conn_why(s->conn), "%s", conn_error(s->conn));
 	leave(s);
 }
 
-static int sock_options(int fd)
+static int watch_fd(struct ssh_session *s, int fd, short ev)
 {
-	int one = 1, v;
-
-	/* Without TCP_NODELAY every channel open costs ~42 ms (Nagle). */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	v = KEEPIDLE_S;
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));
-	v = KEEPINTVL_S;
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v));
-	v = KEEPCNT;
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v));
-	/* Unacknowledged data for this long kills the socket. */
-	v = USER_TIMEOUT_MS;
-	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v));
-	return 0;
-}
-
-static int watch_fd(struct ssh_session *s, short ev)
-{
-	int rc = loop_add_fd(s->loop, s->fd, ev, sock_cb, s);
+	int rc = loop_add_fd(s->loop, fd, ev, sock_cb, s);
 
 	if (rc)
 		return rc;
+	s->fd = fd;
 	s->fd_in_loop = true;
 	s->events = ev;
 	return 0;
 }
 
-/* Next address of the list; false when none is left. */
-static bool tcp_try(struct ssh_session *s)
-{
-	for (; s->ai_cur; s->ai_cur = s->ai_cur->ai_next) {
-		struct addrinfo *a = s->ai_cur;
-
-		s->fd = socket(a->ai_family,
-			       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (s->fd < 0)
-			continue;
-		sock_options(s->fd);
-		s->tcp = true;
-		if (connect(s->fd, a->ai_addr, a->ai_addrlen) == 0 ||
-		    errno == EINPROGRESS) {
-			s->cstep = CS_TCP;
-			if (watch_fd(s, POLLOUT) == 0)
-				return true;
-		}
-		close(s->fd);
-		s->fd = -1;
-	}
-	return false;
-}
-
-static void on_resolved(void *arg, struct addrinfo *ai, int rc)
+/* The transport gave the socket, or failed, or broke under the session. */
+static void on_conn(void *arg, bool ok)
 {
 	struct ssh_session *s = arg;
 
 	enter(s);
-	s->resolving = NULL;
-	if (rc) {
-		fail_attempt(s, SSH_E_RESOLVE, "cannot resolve host '%s': %s",
-			     s->host, gai_strerror(rc));
-	} else {
-		s->ai = s->ai_cur = ai;
-		if (!tcp_try(s))
-			fail_attempt(s, SSH_E_OTHER,
-				     "cannot connect to %s:%d: %s", s->host,
-				     s->port, strerror(errno));
-	}
+	if (!ok)
+		fail_attempt(s, conn_why(s->conn), "%s", conn_error(s->conn));
+	else if (watch_fd(s, conn_fd(s->conn), POLLIN))
+		fail_attempt(s, SSH_E_OTHER, "cannot watch socket");
+	else
+		pump(s);
 	leave(s);
-}
-
-static void tcp_start(struct ssh_session *s)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG };
-	char port[16];
-
-	snprintf(port, sizeof(port), "%d", s->port);
-	/* The attempt's timeout covers a resolver that does not answer. */
-	s->cstep = CS_RESOLVE;
-	s->resolving =
-		resolve_start(s->loop, s->host, port, &hints, on_resolved, s);
-	if (!s->resolving)
-		fail_attempt(s, SSH_E_RESOLVE, "cannot resolve host '%s': %s",
-			     s->host, strerror(errno));
-}
-
-static void tcp_done(struct ssh_session *s)
-{
-	int e = 0;
-	socklen_t len = sizeof(e);
-
-	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
-		e = errno;
-	if (e == EINPROGRESS)
-		return;
-	if (e) {
-		loop_del_fd(s->loop, s->fd);
-		s->fd_in_loop = false;
-		close(s->fd);
-		s->fd = -1;
-		s->ai_cur = s->ai_cur->ai_next;
-		if (tcp_try(s))
-			return;
-		if (e == ECONNREFUSED)
-			fail_attempt(
-				s, SSH_E_REFUSED,
-				"connection to %s:%d refused: nothing listens on that port (for a reverse tunnel: the tunnel port is closed, its ssh -R is not running)",
-				s->host, s->port);
-		else
-			fail_attempt(s, SSH_E_OTHER,
-				     "cannot connect to %s:%d: %s", s->host,
-				     s->port, strerror(e));
-		return;
-	}
-	s->cstep = CS_HANDSHAKE;
-}
-
-static void hostkey_prefs(struct ssh_session *s)
-{
-	char types[512], pref[1024];
-	static const char defaults[] =
-		"ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,ssh-rsa";
-
-	/*
-	 * libssh2 prefers ecdsa: with only an ed25519 entry it would get
-	 * an ecdsa key and call it unknown. Ask first for what we know.
-	 */
-	knownhosts_types(s->known_hosts, s->host, s->port, types,
-			 sizeof(types));
-	snprintf(pref, sizeof(pref), "%s%s%s", types, *types ? "," : "",
-		 defaults);
-	if (libssh2_session_method_pref(s->ss, LIBSSH2_METHOD_HOSTKEY, pref))
-		libssh2_session_method_pref(s->ss, LIBSSH2_METHOD_HOSTKEY,
-					    defaults);
-}
-
-static int session_create(struct ssh_session *s)
-{
-	s->ss = libssh2_session_init_ex(NULL, NULL, NULL, s);
-	if (!s->ss)
-		return -ENOMEM;
-	libssh2_session_callback_set(s->ss, LIBSSH2_CALLBACK_RECV,
-				     (void *)count_recv);
-	libssh2_session_callback_set(s->ss, LIBSSH2_CALLBACK_SEND,
-				     (void *)count_send);
-	libssh2_session_set_blocking(s->ss, 0);
-	hostkey_prefs(s);
-	return 0;
-}
-
-/* Returns false when the attempt was failed. */
-static bool check_hostkey(struct ssh_session *s)
-{
-	struct kh_check kh;
-	const char *key;
-	char fp[KH_FP_LEN], type[80], err[512];
-	size_t len = 0;
-	int type_id;
-
-	key = libssh2_session_hostkey(s->ss, &len, &type_id);
-	if (!key || !len) {
-		fail_attempt(s, SSH_E_HANDSHAKE, "%s sent no host key",
-			     s->target);
-		return false;
-	}
-	if (knownhosts_check(s->known_hosts, s->host, s->port,
-			     (const unsigned char *)key, len, &kh, err,
-			     sizeof(err))) {
-		fail_attempt(s, SSH_E_OTHER, "%s", err);
-		return false;
-	}
-	knownhosts_fingerprint((const unsigned char *)key, len, fp);
-	knownhosts_blob_type((const unsigned char *)key, len, type,
-			     sizeof(type));
-	free(s->hostkey);
-	s->hostkey = malloc(len);
-	if (s->hostkey)
-		memcpy(s->hostkey, key, len);
-	s->hostkey_len = s->hostkey ? len : 0;
-	if (kh.result == KH_MATCH)
-		return true;
-	if (kh.result == KH_NOTFOUND) {
-		fail_attempt(
-			s, SSH_E_HOSTKEY_UNKNOWN,
-			"host key of %s:%d is not known (%s): %s %s. If this is your board, check the fingerprint and run `kmdash trust %s` to add it",
-			s->host, s->port, s->known_hosts, type, fp, s->alias);
-		return false;
-	}
-	fail_attempt(
-		s, SSH_E_HOSTKEY_CHANGED,
-		"HOST KEY OF %s:%d HAS CHANGED: the server presents %s %s but %s:%d holds %s %s. Refusing to connect: someone may be intercepting the connection, or the board was reinstalled. If you know why it changed, delete line %d of %s and run `kmdash trust %s`",
-		s->host, s->port, type, fp, s->known_hosts, kh.line,
-		kh.stale_type, kh.stale_fp, kh.line, s->known_hosts, s->alias);
-	return false;
-}
-
-/* The key type of an identity file: from its .pub, else its header. */
-static bool key_is_rsa(const char *path)
-{
-	char pub[1100], line[128] = "";
-	FILE *f;
-
-	snprintf(pub, sizeof(pub), "%s.pub", path);
-	f = fopen(pub, "re");
-	if (f) {
-		bool rsa = fgets(line, sizeof(line), f) &&
-			   !strncmp(line, "ssh-rsa ", 8);
-
-		fclose(f);
-		return rsa;
-	}
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	fclose(f);
-	return strstr(line, "RSA") != NULL;
-}
-
-static void tried_add(struct ssh_session *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void tried_add(struct ssh_session *s, const char *fmt, ...)
-{
-	size_t n = strlen(s->tried);
-	va_list ap;
-
-	if (n + 4 >= sizeof(s->tried))
-		return;
-	if (n)
-		strcpy(s->tried + n, "; "), n += 2;
-	va_start(ap, fmt);
-	vsnprintf(s->tried + n, sizeof(s->tried) - n, fmt, ap);
-	va_end(ap);
-}
-
-static void auth_failed(struct ssh_session *s)
-{
-	char rsa[900] = "";
-
-	if (s->rsa_refused)
-		snprintf(
-			rsa, sizeof(rsa),
-			". %s is an RSA key: libssh2 %s signs RSA only with ssh-rsa (SHA-1), which OpenSSH 8.8 and later refuse; use an ed25519 key instead (ssh-keygen -t ed25519, then add the .pub to the target's ~/.ssh/authorized_keys)",
-			s->rsa_key, LIBSSH2_VERSION);
-	fail_attempt(s, SSH_E_AUTH, "authentication as %s failed: %s%s",
-		     s->target,
-		     *s->tried ? s->tried :
-				 "no key to try (no agent, no identity file)",
-		     rsa);
-}
-
-/*
- * With explicit identity files or IdentitiesOnly, only agent keys whose
- * public half is one of those files' .pub are offered.
- */
-static bool agent_key_allowed(struct ssh_session *s,
-			      struct libssh2_agent_publickey *id)
-{
-	char *enc;
-	bool same = false;
-
-	if (!s->identities_only && !s->explicit_ident)
-		return true;
-	enc = malloc(id->blob_len / 3 * 4 + 8);
-	if (!enc)
-		return false;
-	EVP_EncodeBlock((unsigned char *)enc, id->blob, (int)id->blob_len);
-	for (int i = 0; i < s->nident && !same; i++) {
-		char pub[1100], line[16384], *b64;
-		FILE *f;
-
-		snprintf(pub, sizeof(pub), "%s.pub", s->ident[i]);
-		f = fopen(pub, "re");
-		if (!f)
-			continue;
-		if (fgets(line, sizeof(line), f) && (b64 = strchr(line, ' '))) {
-			b64++;
-			b64[strcspn(b64, " \r\n")] = '\0';
-			same = !strcmp(enc, b64);
-		}
-		fclose(f);
-	}
-	free(enc);
-	return same;
-}
-
-/* Returns OP_MORE to go on, OP_WAIT on EAGAIN, OP_DONE if failed. */
-static enum op_ret step_agent(struct ssh_session *s)
-{
-	int rc;
-
-	if (!s->agent) {
-		s->agent = libssh2_agent_init(s->ss);
-		if (!s->agent)
-			return OP_MORE;
-		/* local unix socket: connect and list do not block long */
-		if (libssh2_agent_connect(s->agent) ||
-		    libssh2_agent_list_identities(s->agent)) {
-			tried_add(s,
-				  "ssh-agent: not reachable (SSH_AUTH_SOCK=%s)",
-				  getenv("SSH_AUTH_SOCK") ?
-					  getenv("SSH_AUTH_SOCK") :
-					  "unset");
-			s->cstep = CS_KEYS;
-			return OP_MORE;
-		}
-		s->agent_connected = true;
-		s->agent_id = NULL;
-		if (libssh2_agent_get_identity(s->agent, &s->agent_id, NULL)) {
-			tried_add(s, "ssh-agent: holds no keys");
-			s->cstep = CS_KEYS;
-			return OP_MORE;
-		}
-	}
-	while (s->agent_id) {
-		if (agent_key_allowed(s, s->agent_id)) {
-			rc = libssh2_agent_userauth(s->agent, s->user,
-						    s->agent_id);
-			if (rc == LIBSSH2_ERROR_EAGAIN)
-				return OP_WAIT;
-			if (rc == 0) {
-				went_up(s);
-				return OP_MORE;
-			}
-			if (ssh_fatal(s, rc, "agent auth"))
-				return OP_DONE;
-			s->agent_tried++;
-		}
-		if (libssh2_agent_get_identity(s->agent, &s->agent_id,
-					       s->agent_id))
-			s->agent_id = NULL;
-	}
-	tried_add(s, "ssh-agent: %d key(s) refused", s->agent_tried);
-	s->cstep = CS_KEYS;
-	return OP_MORE;
-}
-
-static enum op_ret step_keys(struct ssh_session *s)
-{
-	for (; s->ident_i < s->nident; s->ident_i++) {
-		const char *key = s->ident[s->ident_i];
-		char pub[1100];
-		int rc;
-
-		if (access(key, R_OK)) {
-			tried_add(s, "%s: %s", key, strerror(errno));
-			continue;
-		}
-		snprintf(pub, sizeof(pub), "%s.pub", key);
-		rc = libssh2_userauth_publickey_fromfile_ex(
-			s->ss, s->user, (unsigned)strlen(s->user),
-			access(pub, R_OK) ? NULL : pub, key, NULL);
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return OP_WAIT;
-		if (rc == 0) {
-			went_up(s);
-			return OP_MORE;
-		}
-		if (ssh_fatal(s, rc, "public key auth"))
-			return OP_DONE;
-		if (rc == LIBSSH2_ERROR_FILE) {
-			tried_add(
-				s,
-				"%s: cannot use it (%s; a passphrase-protected key must be loaded into ssh-agent: ssh-add %s)",
-				key, ssh_last_error(s), key);
-		} else {
-			tried_add(s, "%s: refused by the server", key);
-			if (key_is_rsa(key) && !s->rsa_refused) {
-				s->rsa_refused = true;
-				snprintf(s->rsa_key, sizeof(s->rsa_key), "%s",
-					 key);
-			}
-		}
-	}
-	auth_failed(s);
-	return OP_DONE;
-}
-
-static enum op_ret connect_step(struct ssh_session *s)
-{
-	const char *list;
-	int rc;
-
-	switch (s->cstep) {
-	case CS_HANDSHAKE:
-		if (!s->ss && session_create(s)) {
-			fail_attempt(s, SSH_E_OTHER, "out of memory");
-			return OP_DONE;
-		}
-		rc = libssh2_session_handshake(s->ss, s->fd);
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return OP_WAIT;
-		if (rc) {
-			if (s->attempt_in == 0)
-				fail_attempt(
-					s, SSH_E_NO_BANNER,
-					"%s:%d accepted the TCP connection but closed it without an SSH banner: the tunnel is open but the board behind it is gone (or its sshd is not running)",
-					s->host, s->port);
-			else
-				fail_attempt(s, SSH_E_HANDSHAKE,
-					     "SSH handshake with %s failed: %s",
-					     s->target, ssh_last_error(s));
-			return OP_DONE;
-		}
-		if (!check_hostkey(s))
-			return OP_DONE;
-		s->cstep = CS_AUTHLIST;
-		return OP_MORE;
-	case CS_AUTHLIST:
-		list = libssh2_userauth_list(s->ss, s->user,
-					     (unsigned)strlen(s->user));
-		if (!list) {
-			rc = libssh2_session_last_errno(s->ss);
-			if (rc == LIBSSH2_ERROR_EAGAIN)
-				return OP_WAIT;
-			if (libssh2_userauth_authenticated(s->ss)) {
-				went_up(s);
-				return OP_MORE;
-			}
-			fail_attempt(s, SSH_E_HANDSHAKE,
-				     "%s: asking for auth methods failed: %s",
-				     s->target, ssh_last_error(s));
-			return OP_DONE;
-		}
-		if (!strstr(list, "publickey")) {
-			fail_attempt(
-				s, SSH_E_AUTH,
-				"%s does not accept public keys (it offers: %s); kmdash authenticates with keys only",
-				s->target, list);
-			return OP_DONE;
-		}
-		s->tried[0] = '\0';
-		s->rsa_refused = false;
-		s->agent_tried = 0;
-		s->ident_i = 0;
-		s->cstep = s->use_agent && getenv("SSH_AUTH_SOCK") ? CS_AGENT :
-								     CS_KEYS;
-		return OP_MORE;
-	case CS_AGENT:
-		return step_agent(s);
-	case CS_KEYS:
-		return step_keys(s);
-	default:
-		return OP_WAIT;
-	}
 }
 
 /* --- the pump ------------------------------------------------------------ */
 
 static void update_events(struct ssh_session *s)
 {
+	LIBSSH2_SESSION *ss = ssh_raw(s);
 	short ev = 0;
 	int dirs;
 
-	if (s->fd < 0 || !s->fd_in_loop)
+	if (!s->fd_in_loop)
 		return;
-	if (s->cstep == CS_TCP) {
-		fd_events(s, POLLOUT);
-		return;
-	}
-	if (s->ss) {
-		dirs = libssh2_session_block_directions(s->ss);
+	if (ss) {
+		dirs = libssh2_session_block_directions(ss);
 		if (dirs & LIBSSH2_SESSION_BLOCK_INBOUND)
 			ev |= POLLIN;
 		if (dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND)
 			ev |= POLLOUT;
 	}
-	if (s->cstep != CS_UP) {
+	if (s->state != SSH_UP) {
 		if (!ev)
 			ev = POLLIN;
 	} else {
@@ -1127,14 +484,14 @@ static void pump_ops(struct ssh_session *s)
 	for (int round = 0; progress && round < 64; round++) {
 		progress = false;
 		in = s->st.bytes_in;
-		for (struct ssh_op *op = s->ops; op && !s->lost;
+		for (struct ssh_op *op = s->ops; op && !lost(s);
 		     op = op->next) {
 			enum op_ret r = OP_MORE;
 
 			if (!op->done && !may_step(s, op))
 				continue;
 			for (int i = 0;
-			     i < 16 && r == OP_MORE && !op->done && !s->lost;
+			     i < 16 && r == OP_MORE && !op->done && !lost(s);
 			     i++) {
 				r = op->ops->step(op);
 				if (r == OP_MORE)
@@ -1150,7 +507,7 @@ static void pump_ops(struct ssh_session *s)
 			if (s->state != SSH_UP)
 				return;
 		}
-		if (s->lost)
+		if (lost(s))
 			return;
 	}
 	/*
@@ -1172,24 +529,23 @@ static void pump(struct ssh_session *s)
 	/* Nothing will bring it back: do not keep callers waiting. */
 	if (s->state == SSH_DOWN && !s->retry_timer && s->ops)
 		fail_ops(s, *s->err ? s->err : "not connected");
-	while (s->state == SSH_CONNECTING && s->cstep >= CS_HANDSHAKE &&
-	       s->cstep < CS_UP) {
-		enum op_ret r = connect_step(s);
-
-		if (s->lost) {
-			fail_attempt(s, SSH_E_HANDSHAKE, "%s", s->lost_msg);
+	if (s->state == SSH_CONNECTING && s->conn) {
+		switch (conn_step(s->conn)) {
+		case CONN_FAILED:
+			fail_attempt(s, conn_why(s->conn), "%s",
+				     conn_error(s->conn));
 			return;
-		}
-		if (r != OP_MORE)
+		case CONN_UP:
+			went_up(s);
 			break;
+		case CONN_WAIT:
+			break;
+		}
 	}
 	if (s->state == SSH_UP) {
 		pump_ops(s);
-		if (s->lost) {
-			char msg[sizeof(s->lost_msg)];
-
-			memcpy(msg, s->lost_msg, sizeof(msg));
-			fail_attempt(s, SSH_E_LOST, "%s", msg);
+		if (lost(s)) {
+			fail_attempt(s, SSH_E_LOST, "%s", conn_lost(s->conn));
 			return;
 		}
 		sweep(s);
@@ -1202,112 +558,16 @@ static void sock_cb(struct loop *loop, int fd, short revents, void *arg)
 	struct ssh_session *s = arg;
 
 	enter(s);
-	if (s->cstep == CS_TCP) {
-		tcp_done(s);
-		if (s->cstep == CS_HANDSHAKE)
-			pump(s);
-	} else if (s->cstep == CS_UP && !(s->events & POLLIN) &&
-		   (revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+	if (s->state == SSH_UP && !(s->events & POLLIN) &&
+	    (revents & (POLLRDHUP | POLLHUP | POLLERR))) {
 		/* Idle and the peer closed: nothing else will notice. */
 		fail_attempt(s, SSH_E_LOST,
 			     "connection to %s closed by the remote side",
-			     s->target);
+			     s->t->name);
 	} else {
 		pump(s);
 	}
 	leave(s);
-}
-
-/* --- jump hosts ---------------------------------------------------------- */
-
-static void tunnel_ready(void *arg, int fd, const char *err)
-{
-	struct ssh_session *s = arg;
-
-	enter(s);
-	s->tunnel = NULL;
-	if (fd < 0) {
-		fail_attempt(s, SSH_E_JUMP, "via jump host %s: %s", s->jump,
-			     err);
-	} else {
-		s->fd = fd;
-		s->tcp = false;
-		s->cstep = CS_HANDSHAKE;
-		if (watch_fd(s, POLLIN))
-			fail_attempt(s, SSH_E_OTHER, "cannot watch socket");
-		else
-			pump(s);
-	}
-	leave(s);
-}
-
-static void jump_state(struct ssh_session *j, enum ssh_state st,
-		       enum ssh_why why, const char *msg, void *arg)
-{
-	struct ssh_session *s = arg;
-
-	if (j != s->jump_s)
-		return;
-	enter(s);
-	if (st == SSH_UP && s->cstep == CS_JUMP && !s->tunnel) {
-		s->tunnel =
-			ssh_tunnel_open(j, s->host, s->port, tunnel_ready, s);
-		if (!s->tunnel)
-			fail_attempt(s, SSH_E_OTHER, "out of memory");
-	} else if (st == SSH_DOWN) {
-		if (s->state == SSH_UP)
-			fail_attempt(s, SSH_E_LOST, "jump host %s: %s", s->jump,
-				     msg);
-		else if (s->state == SSH_CONNECTING)
-			fail_attempt(s, SSH_E_JUMP, "jump host %s: %s", s->jump,
-				     msg);
-	}
-	leave(s);
-}
-
-static void jump_start(struct ssh_session *s)
-{
-	struct ssh_params jp = { 0 };
-	char user[256], host[512], err[512];
-	int port, n = 0;
-	/*
-	 * "a,b" as in OpenSSH: the tunnel goes through the last hop, b,
-	 * which is itself reached through the hops before it.
-	 */
-	const char *last = strrchr(s->jump, ',');
-	char *before = last ? strndup(s->jump, (size_t)(last - s->jump)) : NULL;
-
-	if ((last && !before) ||
-	    sshconfig_parse_jump(last ? last + 1 : s->jump, user, sizeof(user),
-				 host, sizeof(host), &port)) {
-		free(before);
-		fail_attempt(
-			s, SSH_E_JUMP,
-			"cannot read jump host '%s': want [user@]host[:port]",
-			s->jump);
-		return;
-	}
-	jp.host = host;
-	jp.port = port;
-	jp.user = *user ? user : NULL;
-	if (s->explicit_ident)
-		for (int i = 0; i < s->nident; i++)
-			jp.identity[n++] = s->ident[i];
-	jp.known_hosts = s->known_hosts;
-	jp.jump = before ? before : ""; /* "": the first hop, direct */
-	jp.use_agent = s->use_agent;
-	jp.use_ssh_config = s->use_ssh_config;
-	jp.ssh_config = s->ssh_config;
-	jp.connect_timeout_ms = s->timeout_ms;
-	s->jump_s =
-		ssh_session_new(s->loop, &jp, jump_state, s, err, sizeof(err));
-	free(before);
-	if (!s->jump_s) {
-		fail_attempt(s, SSH_E_JUMP, "jump host %s: %s", s->jump, err);
-		return;
-	}
-	s->cstep = CS_JUMP;
-	ssh_session_start(s->jump_s);
 }
 
 /* --- public -------------------------------------------------------------- */
@@ -1320,16 +580,18 @@ static void start_attempt(struct ssh_session *s)
 	s->state = SSH_CONNECTING;
 	s->why = SSH_OK;
 	s->err[0] = '\0';
-	s->attempt_in = 0;
 	s->timeout_timer =
-		loop_add_timer(s->loop, s->timeout_ms, timeout_cb, s);
+		loop_add_timer(s->loop, s->t->timeout_ms, timeout_cb, s);
 	notify(s);
 	if (s->state != SSH_CONNECTING)
 		return;
-	if (s->jump)
-		jump_start(s);
-	else
-		tcp_start(s);
+	s->conn = conn_new(s->t, s->tp, &s->keep, on_conn, s);
+	if (!s->conn) {
+		fail_attempt(s, SSH_E_OTHER, "out of memory");
+		return;
+	}
+	/* TCP, or a jump host's channel: the result comes to on_conn() */
+	conn_start(s->conn);
 }
 
 int ssh_session_start(struct ssh_session *s)
@@ -1349,7 +611,7 @@ void ssh_session_reconnect_now(struct ssh_session *s)
 {
 	if (s->state == SSH_UP || s->state == SSH_CONNECTING)
 		return;
-	s->backoff_ms = s->bmin;
+	s->backoff_ms = s->t->bmin;
 	ssh_session_start(s);
 }
 
@@ -1379,7 +641,7 @@ const char *ssh_session_error(const struct ssh_session *s)
 
 const char *ssh_session_target(const struct ssh_session *s)
 {
-	return s->target;
+	return s->t->name;
 }
 
 void ssh_session_stats(const struct ssh_session *s, struct ssh_stats *out)
@@ -1390,10 +652,10 @@ void ssh_session_stats(const struct ssh_session *s, struct ssh_stats *out)
 int ssh_session_presented_key(const struct ssh_session *s, char *type,
 			      size_t tlen, char fp[KH_FP_LEN])
 {
-	if (!s->hostkey)
+	if (!s->keep.hostkey)
 		return -ENOENT;
-	knownhosts_blob_type(s->hostkey, s->hostkey_len, type, tlen);
-	knownhosts_fingerprint(s->hostkey, s->hostkey_len, fp);
+	knownhosts_blob_type(s->keep.hostkey, s->keep.hostkey_len, type, tlen);
+	knownhosts_fingerprint(s->keep.hostkey, s->keep.hostkey_len, fp);
 	return 0;
 }
 
@@ -1401,14 +663,15 @@ int ssh_trust_host_key(struct ssh_session *s, char *err, size_t errlen)
 {
 	struct kh_check kh;
 
-	if (!s->hostkey) {
+	if (!s->keep.hostkey) {
 		snprintf(err, errlen,
 			 "no host key to trust: connect to %s first",
-			 s->target);
+			 s->t->name);
 		return -ENOENT;
 	}
-	if (knownhosts_check(s->known_hosts, s->host, s->port, s->hostkey,
-			     s->hostkey_len, &kh, err, errlen))
+	if (knownhosts_check(s->t->known_hosts, s->t->host, s->t->port,
+			     s->keep.hostkey, s->keep.hostkey_len, &kh, err,
+			     errlen))
 		return -EIO;
 	if (kh.result == KH_MATCH)
 		return 0;
@@ -1416,12 +679,13 @@ int ssh_trust_host_key(struct ssh_session *s, char *err, size_t errlen)
 		snprintf(
 			err, errlen,
 			"%s:%d already has a different key at %s:%d (%s %s): refusing to add another; delete that line first if the change is expected",
-			s->host, s->port, s->known_hosts, kh.line,
+			s->t->host, s->t->port, s->t->known_hosts, kh.line,
 			kh.stale_type, kh.stale_fp);
 		return -EEXIST;
 	}
-	return knownhosts_add(s->known_hosts, s->host, s->port, s->hostkey,
-			      s->hostkey_len, err, errlen);
+	return knownhosts_add(s->t->known_hosts, s->t->host, s->t->port,
+			      s->keep.hostkey, s->keep.hostkey_len, err,
+			      errlen);
 }
 
 void ssh_op_add(struct ssh_session *s, struct ssh_op *op)

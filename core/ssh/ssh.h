@@ -2,14 +2,27 @@
 /*
  * One libssh2 session per target, driven by the loop (core/base/loop.h) and
  * never blocking it: nonblocking connect with a timeout, strict known_hosts,
- * ssh-agent then identity-file auth, an optional ProxyJump hop, reconnect
- * with capped exponential backoff, and many channels at once: short
- * commands (ssh_exec), streams (ssh_stream_open) and SFTP uploads
- * (core/ssh/sftp.h).
+ * ssh-agent then identity-file auth, ProxyJump hops, reconnect with capped
+ * exponential backoff, and many channels at once: short commands
+ * (ssh_exec), streams (ssh_stream_open) and SFTP uploads (core/ssh/sftp.h).
  *
  * Operations may be started in any state: they wait for the session to be
  * up and fail (their callback gets rc < 0 and a reason) when an attempt
  * fails or an established connection is lost. Callbacks run from the loop.
+ *
+ * Inside core/ssh/, calls go one way, down this list; news comes back up
+ * through callbacks only (tests/includes.sh checks it):
+ *   upload.c            an SFTP write verified by the remote shell
+ *   link.c, rshell.c    the health probe, the shell: a stream each
+ *   sshopen.c           ssh_session_new: target, transport, session; the
+ *                       ProxyJump transport (a parent session's tunnel)
+ *   sshchan.c, sftp.c, tunnel.c   operations: exec and streams, SFTP,
+ *                       the direct-tcpip channel under a jump
+ *   ssh.c               the session: attempts, reconnect, watchers, and
+ *                       the dispatch of its operations
+ *   connect.c           one connection: banner, kex, host key, auth
+ *   transport.c         the socket under it, over TCP
+ *   target.c, knownhosts.c, sshconfig.c, resolve.c   the leaves
  */
 #ifndef KMDASH_SSH_H
 #define KMDASH_SSH_H
@@ -73,14 +86,28 @@ typedef void (*ssh_state_fn)(struct ssh_session *s, enum ssh_state state,
 
 /*
  * Copies params (strings included) and resolves ssh_config. Does not
- * connect: call ssh_session_start(). NULL with a reason in err.
+ * connect: call ssh_session_start(). fn (may be NULL) is the owner's: the
+ * first told of each state change. NULL with a reason in err.
  */
 struct ssh_session *ssh_session_new(struct loop *loop,
 				    const struct ssh_params *params,
 				    ssh_state_fn fn, void *arg, char *err,
 				    size_t errlen);
-/* Safe from inside callbacks; pending operations are dropped silently. */
+/*
+ * Safe from inside callbacks; pending operations are dropped silently.
+ * Whoever watches the session (a link) lets go first.
+ */
 void ssh_session_free(struct ssh_session *s);
+
+/*
+ * Others told of state changes, after the owner, in the order they came:
+ * the link probe (core/ssh/link.h) watches the session it probes. NULL
+ * when out of memory. Unwatch is safe from inside a callback.
+ */
+struct ssh_watch;
+struct ssh_watch *ssh_session_watch(struct ssh_session *s, ssh_state_fn fn,
+				    void *arg);
+void ssh_session_unwatch(struct ssh_session *s, struct ssh_watch *w);
 
 int ssh_session_start(struct ssh_session *s);
 /* Breaks the connection (why = SSH_E_DROPPED) and reconnects if enabled. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared by ssh.c (session), sshchan.c (exec, streams), sshjump.c
- * (ProxyJump tunnel) and sftp.c (uploads). Not for other modules.
+ * The session's operation dispatch (ssh.c), for the operations built on it:
+ * exec and streams (sshchan.c), SFTP (sftp.c) and the ProxyJump tunnel
+ * (tunnel.c); and the session's maker (sshopen.c). Not for other rooms.
  *
  * Every operation is a small state machine on one channel. The session's
  * pump steps each of them until all wait for the socket; the socket's
@@ -73,8 +74,22 @@ const char *ssh_last_error(struct ssh_session *s);
  */
 bool ssh_fatal(struct ssh_session *s, int rc, const char *what);
 
-/* ProxyJump (sshjump.c): opens a direct-tcpip channel on jump to
- * host:port and hands a socketpair end to the target through done(). */
+struct ssh_target;
+struct ssh_transport;
+/*
+ * The session over transport tp to target t (sshopen.c makes both): it
+ * owns them from here, and frees them when it returns NULL.
+ */
+struct ssh_session *ssh_session_create(struct loop *loop, struct ssh_target *t,
+				       struct ssh_transport *tp,
+				       ssh_state_fn fn, void *arg, char *err,
+				       size_t errlen);
+
+/*
+ * ProxyJump (tunnel.c): opens a direct-tcpip channel on jump to host:port
+ * and hands one end of a socketpair to done(); the op then carries the
+ * bytes between the channel and the socketpair.
+ */
 typedef void (*ssh_tunnel_fn)(void *arg, int fd, const char *err);
 struct ssh_op *ssh_tunnel_open(struct ssh_session *jump, const char *host,
 			       int port, ssh_tunnel_fn done, void *arg);

@@ -387,19 +387,24 @@ int main(int argc, char **argv)
 
 		if (!p.backoff_max_ms)
 			p.backoff_max_ms = 1000;
+		/* the link drops a dead connection for it to come back */
+		p.reconnect = true;
 		secs = nargs ? atoi(args[0]) : 0;
-		lnk = link_new(loop, &p, &lp, on_link, NULL, err, sizeof(err));
+		sess = ssh_session_new(loop, &p, NULL, NULL, err, sizeof(err));
+		lnk = sess ? link_new(loop, sess, &lp, on_link, NULL) : NULL;
 		if (!lnk) {
-			printf("error: %s\n", err);
+			printf("error: %s\n", sess ? "out of memory" : err);
+			ssh_session_free(sess);
 			return 1;
 		}
 		loop_on_signal(loop, SIGUSR1, stats_sig, NULL);
 		if (secs)
 			loop_add_timer(loop, secs * 1000, quit_cb, NULL);
-		link_start(lnk);
+		ssh_session_start(sess);
 		loop_run(loop);
 		stats_sig(loop, SIGUSR1, NULL);
 		link_free(lnk);
+		ssh_session_free(sess);
 		loop_free(loop);
 		return 0;
 	}

@@ -226,8 +226,7 @@ static void test_warning_counts(void **state)
 	assert_non_null(ev);
 	assert_int_equal(ev->trace.kind, TRACE_WARNING);
 	assert_int_equal(warnings, 1);
-	expect_where(ev, "tests/fixtures/kmod_crash/crashmod_faults.c",
-		     "warn");
+	expect_where(ev, "tests/fixtures/kmod_crash/crashmod_faults.c", "warn");
 	assert_null(crash_last(w.crash)); /* a warning is no crash */
 	world_close(&w);
 }
@@ -258,12 +257,14 @@ static void test_stale_build_refused(void **state)
 	need(crash_ko);
 	need(faulty_ko);
 	world_open(&w, "storage_hash", faulty_ko);
-	crash_set_loaded_id(w.crash, "0123456789abcdef0123456789abcdef01234567");
+	crash_set_loaded_id(w.crash,
+			    "0123456789abcdef0123456789abcdef01234567");
 	feed_kmsg(&w, "ioctl_oops.kmsg");
 	assert_int_equal(w.events, 1);
 	assert_string_equal(w.last->where, "");
-	assert_non_null(strstr(w.last->note,
-			       "not decoded: the build id of the loaded module"));
+	assert_non_null(
+		strstr(w.last->note,
+		       "not decoded: the build id of the loaded module"));
 	world_close(&w);
 }
 

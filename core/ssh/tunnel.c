@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ProxyJump: a direct-tcpip channel on the jump session, pumped to one end
- * of a socketpair whose other end the target session uses as its socket.
- * Both ends live in this process and this loop.
+ * of a socketpair whose other end the target session uses as its socket
+ * (the jump transport of sshopen.c hands it over). Both ends live in this
+ * process and this loop.
  */
 #include "core/ssh/ssh_int.h"
 
