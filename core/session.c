@@ -1026,6 +1026,7 @@ static void on_kmsg_end(void *arg, int rc, int exit_status, const char *msg)
 
 	s->kmsg_op = NULL;
 	kmsg_flush(s->kmsg);
+	crash_set_stream(s->crash, false);
 	changed(s, SC_KMSG);
 	if (rc == 0 && exit_status != 0)
 		notice(s,
@@ -1077,6 +1078,8 @@ static void on_link(struct link *l, enum link_state state,
 			       msg && msg[0] ? ": " : "", msg ? msg : "");
 	if (up && !was_up) {
 		deploy_set_session(s->deploy, s->ssh);
+		/* the log stream comes: the console's blocks wait for it */
+		crash_set_stream(s->crash, s->o.follow_kmsg);
 		/*
 		 * The module's state first, then the log: a trace in the
 		 * replayed backlog decodes against the build id that is
@@ -1089,7 +1092,7 @@ static void on_link(struct link *l, enum link_state state,
 	if (!up && was_up) {
 		/* Operations on the lost connection failed by themselves. */
 		s->kmsg_op = NULL;
-		crash_stream_lost(s->crash);
+		crash_set_stream(s->crash, false);
 	}
 	changed(s, SC_LINK);
 }

@@ -69,6 +69,7 @@ struct crash {
 	struct kostore *store;
 	char store_err[200];
 	int64_t live_since;
+	bool stream_live; /* a kernel-log stream runs: console twins wait */
 	char loaded_id[KO_ID_MAX + 1];
 	char deployed_id[KO_ID_MAX + 1];
 
@@ -504,6 +505,9 @@ static void close_block(struct crash *c, struct block *b)
 			loop_cancel_timer(c->o.loop, t->timer);
 			t->used = false;
 		}
+		/* the console's copy became the event before the stream ran */
+		if (event_at(c, b->usec))
+			return;
 		emit(c, b, CRASH_KMSG);
 		return;
 	}
@@ -524,6 +528,10 @@ static void close_block(struct crash *c, struct block *b)
 	p->b = *b;
 	b->text = NULL;
 	b->cap = b->len = 0;
+	if (!c->stream_live) {
+		promote(c, p);
+		return;
+	}
 	/* a dead kernel sends nothing more by the stream: wait less */
 	p->timer = loop_add_timer(c->o.loop,
 				  p->b.t.kind == TRACE_PANIC ?
@@ -694,6 +702,13 @@ void crash_stream_lost(struct crash *c)
 		close_block(c, &c->cb);
 	close_block(c, &c->kb);
 	promote_all(c);
+}
+
+void crash_set_stream(struct crash *c, bool live)
+{
+	c->stream_live = live;
+	if (!live)
+		crash_stream_lost(c);
 }
 
 void crash_stream_quiet(struct crash *c)

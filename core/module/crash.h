@@ -100,6 +100,11 @@ void crash_stream_lost(struct crash *c);
  * open is complete now, without waiting for its quiet time.
  */
 void crash_stream_quiet(struct crash *c);
+/*
+ * Whether a kernel-log stream runs: without one, a block the console saw
+ * has no twin to wait for and becomes an event at once.
+ */
+void crash_set_stream(struct crash *c, bool live);
 /* A console block waits for its twin on the stream. */
 bool crash_pending(const struct crash *c);
 

@@ -278,6 +278,7 @@ static void test_panic_from_console(void **state)
 	need(crash_ko);
 	world_open(&w, "crashmod", crash_ko);
 	keep(&w, crash_ko);
+	crash_set_stream(w.crash, true);
 	feed_console(&w, "panic.serial");
 	assert_true(crash_pending(w.crash));
 	crash_stream_lost(w.crash);
@@ -292,6 +293,21 @@ static void test_panic_from_console(void **state)
 		    strstr(r.text, "Kernel panic - not syncing"))
 			console_line = true;
 	assert_true(console_line);
+	world_close(&w);
+}
+
+/* No stream runs (no link): the console's block is an event at once. */
+static void test_console_without_stream(void **state)
+{
+	struct world w;
+
+	need(crash_ko);
+	world_open(&w, "crashmod", crash_ko);
+	keep(&w, crash_ko);
+	feed_console(&w, "panic.serial");
+	assert_int_equal(w.events, 1);
+	assert_int_equal(w.last->source, CRASH_CONSOLE);
+	assert_false(crash_pending(w.crash));
 	world_close(&w);
 }
 
@@ -321,6 +337,7 @@ static void test_twin_is_one_event(void **state)
 	}
 	world_open(&w, "storage_hash", faulty_ko);
 	keep(&w, faulty_ko);
+	crash_set_stream(w.crash, true);
 	crash_console_feed(w.crash, con, n, false);
 	assert_int_equal(w.events, 0);
 	kmsg_feed(w.kmsg, k, len);
@@ -353,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_backlog_judges_nothing),
 		cmocka_unit_test(test_stale_build_refused),
 		cmocka_unit_test(test_panic_from_console),
+		cmocka_unit_test(test_console_without_stream),
 		cmocka_unit_test(test_twin_is_one_event),
 	};
 
