@@ -72,7 +72,9 @@ double graph_nice_max(double v)
 	return DBL_MAX;
 }
 
-double graph_visible_max(const struct graph_series *s, int nseries, size_t take)
+/* Largest finite sample among the last @take samples of the series. */
+static double graph_visible_max(const struct graph_series *s, int nseries,
+				size_t take)
 {
 	double max = 0;
 

@@ -51,9 +51,6 @@ enum graph_style graph_style_resolve(enum graph_style s, const char *codeset);
 
 /* Smallest 1, 2 or 5 x 10^n >= v; 1 for v <= 0 or not finite. */
 double graph_nice_max(double v);
-/* Largest finite sample among the last @take samples of the series. */
-double graph_visible_max(const struct graph_series *s, int nseries,
-			 size_t take);
 
 /* Samples shown per cell column: 2 for braille, 1 otherwise. */
 int graph_samples_per_col(enum graph_style style);

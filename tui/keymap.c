@@ -260,7 +260,8 @@ const struct action_info *keymap_action(enum action_id id)
 	return &actions[id];
 }
 
-int keymap_action_find(const char *name)
+/* By config name; -ENOENT if unknown. */
+static int keymap_action_find(const char *name)
 {
 	for (int i = 0; name && i < ACT_COUNT; i++)
 		if (strcmp(name, actions[i].name) == 0)

@@ -83,8 +83,6 @@ struct keymap {
 
 /* The static table, in help order; NULL if @id is out of range. */
 const struct action_info *keymap_action(enum action_id id);
-/* By config name; -ENOENT if unknown. */
-int keymap_action_find(const char *name);
 
 /* Defaults, no handlers. */
 void keymap_init(struct keymap *km);

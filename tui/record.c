@@ -38,8 +38,14 @@ static int u8len(unsigned char c)
 	return 0;
 }
 
-size_t record_escape(const char *in, size_t len, char *out, size_t cap,
-		     size_t *outlen)
+/*
+ * JSON string body for bytes of output: UTF-8 kept, control bytes as
+ * \uXXXX, invalid bytes as U+FFFD. Returns how many input bytes were
+ * consumed: an incomplete UTF-8 sequence at the end is left for the next
+ * call. The output is NUL-terminated and cut at cap.
+ */
+static size_t record_escape(const char *in, size_t len, char *out, size_t cap,
+			    size_t *outlen)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t i = 0, o = 0;

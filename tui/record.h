@@ -26,13 +26,4 @@ void record_resize(struct record *r, int cols, int rows);
 /* Flushes and closes; 0 or -errno (a full disk is worth knowing). */
 int record_close(struct record *r);
 
-/*
- * JSON string body for bytes of output: UTF-8 kept, control bytes as
- * \uXXXX, invalid bytes as U+FFFD. Returns how many input bytes were
- * consumed: an incomplete UTF-8 sequence at the end is left for the next
- * call. The output is NUL-terminated and cut at cap.
- */
-size_t record_escape(const char *in, size_t len, char *out, size_t cap,
-		     size_t *outlen);
-
 #endif

@@ -62,7 +62,7 @@ const char *theme_role_name(enum theme_role r)
 	return role_names[r];
 }
 
-int theme_role_find(const char *name)
+static int theme_role_find(const char *name)
 {
 	for (int i = 0; name && i < TR_COUNT; i++)
 		if (strcmp(name, role_names[i]) == 0)

@@ -80,7 +80,6 @@ struct theme {
 
 /* The role's key in theme files: "border.focus", "log.err", "graph.prev". */
 const char *theme_role_name(enum theme_role r);
-int theme_role_find(const char *name);
 
 /* The compiled-in copies of themes/default.json and monochrome.json. */
 void theme_builtin_default(struct theme *t);

@@ -448,11 +448,6 @@ void loop_stop(struct loop *loop)
 	loop->stop = true;
 }
 
-bool loop_stopped(const struct loop *loop)
-{
-	return loop->stop;
-}
-
 uint64_t loop_wakeups(const struct loop *loop)
 {
 	return loop->wakeups;

@@ -62,7 +62,6 @@ int loop_run_once(struct loop *loop, int64_t max_wait_ms);
 /* Runs until loop_stop(). Returns 0, or -errno if poll failed. */
 int loop_run(struct loop *loop);
 void loop_stop(struct loop *loop);
-bool loop_stopped(const struct loop *loop);
 
 /* Counts poll() wake-ups: tests use it to prove idleness. */
 uint64_t loop_wakeups(const struct loop *loop);

@@ -26,7 +26,6 @@ struct bench {
 	size_t linelen;
 	bool overlong;
 	uint64_t bad;
-	char last_bad[128];
 	bool dirty;
 };
 
@@ -181,8 +180,6 @@ static void add_sample(struct bench_run *r, const struct bench_sample *s)
 static void bad_line(struct bench *b, const char *line, size_t len)
 {
 	b->bad++;
-	snprintf(b->last_bad, sizeof(b->last_bad), "%.*s",
-		 (int)(len > 100 ? 100 : len), line);
 }
 
 static void take_line(struct bench *b, const char *line, size_t len)
@@ -327,11 +324,6 @@ void bench_compare(const struct bench_run *prev, const struct bench_run *cur,
 uint64_t bench_bad_lines(const struct bench *b)
 {
 	return b->bad;
-}
-
-const char *bench_last_bad(const struct bench *b)
-{
-	return b->last_bad;
 }
 
 bool bench_take_dirty(struct bench *b)

@@ -95,7 +95,6 @@ bool bench_metric_is_latency(enum bench_metric m);
 
 /* Lines that were not sebench JSON (truncated, garbage): counted. */
 uint64_t bench_bad_lines(const struct bench *b);
-const char *bench_last_bad(const struct bench *b);
 
 /* True once after anything changed: the dashboard redraws. */
 bool bench_take_dirty(struct bench *b);

@@ -515,21 +515,6 @@ enum qmp_state qmp_state(const struct qmp *q)
 	return q->state;
 }
 
-const char *qmp_state_name(enum qmp_state state)
-{
-	switch (state) {
-	case QMP_IDLE:
-		return "idle";
-	case QMP_NEGOTIATING:
-		return "negotiating";
-	case QMP_READY:
-		return "ready";
-	case QMP_CLOSED:
-		return "closed";
-	}
-	return "?";
-}
-
 const char *qmp_error(const struct qmp *q)
 {
 	return q->err;

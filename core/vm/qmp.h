@@ -98,7 +98,6 @@ int64_t qmp_command(struct qmp *q, const char *cmd, cJSON *args,
 		    qmp_reply_fn fn, void *arg);
 
 enum qmp_state qmp_state(const struct qmp *q);
-const char *qmp_state_name(enum qmp_state state);
 const char *qmp_error(const struct qmp *q);
 
 /* "running", "paused", "prelaunch", ... from a query-status return. */
