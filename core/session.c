@@ -49,8 +49,6 @@ struct session {
 	const struct config_target *t;
 
 	struct vm *vm;
-	struct vm_target vmt;
-	bool vmt_loaded;
 	struct serial *serial;
 	struct console *console;
 	struct link *link;
@@ -786,15 +784,9 @@ static int make_vm(struct session *s, char *err, size_t errlen)
 	const struct config_vm *cv = &s->t->vm;
 	struct vm_config vc = { 0 };
 
-	if (!s->cfg->target_env && cv->profile != CONFIG_VM_IMAGE) {
+	if (s->cfg->embedded_problem[0] && cv->profile != CONFIG_VM_IMAGE) {
 		snprintf(err, errlen, "%s", s->cfg->embedded_problem);
 		return -ENOENT;
-	}
-	if (s->cfg->target_env) {
-		if (vm_target_load(&s->vmt, s->cfg->target_env, err, errlen) <
-		    0)
-			return -ENOENT;
-		s->vmt_loaded = true;
 	}
 	vc.name = s->t->name;
 	vc.runtime_dir = s->cfg->runtime_dir;
@@ -809,8 +801,8 @@ static int make_vm(struct session *s, char *err, size_t errlen)
 	vc.image = cv->image;
 	if (cv->append && cv->append[0])
 		vc.append = cv->append;
-	if (s->vmt_loaded)
-		vm_config_from_target(&vc, &s->vmt);
+	if (!s->cfg->embedded_problem[0])
+		vm_config_from_target(&vc, &s->cfg->embedded);
 	s->vm = vm_new(s->loop, &vc);
 	if (!s->vm) {
 		snprintf(err, errlen, "cannot set up the VM '%s'", s->t->name);
@@ -1087,8 +1079,6 @@ void session_free(struct session *s)
 	serial_free(s->serial);
 	console_free(s->console);
 	vm_free(s->vm);
-	if (s->vmt_loaded)
-		vm_target_free(&s->vmt);
 	if (s->journal) {
 		journal_action(s->journal, "session ended");
 		journal_close(s->journal);

@@ -19,10 +19,12 @@
 #ifndef KMDASH_CONFIG_H
 #define KMDASH_CONFIG_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "core/base/jsonpos.h"
+#include "core/vm/target_env.h"
 
 /* A NULL-terminated list of strings (argv, env "K=V", file list). */
 struct config_strv {
@@ -153,13 +155,12 @@ struct config {
 	char *repo_dir;
 	char *cache_dir;
 	char *runtime_dir;
-	/* the embedded target's target.env, NULL when not built */
+	/* the embedded target's target.env (the path) */
 	char *target_env;
-	char *kver;
-	char *kdir;
-	char *ready_marker;
+	/* what it says; all NULL when the target is not built */
+	struct vm_target embedded;
 	/* why the embedded target cannot be used, "" if it can */
-	char embedded_problem[256];
+	char embedded_problem[PATH_MAX + 128];
 };
 
 struct config_opts {

@@ -456,18 +456,6 @@ static const struct schema_row root_rows[] = {
 	  .type = SCHEMA_STRING,
 	  .flags = SCHEMA_INTERNAL,
 	  .offset = CONFIG(target_env) },
-	{ .name = "kver",
-	  .type = SCHEMA_STRING,
-	  .flags = SCHEMA_INTERNAL,
-	  .offset = CONFIG(kver) },
-	{ .name = "kdir",
-	  .type = SCHEMA_STRING,
-	  .flags = SCHEMA_INTERNAL,
-	  .offset = CONFIG(kdir) },
-	{ .name = "ready_marker",
-	  .type = SCHEMA_STRING,
-	  .flags = SCHEMA_INTERNAL,
-	  .offset = CONFIG(ready_marker) },
 	{ 0 },
 };
 

@@ -117,135 +117,6 @@ static int read_small(const char *path, char *buf, size_t cap)
 	return (int)r;
 }
 
-/* --- target.env -------------------------------------------------------- */
-
-static char *env_value(const char *v)
-{
-	size_t n = strlen(v);
-
-	while (n && (v[n - 1] == '\n' || v[n - 1] == ' '))
-		n--;
-	if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
-		v++;
-		n -= 2;
-	}
-	return strndup(v, n);
-}
-
-int vm_target_load(struct vm_target *t, const char *path, char *err,
-		   size_t errlen)
-{
-	static const struct {
-		const char *key;
-		size_t off;
-	} keys[] = {
-		{ "IMAGE", offsetof(struct vm_target, kernel) },
-		{ "INITRD", offsetof(struct vm_target, initrd) },
-		{ "DTB_RASPI3B", offsetof(struct vm_target, dtb_raspi3b) },
-		{ "SSH_KEY", offsetof(struct vm_target, ssh_key) },
-		{ "HOST_KEY_PUB", offsetof(struct vm_target, host_key_pub) },
-		{ "VIRT_NET_MODULES",
-		  offsetof(struct vm_target, virt_modules) },
-		{ "RASPI_NET_MODULES",
-		  offsetof(struct vm_target, raspi_modules) },
-		{ "READY_MARKER", offsetof(struct vm_target, ready_marker) },
-	};
-	char def[PATH_MAX], line[4096];
-	FILE *f;
-
-	memset(t, 0, sizeof(*t));
-	if (!path) {
-		const char *c = getenv("KMDASH_CACHE_DIR");
-		const char *x = getenv("XDG_CACHE_HOME");
-		const char *h = getenv("HOME");
-
-		if (c && *c)
-			snprintf(def, sizeof(def),
-				 "%s/target/current/target.env", c);
-		else if (x && *x)
-			snprintf(def, sizeof(def),
-				 "%s/kmdash/target/current/target.env", x);
-		else
-			snprintf(def, sizeof(def),
-				 "%s/.cache/kmdash/target/current/target.env",
-				 h ? h : "");
-		path = def;
-	}
-	f = fopen(path, "re");
-	if (!f) {
-		snprintf(
-			err, errlen,
-			"the embedded target is not built (%s: %s): run 'make target'",
-			path, strerror(errno));
-		return -ENOENT;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *eq = strchr(line, '=');
-
-		if (line[0] == '#' || !eq)
-			continue;
-		*eq = '\0';
-		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-			char **slot = (char **)((char *)t + keys[i].off);
-
-			if (strcmp(line, keys[i].key) || *slot)
-				continue;
-			*slot = env_value(eq + 1);
-		}
-	}
-	fclose(f);
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (!*(char **)((char *)t + keys[i].off)) {
-			snprintf(
-				err, errlen,
-				"%s has no %s: rebuild the target with 'make target'",
-				path, keys[i].key);
-			vm_target_free(t);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-void vm_target_free(struct vm_target *t)
-{
-	free(t->kernel);
-	free(t->initrd);
-	free(t->dtb_raspi3b);
-	free(t->ssh_key);
-	free(t->host_key_pub);
-	free(t->virt_modules);
-	free(t->raspi_modules);
-	free(t->ready_marker);
-	memset(t, 0, sizeof(*t));
-}
-
-void vm_config_from_target(struct vm_config *c, const struct vm_target *t)
-{
-	/* A user's Pi OS image has its own kernel, keys and no marker. */
-	if (c->profile == VM_PROFILE_RPIOS) {
-		if (!c->dtb)
-			c->dtb = t->dtb_raspi3b;
-		return;
-	}
-	if (!c->kernel)
-		c->kernel = t->kernel;
-	if (!c->initrd)
-		c->initrd = t->initrd;
-	if (!c->dtb && c->profile == VM_PROFILE_RASPI3B)
-		c->dtb = t->dtb_raspi3b;
-	if (!c->net_modules)
-		c->net_modules = c->profile == VM_PROFILE_VIRT ?
-					 t->virt_modules :
-					 t->raspi_modules;
-	if (!c->ssh_key)
-		c->ssh_key = t->ssh_key;
-	if (!c->host_key_pub)
-		c->host_key_pub = t->host_key_pub;
-	if (!c->ready_marker)
-		c->ready_marker = t->ready_marker;
-}
-
 const char *vm_profile_name(enum vm_profile p)
 {
 	switch (p) {
@@ -270,6 +141,13 @@ int vm_profile_parse(const char *s, enum vm_profile *p)
 	return -EINVAL;
 }
 
+int vm_run_dir(char *buf, size_t cap, const char *base, const char *name)
+{
+	int n = snprintf(buf, cap, "%s/vm-%s", base, name);
+
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
 int vm_runtime_base(char *buf, size_t cap)
 {
 	const char *k = getenv("KMDASH_RUNTIME_DIR");
@@ -278,7 +156,7 @@ int vm_runtime_base(char *buf, size_t cap)
 
 	if (k && *k)
 		n = snprintf(buf, cap, "%s", k);
-	else if (x && *x)
+	else if (x && x[0] == '/') /* a relative one is to be ignored */
 		n = snprintf(buf, cap, "%s/kmdash", x);
 	else
 		n = snprintf(buf, cap, "/tmp/kmdash-%u/kmdash",
@@ -1321,8 +1199,7 @@ static int prepare_run_dir(struct vm *vm)
 	err = private_dir(vm, base);
 	if (err)
 		return err;
-	if (snprintf(vm->run, sizeof(vm->run), "%s/vm-%s", base,
-		     vm->cfg.name) >= (int)sizeof(vm->run))
+	if (vm_run_dir(vm->run, sizeof(vm->run), base, vm->cfg.name) < 0)
 		return -ENAMETOOLONG;
 	/* sockaddr_un holds 108 bytes: say so instead of a bind error. */
 	if (strlen(vm->run) + sizeof("/serial.sock") >
@@ -1434,8 +1311,7 @@ int vm_attach(struct vm *vm)
 		snprintf(base, sizeof(base), "%s", vm->cfg.runtime_dir);
 	else if (vm_runtime_base(base, sizeof(base)) < 0)
 		return -ENAMETOOLONG;
-	if (snprintf(vm->run, sizeof(vm->run), "%s/vm-%s", base,
-		     vm->cfg.name) >= (int)sizeof(vm->run))
+	if (vm_run_dir(vm->run, sizeof(vm->run), base, vm->cfg.name) < 0)
 		return -ENAMETOOLONG;
 	if (!live_qemu(vm->run)) {
 		set_err(vm, "VM '%s' is not running (no live QEMU in %s)",

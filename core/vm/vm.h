@@ -41,24 +41,13 @@ struct vm_config {
 	const char *ready_marker; /* NULL: no marker, probe SSH after init */
 };
 
-/* The embedded target's target.env (written by target/build-target.sh). */
-struct vm_target {
-	char *kernel, *initrd, *dtb_raspi3b, *ssh_key, *host_key_pub;
-	char *virt_modules, *raspi_modules, *ready_marker;
-};
-
-/* path NULL: $KMDASH_CACHE_DIR|$XDG_CACHE_HOME/kmdash|~/.cache/kmdash/... */
-int vm_target_load(struct vm_target *t, const char *path, char *err,
-		   size_t errlen);
-void vm_target_free(struct vm_target *t);
-/* Fills kernel, initrd, dtb, modules, keys and marker for a profile. */
-void vm_config_from_target(struct vm_config *c, const struct vm_target *t);
-
 const char *vm_profile_name(enum vm_profile p);
 int vm_profile_parse(const char *s, enum vm_profile *p);
 
 /* The runtime base directory by the rule above (not created). */
 int vm_runtime_base(char *buf, size_t cap);
+/* A VM's runtime directory, BASE/vm-NAME, into buf: 0 or -ENAMETOOLONG. */
+int vm_run_dir(char *buf, size_t cap, const char *base, const char *name);
 
 /*
  * The whole QEMU argv for a config, a runtime directory and a port.

@@ -5,6 +5,8 @@
 # ready marker, and quit: exit seen through the pidfd, no QEMU left.
 . "$(dirname "$0")/../lib.sh"
 cd "$T_ROOT"
+# vmdrive boots the configuration's default target: the embedded one.
+export XDG_CONFIG_HOME=$T_TMP/no-config
 
 drive="$T_BUILD/asan/tests/integration/vmdrive"
 [ -x "$drive" ] || { not_ok "vmdrive is built (make asan)"; exit 1; }

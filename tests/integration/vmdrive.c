@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Drives core/vm/vm for the shell tests until `kmdash vm ...` exists.
+ * The embedded target's files are the configuration's (target.env under
+ * the cache directory):
  *
- *   vmdrive [--name N] [--profile virt|raspi3b] [--port P]
- *           [--target-env FILE] STEP...
+ *   vmdrive [--name N] [--profile virt|raspi3b] [--port P] STEP...
  *
  * Steps run in order: start, attach, status, reset, powerdown, quit,
  * wait:STAGE[:SECONDS], wait-event:NAME[:SECONDS], sleep:MS, info.
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "core/base/loop.h"
+#include "core/config/config.h"
 #include "core/vm/vm.h"
 
 static char last_event[64];
@@ -113,11 +115,11 @@ static void split(const char *step, char *name, size_t cap, int *secs)
 int main(int argc, char **argv)
 {
 	struct vm_config c = { .profile = VM_PROFILE_VIRT };
-	const char *env = NULL;
-	struct vm_target t;
+	struct config_opts o = { 0 };
+	struct config *cfg;
 	struct loop *loop;
 	struct vm *vm;
-	char err[512];
+	char err[4096];
 	int i = 1, rc = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -126,8 +128,6 @@ int main(int argc, char **argv)
 			c.name = argv[i + 1];
 		else if (!strcmp(argv[i], "--port"))
 			c.port = atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--target-env"))
-			env = argv[i + 1];
 		else if (!strcmp(argv[i], "--profile")) {
 			if (vm_profile_parse(argv[i + 1], &c.profile)) {
 				printf("error: unknown profile '%s'\n",
@@ -139,11 +139,14 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (vm_target_load(&t, env, err, sizeof(err)) < 0) {
-		printf("error: %s\n", err);
+	cfg = config_load(&o, err, sizeof(err));
+	if (!cfg || cfg->embedded_problem[0]) {
+		printf("error: %s\n", cfg ? cfg->embedded_problem : err);
+		config_free(cfg);
 		return 1;
 	}
-	vm_config_from_target(&c, &t);
+	c.runtime_dir = cfg->runtime_dir;
+	vm_config_from_target(&c, &cfg->embedded);
 	loop = loop_new();
 	vm = vm_new(loop, &c);
 	vm_set_callback(vm, on_note, NULL);
@@ -213,6 +216,6 @@ int main(int argc, char **argv)
 	}
 	vm_free(vm);
 	loop_free(loop);
-	vm_target_free(&t);
+	config_free(cfg);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/vm/target_env.h"
 #include "core/vm/vm.h"
 
 static void assert_argv(char **argv, const char *const *want)
@@ -217,29 +218,44 @@ static void test_target_env(void **state)
 	char dir[] = "/tmp/kmdash-vmenv.XXXXXX", path[64], err[512] = "";
 	struct vm_target t;
 	struct vm_config c = { .profile = VM_PROFILE_RASPI3B };
+	const char *key, *value;
+	size_t n = 0;
 	FILE *f;
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/target.env", dir);
 	assert_int_equal(vm_target_load(&t, path, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "the embedded target is not built ("));
 	assert_non_null(strstr(err, "run 'make target'"));
 	f = fopen(path, "w");
-	fputs("# comment\nKVER=6.1\nIMAGE=/t/Image\nINITRD=/t/initrd.gz\n"
+	/* as target/build-target.sh writes it: bare or in double quotes */
+	fputs("# comment\nKVER=6.1\nKVERSION=6.1.1-1\nKDIR=/t/hdr\n"
+	      "IMAGE=/t/Image\nINITRD=/t/initrd.gz\n"
 	      "DTB_RASPI3B=/t/pi.dtb\nSSH_KEY=/s/id\nHOST_KEY_PUB=/s/h.pub\n"
 	      "VIRT_NET_MODULES=\"a b\"\nRASPI_NET_MODULES=\"c d\"\n",
 	      f);
 	fclose(f);
 	assert_int_equal(vm_target_load(&t, path, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "READY_MARKER"));
+	assert_non_null(strstr(err, "has no READY_MARKER: rebuild the target"));
 	f = fopen(path, "a");
 	fputs("READY_MARKER=\"kmdash-target: ready\"\n", f);
 	fclose(f);
 	assert_int_equal(vm_target_load(&t, path, err, sizeof(err)), 0);
+	assert_string_equal(t.kver, "6.1");
+	assert_string_equal(t.kdir, "/t/hdr");
 	vm_config_from_target(&c, &t);
 	assert_string_equal(c.kernel, "/t/Image");
 	assert_string_equal(c.dtb, "/t/pi.dtb");
 	assert_string_equal(c.net_modules, "c d");
 	assert_string_equal(c.ready_marker, "kmdash-target: ready");
+	/* every key once, in the file's order (KVERSION is no key of ours) */
+	while ((key = vm_target_key(&t, n, &value)))
+		n++;
+	assert_int_equal(n, 10);
+	assert_string_equal(vm_target_key(&t, 0, &value), "KVER");
+	assert_string_equal(value, "6.1");
+	assert_string_equal(vm_target_key(&t, 9, &value), "READY_MARKER");
+	assert_string_equal(value, "kmdash-target: ready");
 	/* A Pi OS image keeps its own kernel and has no marker. */
 	c = (struct vm_config){ .profile = VM_PROFILE_RPIOS };
 	vm_config_from_target(&c, &t);
@@ -266,6 +282,9 @@ static void test_runtime_base_rule(void **state)
 	vm_runtime_base(buf, sizeof(buf));
 	snprintf(want, sizeof(want), "/tmp/kmdash-%u/kmdash", getuid());
 	assert_string_equal(buf, want);
+	assert_int_equal(vm_run_dir(buf, sizeof(buf), "/r", "qemu"), 0);
+	assert_string_equal(buf, "/r/vm-qemu");
+	assert_int_equal(vm_run_dir(buf, 8, "/r", "qemu"), -ENAMETOOLONG);
 }
 
 static void test_profile_names(void **state)
