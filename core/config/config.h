@@ -75,7 +75,7 @@ struct config_vm {
 	char *append; /* extra kernel command line, "" by default */
 	int memory_mb;
 	int smp;
-	char *qemu; /* binary: a name looked up in PATH, or a path */
+	char *qemu; /* binary: a name looked up in PATH, or a path ($QEMU) */
 	struct config_strv extra_args;
 	char *run_dir; /* runtime dir of this VM: sockets, pid, known_hosts */
 };
@@ -182,6 +182,15 @@ char *config_default_path(void);
 /* The target called name, or the default one for NULL; NULL if none. */
 const struct config_target *config_target(const struct config *cfg,
 					  const char *name);
+
+/*
+ * The VM of a target as core/vm boots it: the one place where a
+ * config_vm becomes a vm_config. Every string is borrowed from cfg (and
+ * the built target it read); vm_new() copies them. 0, or -errno with why
+ * in err: t is no VM, or it is the embedded target and that is not built.
+ */
+int config_target_vm(const struct config *cfg, const struct config_target *t,
+		     struct vm_config *vc, char *err, size_t errlen);
 
 /*
  * The effective configuration as JSON (malloc'ed; free()), every default

@@ -18,6 +18,14 @@ static inline struct config_load *config_load_of(struct schema_ctx *c)
 	return c->user;
 }
 
+/* The QEMU machine core/vm boots for a VM profile (not CONFIG_VM_NONE). */
+static inline enum vm_profile config_vm_machine(enum config_vm_profile p)
+{
+	return p == CONFIG_VM_RASPI3B ? VM_PROFILE_RASPI3B :
+	       p == CONFIG_VM_IMAGE   ? VM_PROFILE_RPIOS :
+					VM_PROFILE_VIRT;
+}
+
 /* table.c */
 extern const struct schema_table config_root_table;
 extern const struct schema_table config_target_table;

@@ -65,12 +65,16 @@ static void vm_defaults(struct schema_ctx *c, struct config_target *t,
 {
 	const struct config *cfg = config_load_of(c)->cfg;
 	const struct vm_target *te = &cfg->embedded;
+	const char *qemu = getenv("QEMU");
 	char run[PATH_MAX];
 
 	t->vm.profile = profile;
 	if (vm_run_dir(run, sizeof(run), cfg->runtime_dir, t->name) == 0)
 		t->vm.run_dir = schema_strdup(c, run);
-	t->vm.smp = profile == CONFIG_VM_VIRT ? 2 : 4;
+	t->vm.memory_mb = vm_machine_memory_mb(config_vm_machine(profile));
+	t->vm.smp = vm_machine_smp(config_vm_machine(profile));
+	if (qemu && *qemu)
+		schema_set_str(c, &t->vm.qemu, qemu);
 	if (t->embedded) {
 		schema_set_str(c, &t->vm.kernel, te->kernel);
 		schema_set_str(c, &t->vm.initrd, te->initrd);

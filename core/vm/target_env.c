@@ -140,3 +140,14 @@ void vm_config_from_target(struct vm_config *c, const struct vm_target *t)
 	if (!c->ready_marker)
 		c->ready_marker = t->ready_marker;
 }
+
+void vm_config_set_machine(struct vm_config *c, enum vm_profile machine,
+			   const struct vm_target *t)
+{
+	c->profile = machine;
+	c->dtb = NULL;
+	c->net_modules = NULL;
+	c->memory_mb = 0;
+	c->smp = 0;
+	vm_config_from_target(c, t);
+}

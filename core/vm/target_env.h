@@ -50,4 +50,13 @@ const char *vm_target_key(const struct vm_target *t, size_t i,
  */
 void vm_config_from_target(struct vm_config *c, const struct vm_target *t);
 
+/*
+ * The embedded target of c on another machine (VM_PROFILE_VIRT or
+ * VM_PROFILE_RASPI3B): what belongs to a machine (its dtb, NIC modules,
+ * memory and CPUs) becomes that machine's; the kernel, initrd, command
+ * line and extra arguments stay.
+ */
+void vm_config_set_machine(struct vm_config *c, enum vm_profile machine,
+			   const struct vm_target *t);
+
 #endif

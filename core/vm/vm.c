@@ -34,7 +34,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VM_DEFAULT_QEMU "qemu-system-aarch64"
 #define VM_QUIT_GRACE_MS 5000
 #define VM_PORT_TRIES 5
 
@@ -141,6 +140,22 @@ int vm_profile_parse(const char *s, enum vm_profile *p)
 	return -EINVAL;
 }
 
+const char *vm_machine_name(enum vm_profile p)
+{
+	return p == VM_PROFILE_VIRT ? "virt" : "raspi3b";
+}
+
+int vm_machine_memory_mb(enum vm_profile p)
+{
+	return 1024;
+}
+
+/* virt: what the embedded target was measured with (FACTS.md); the Pi 3 has 4. */
+int vm_machine_smp(enum vm_profile p)
+{
+	return p == VM_PROFILE_VIRT ? 2 : 4;
+}
+
 int vm_run_dir(char *buf, size_t cap, const char *base, const char *name)
 {
 	int n = snprintf(buf, cap, "%s/vm-%s", base, name);
@@ -232,6 +247,14 @@ static void add_str(struct argv_builder *b, const char *s)
 	add(b, strdup(s));
 }
 
+static void add_memory(struct argv_builder *b, const struct vm_config *c)
+{
+	add_str(b, "-m");
+	add(b, str_printf("%dM", c->memory_mb > 0 ?
+					 c->memory_mb :
+					 vm_machine_memory_mb(c->profile)));
+}
+
 void vm_argv_free(char **argv)
 {
 	if (!argv)
@@ -245,7 +268,7 @@ char **vm_build_argv(const struct vm_config *c, const char *run, int port,
 		     char *err, size_t errlen)
 {
 	struct argv_builder b = { 0 };
-	const char *qemu = c->qemu ? c->qemu : VM_DEFAULT_QEMU;
+	const char *qemu = c->qemu ? c->qemu : VM_QEMU;
 	char *erun = qemu_escape(run);
 	char *mods = NULL;
 
@@ -294,13 +317,14 @@ char **vm_build_argv(const struct vm_config *c, const char *run, int port,
 	switch (c->profile) {
 	case VM_PROFILE_VIRT:
 		add_str(&b, "-M");
-		add_str(&b, "virt");
+		add_str(&b, vm_machine_name(c->profile));
 		add_str(&b, "-cpu");
 		add_str(&b, "cortex-a53");
-		add_str(&b, "-m");
-		add_str(&b, "1G");
+		add_memory(&b, c);
 		add_str(&b, "-smp");
-		add_str(&b, "2");
+		add(&b,
+		    str_printf("%d", c->smp > 0 ? c->smp :
+						  vm_machine_smp(c->profile)));
 		add_str(&b, "-serial");
 		add_str(&b, "chardev:ser0");
 		add_str(&b, "-device");
@@ -315,10 +339,10 @@ char **vm_build_argv(const struct vm_config *c, const char *run, int port,
 		break;
 	case VM_PROFILE_RASPI3B:
 	case VM_PROFILE_RPIOS:
+		/* The Pi 3 has its 4 CPUs: no -smp (the config wants 4). */
 		add_str(&b, "-M");
-		add_str(&b, "raspi3b");
-		add_str(&b, "-m");
-		add_str(&b, "1G");
+		add_str(&b, vm_machine_name(c->profile));
+		add_memory(&b, c);
 		add_str(&b, "-dtb");
 		add_str(&b, c->dtb);
 		if (c->profile == VM_PROFILE_RPIOS) {
@@ -351,6 +375,8 @@ char **vm_build_argv(const struct vm_config *c, const char *run, int port,
 				       c->append ? c->append : ""));
 		break;
 	}
+	for (const char *const *a = c->extra_args; a && *a; a++)
+		add_str(&b, *a);
 	free(mods);
 	free(erun);
 	if (b.oom) {
@@ -368,6 +394,32 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+static void free_list(const char *const *v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free((char *)v[i]);
+	free((void *)v);
+}
+
+/* A copy of a NULL-terminated list; NULL for none or out of memory. */
+static const char *const *dup_list(const char *const *v)
+{
+	size_t n = 0;
+	char **d;
+
+	while (v && v[n])
+		n++;
+	d = n ? calloc(n + 1, sizeof(*d)) : NULL;
+	for (size_t i = 0; d && i < n; i++) {
+		d[i] = strdup(v[i]);
+		if (!d[i]) {
+			free_list((const char *const *)d);
+			return NULL;
+		}
+	}
+	return (const char *const *)d;
+}
+
 struct vm *vm_new(struct loop *loop, const struct vm_config *c)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
@@ -377,10 +429,11 @@ struct vm *vm_new(struct loop *loop, const struct vm_config *c)
 	vm->loop = loop;
 	vm->cfg = *c;
 	vm->cfg.name = strdup(c->name ? c->name : "default");
-	vm->cfg.qemu = dup_or_null(c->qemu ? c->qemu : getenv("QEMU"));
+	vm->cfg.qemu = dup_or_null(c->qemu);
 	vm->cfg.runtime_dir = dup_or_null(c->runtime_dir);
 	vm->cfg.kernel = dup_or_null(c->kernel);
 	vm->cfg.initrd = dup_or_null(c->initrd);
+	vm->cfg.extra_args = dup_list(c->extra_args);
 	vm->cfg.dtb = dup_or_null(c->dtb);
 	vm->cfg.net_modules = dup_or_null(c->net_modules);
 	vm->cfg.image = dup_or_null(c->image);
@@ -391,6 +444,10 @@ struct vm *vm_new(struct loop *loop, const struct vm_config *c)
 	vm->pidfd = vm->log_fd = vm->ino_fd = vm->probe_fd = -1;
 	for (int i = 0; i < VM_STAGE_COUNT; i++)
 		vm->stage_at[i] = -1;
+	if (c->extra_args && c->extra_args[0] && !vm->cfg.extra_args) {
+		vm_free(vm);
+		return NULL;
+	}
 	return vm;
 }
 
@@ -475,6 +532,7 @@ void vm_free(struct vm *vm)
 	free((char *)vm->cfg.runtime_dir);
 	free((char *)vm->cfg.kernel);
 	free((char *)vm->cfg.initrd);
+	free_list(vm->cfg.extra_args);
 	free((char *)vm->cfg.dtb);
 	free((char *)vm->cfg.net_modules);
 	free((char *)vm->cfg.image);
@@ -1239,7 +1297,7 @@ static int prepare_run_dir(struct vm *vm)
 
 int vm_start(struct vm *vm)
 {
-	const char *qemu = vm->cfg.qemu ? vm->cfg.qemu : VM_DEFAULT_QEMU;
+	const char *qemu = vm->cfg.qemu ? vm->cfg.qemu : VM_QEMU;
 	int err;
 
 	if (vm->stage > VM_STAGE_OFF && vm->stage < VM_STAGE_EXITED)

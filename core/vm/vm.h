@@ -26,10 +26,18 @@ enum vm_profile {
 	VM_PROFILE_RPIOS, /* a user's Raspberry Pi OS SD image on raspi3b */
 };
 
+/* The QEMU binary when the config names none. */
+#define VM_QEMU "qemu-system-aarch64"
+
+/*
+ * What a VM is booted from. A target's config becomes one of these in one
+ * place, config_target_vm() (core/config/config.h), which fills the rest
+ * from the built target (core/vm/target_env.h).
+ */
 struct vm_config {
 	const char *name; /* NULL: "default" */
 	enum vm_profile profile;
-	const char *qemu; /* NULL: $QEMU or qemu-system-aarch64 */
+	const char *qemu; /* NULL: VM_QEMU */
 	int port; /* SSH port on 127.0.0.1; 0: a free one */
 	const char *runtime_dir; /* NULL: the rule above */
 	const char *kernel, *initrd, *dtb; /* initrd optional for rpios */
@@ -37,12 +45,21 @@ struct vm_config {
 	const char *image; /* VM_PROFILE_RPIOS: the SD card image */
 	/* Embedded target: appended; rpios: the whole kernel command line. */
 	const char *append;
+	int memory_mb; /* 0: vm_machine_memory_mb() */
+	int smp; /* 0: vm_machine_smp() */
+	/* more QEMU arguments, after kmdash's; NULL-terminated or NULL */
+	const char *const *extra_args;
 	const char *ssh_key, *host_key_pub; /* for known_hosts/ssh_config */
 	const char *ready_marker; /* NULL: no marker, probe SSH after init */
 };
 
 const char *vm_profile_name(enum vm_profile p);
 int vm_profile_parse(const char *s, enum vm_profile *p);
+/* The QEMU machine of a profile: "virt" or "raspi3b". */
+const char *vm_machine_name(enum vm_profile p);
+/* A machine's memory and CPUs unless told otherwise (raspi3b: always). */
+int vm_machine_memory_mb(enum vm_profile p);
+int vm_machine_smp(enum vm_profile p);
 
 /* The runtime base directory by the rule above (not created). */
 int vm_runtime_base(char *buf, size_t cap);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Drives core/vm/vm for the shell tests until `kmdash vm ...` exists.
- * The embedded target's files are the configuration's (target.env under
- * the cache directory):
+ * Drives core/vm/vm step by step for the shell tests, printing every stage
+ * and event (`kmdash vm` is the user's front end; this one shows the
+ * inside). The VM is the configuration's (its default target, from
+ * config_target_vm() as everywhere), under another name and machine:
  *
  *   vmdrive [--name N] [--profile virt|raspi3b] [--port P] STEP...
  *
@@ -114,22 +115,26 @@ static void split(const char *step, char *name, size_t cap, int *secs)
 
 int main(int argc, char **argv)
 {
-	struct vm_config c = { .profile = VM_PROFILE_VIRT };
 	struct config_opts o = { 0 };
+	struct vm_config c;
 	struct config *cfg;
+	const char *vm_name_opt = NULL;
+	enum vm_profile machine = VM_PROFILE_VIRT;
+	bool set_machine = false;
 	struct loop *loop;
 	struct vm *vm;
 	char err[4096];
-	int i = 1, rc = 0;
+	int i = 1, rc = 0, port = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
-		if (!strcmp(argv[i], "--name"))
-			c.name = argv[i + 1];
-		else if (!strcmp(argv[i], "--port"))
-			c.port = atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--profile")) {
-			if (vm_profile_parse(argv[i + 1], &c.profile)) {
+		if (!strcmp(argv[i], "--name")) {
+			vm_name_opt = argv[i + 1];
+		} else if (!strcmp(argv[i], "--port")) {
+			port = atoi(argv[i + 1]);
+		} else if (!strcmp(argv[i], "--profile")) {
+			set_machine = true;
+			if (vm_profile_parse(argv[i + 1], &machine)) {
 				printf("error: unknown profile '%s'\n",
 				       argv[i + 1]);
 				return 2;
@@ -140,13 +145,21 @@ int main(int argc, char **argv)
 		}
 	}
 	cfg = config_load(&o, err, sizeof(err));
-	if (!cfg || cfg->embedded_problem[0]) {
-		printf("error: %s\n", cfg ? cfg->embedded_problem : err);
+	if (!cfg) {
+		printf("error: %s\n", err);
+		return 1;
+	}
+	if (config_target_vm(cfg, config_target(cfg, NULL), &c, err,
+			     sizeof(err)) < 0) {
+		printf("error: %s\n", err);
 		config_free(cfg);
 		return 1;
 	}
-	c.runtime_dir = cfg->runtime_dir;
-	vm_config_from_target(&c, &cfg->embedded);
+	if (set_machine)
+		vm_config_set_machine(&c, machine, &cfg->embedded);
+	if (vm_name_opt)
+		c.name = vm_name_opt;
+	c.port = port;
 	loop = loop_new();
 	vm = vm_new(loop, &c);
 	vm_set_callback(vm, on_note, NULL);

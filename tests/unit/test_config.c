@@ -669,6 +669,8 @@ static int setup(void **state)
 	setenv("XDG_CONFIG_HOME", tmpdir, 1);
 	setenv("HOME", "/home/tester", 1);
 	setenv("USER", "tester", 1);
+	/* it names the default QEMU binary */
+	unsetenv("QEMU");
 	return 0;
 }
 
