@@ -184,6 +184,12 @@ const struct config_target *config_target(const struct config *cfg,
 					  const char *name);
 
 /*
+ * A target's name, or a VM's: letters, digits, '.', '_' and '-', at most
+ * 64, not starting with '.' or '-' (it names directories).
+ */
+bool config_name_ok(const char *name);
+
+/*
  * The VM of a target as core/vm boots it: the one place where a
  * config_vm becomes a vm_config. Every string is borrowed from cfg (and
  * the built target it read); vm_new() copies them. 0, or -errno with why

@@ -46,12 +46,17 @@ static bool judged(const cJSON *item)
 	return cJSON_IsString(item) && *item->valuestring;
 }
 
+bool config_name_ok(const char *name)
+{
+	return valid_name(name, 64, true);
+}
+
 /* Any value: a target's name names directories, so nothing else will do. */
 bool config_check_target_name(struct schema_ctx *c,
 			      const struct schema_row *row, const cJSON *item,
 			      const char *path)
 {
-	if (cJSON_IsString(item) && valid_name(item->valuestring, 64, true))
+	if (cJSON_IsString(item) && config_name_ok(item->valuestring))
 		return true;
 	schema_expected(
 		c, item, path,

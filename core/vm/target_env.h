@@ -3,8 +3,8 @@
  * The embedded target's target.env, as target/build-target.sh writes it:
  * KEY=VALUE lines, the value bare or in double quotes (nothing is escaped
  * inside them), '#' starting a comment line; keys not listed here are
- * skipped. This is the file's one reader in C: the config's defaults and
- * the VM's boot files use what it read.
+ * skipped. This is the file's one reader in C: the config's defaults, the
+ * VM's boot files and `kmdash config --target-env` all use what it read.
  */
 #ifndef KMDASH_TARGET_ENV_H
 #define KMDASH_TARGET_ENV_H

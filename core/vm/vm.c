@@ -42,6 +42,9 @@ struct vm {
 	struct vm_config cfg; /* strings owned (strdup'ed) */
 	char run[PATH_MAX];
 	char qemu_path[PATH_MAX];
+	/* RUN/initrd.gz: the initrd with initrd_extra after it, or "" */
+	char initrd_joined[PATH_MAX + 16];
+	char machine[16];
 	char err[PATH_MAX + 256], notice[PATH_MAX + 128], status[32];
 
 	enum vm_stage stage;
@@ -433,6 +436,7 @@ struct vm *vm_new(struct loop *loop, const struct vm_config *c)
 	vm->cfg.runtime_dir = dup_or_null(c->runtime_dir);
 	vm->cfg.kernel = dup_or_null(c->kernel);
 	vm->cfg.initrd = dup_or_null(c->initrd);
+	vm->cfg.initrd_extra = dup_or_null(c->initrd_extra);
 	vm->cfg.extra_args = dup_list(c->extra_args);
 	vm->cfg.dtb = dup_or_null(c->dtb);
 	vm->cfg.net_modules = dup_or_null(c->net_modules);
@@ -532,6 +536,7 @@ void vm_free(struct vm *vm)
 	free((char *)vm->cfg.runtime_dir);
 	free((char *)vm->cfg.kernel);
 	free((char *)vm->cfg.initrd);
+	free((char *)vm->cfg.initrd_extra);
 	free_list(vm->cfg.extra_args);
 	free((char *)vm->cfg.dtb);
 	free((char *)vm->cfg.net_modules);
@@ -559,7 +564,7 @@ static int private_dir(struct vm *vm, const char *dir)
 /* The pid in RUN/qemu.pid if it names a live QEMU, else 0. */
 static pid_t live_qemu(const char *run)
 {
-	char path[PATH_MAX], buf[4096];
+	char path[PATH_MAX + 16], buf[4096];
 	int fd;
 	ssize_t n;
 	long pid;
@@ -691,6 +696,8 @@ static int write_ssh_files(struct vm *vm)
 			  "\tStrictHostKeyChecking yes\n"
 			  "\tPasswordAuthentication no\n"
 			  "\tKbdInteractiveAuthentication no\n"
+			  /* QEMU accepts for the guest: a dead one hangs */
+			  "\tConnectTimeout 10\n"
 			  "\tLogLevel ERROR\n",
 			  vm->cfg.name, vm->run, vm->port,
 			  vm->cfg.ssh_key ? "\tIdentityFile " : "",
@@ -1077,7 +1084,7 @@ static void on_exit_fd(struct loop *loop, int fd, short revents, void *arg)
 
 	log_drain(vm);
 	release(vm);
-	/* Like `vm.sh stop`: a VM that was told to go leaves nothing. */
+	/* A VM that was told to go leaves nothing behind. */
 	if (asked) {
 		remove_dir(vm->run);
 	} else {
@@ -1137,11 +1144,9 @@ static void on_launcher_exit(struct loop *loop, pid_t pid, int status,
 		if (!err)
 			err = write_file(path, info);
 		snprintf(path, sizeof(path), "%s/machine", vm->run);
+		snprintf(info, sizeof(info), "%s\n", vm->machine);
 		if (!err)
-			err = write_file(path,
-					 vm->cfg.profile == VM_PROFILE_VIRT ?
-						 "virt\n" :
-						 "raspi3b\n");
+			err = write_file(path, info);
 		if (!err)
 			err = write_ssh_files(vm);
 		if (err) {
@@ -1185,13 +1190,15 @@ static void on_launcher_exit(struct loop *loop, pid_t pid, int status,
 static int launch(struct vm *vm)
 {
 	char logpath[PATH_MAX + 16], started[64];
+	struct vm_config c = vm->cfg;
 	char **argv;
 	struct timespec ts;
 	pid_t pid;
 	int err;
 
-	argv = vm_build_argv(&vm->cfg, vm->run, vm->port, vm->err,
-			     sizeof(vm->err));
+	if (vm->initrd_joined[0])
+		c.initrd = vm->initrd_joined;
+	argv = vm_build_argv(&c, vm->run, vm->port, vm->err, sizeof(vm->err));
 	if (!argv)
 		return -EINVAL;
 	snprintf(logpath, sizeof(logpath), "%s/started", vm->run);
@@ -1244,21 +1251,79 @@ static int check_file(struct vm *vm, const char *what, const char *path)
 	return -ENOENT;
 }
 
-static int prepare_run_dir(struct vm *vm)
+/* vm->run from the runtime base and the name. */
+static int locate(struct vm *vm)
 {
 	char base[PATH_MAX];
-	pid_t pid;
-	int err;
 
 	if (vm->cfg.runtime_dir)
 		snprintf(base, sizeof(base), "%s", vm->cfg.runtime_dir);
 	else if (vm_runtime_base(base, sizeof(base)) < 0)
+		base[0] = '\0';
+	if (!base[0] ||
+	    vm_run_dir(vm->run, sizeof(vm->run), base, vm->cfg.name) < 0) {
+		set_err(vm, "the runtime directory of VM '%s' is too long",
+			vm->cfg.name);
 		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+int vm_find(struct vm *vm)
+{
+	char path[PATH_MAX + 16], buf[32];
+	int err = locate(vm);
+
+	if (err)
+		return err;
+	vm->pid = live_qemu(vm->run);
+	if (!vm->pid)
+		return 0;
+	snprintf(path, sizeof(path), "%s/port", vm->run);
+	if (read_small(path, buf, sizeof(buf)) > 0)
+		vm->port = atoi(buf);
+	snprintf(path, sizeof(path), "%s/machine", vm->run);
+	if (read_small(path, vm->machine, sizeof(vm->machine)) < 0)
+		vm->machine[0] = '\0';
+	return 1;
+}
+
+int vm_remove_stale(struct vm *vm)
+{
+	int err = vm_find(vm);
+
+	if (err)
+		return err < 0 ? err : -EBUSY;
+	if (access(vm->run, F_OK) < 0)
+		return 0;
+	err = remove_dir(vm->run);
+	if (err) {
+		set_err(vm, "cannot remove the stale runtime directory %s: %s",
+			vm->run, strerror(-err));
+		return err;
+	}
+	return 1;
+}
+
+static int prepare_run_dir(struct vm *vm)
+{
+	char base[PATH_MAX];
+	int err;
+
+	err = vm_find(vm);
+	if (err < 0)
+		return err;
+	if (err) {
+		set_err(vm, "VM '%s' is already running (pid %d, ssh port %d)",
+			vm->cfg.name, (int)vm->pid, vm->port);
+		return -EEXIST;
+	}
+	/* the runtime base, made private before anything goes in it */
+	snprintf(base, sizeof(base), "%s", vm->run);
+	*strrchr(base, '/') = '\0';
 	err = private_dir(vm, base);
 	if (err)
 		return err;
-	if (vm_run_dir(vm->run, sizeof(vm->run), base, vm->cfg.name) < 0)
-		return -ENAMETOOLONG;
 	/* sockaddr_un holds 108 bytes: say so instead of a bind error. */
 	if (strlen(vm->run) + sizeof("/serial.sock") >
 	    sizeof(((struct sockaddr_un *)0)->sun_path)) {
@@ -1267,32 +1332,64 @@ static int prepare_run_dir(struct vm *vm)
 			vm->run);
 		return -ENAMETOOLONG;
 	}
-	pid = live_qemu(vm->run);
-	if (pid) {
-		char port[16] = "?";
-		char path[PATH_MAX + 16];
-
-		snprintf(path, sizeof(path), "%s/port", vm->run);
-		read_small(path, port, sizeof(port));
-		set_err(vm,
-			"VM '%s' is already running (pid %d, ssh port %s): use it, or stop it first ('make vm-stop')",
-			vm->cfg.name, (int)pid, port);
-		return -EEXIST;
-	}
-	if (access(vm->run, F_OK) == 0) {
-		err = remove_dir(vm->run);
-		if (err) {
-			set_err(vm,
-				"cannot remove the stale runtime directory %s: %s",
-				vm->run, strerror(-err));
-			return err;
-		}
+	err = vm_remove_stale(vm);
+	if (err < 0)
+		return err;
+	if (err)
 		snprintf(
 			vm->notice, sizeof(vm->notice),
 			"removed the stale runtime directory of a VM that is gone (%s)",
 			vm->run);
-	}
 	return private_dir(vm, vm->run);
+}
+
+/*
+ * RUN/initrd.gz: the initrd, zeros to a 4-byte boundary, then the extra
+ * cpio archive. The kernel unpacks concatenated archives in order (the
+ * later one's files win) and skips the padding an uncompressed archive
+ * needs in front of it.
+ */
+static int join_initrd(struct vm *vm)
+{
+	static const char zeros[4];
+	const char *parts[] = { vm->cfg.initrd, vm->cfg.initrd_extra };
+	char buf[65536];
+	off_t total = 0;
+	int out, err = 0;
+
+	snprintf(vm->initrd_joined, sizeof(vm->initrd_joined), "%s/initrd.gz",
+		 vm->run);
+	out = open(vm->initrd_joined, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		   0600);
+	if (out < 0)
+		err = -errno;
+	for (int i = 0; i < 2 && !err; i++) {
+		int in = open(parts[i], O_RDONLY | O_CLOEXEC);
+		ssize_t r = 0;
+
+		if (in < 0) {
+			err = -errno;
+			break;
+		}
+		if (i == 1 && total % 4 &&
+		    write(out, zeros, (size_t)(4 - total % 4)) < 0)
+			err = -errno;
+		while (!err && (r = read(in, buf, sizeof(buf))) > 0) {
+			if (write(out, buf, (size_t)r) != r)
+				err = -EIO;
+			total += r;
+		}
+		if (r < 0)
+			err = -errno;
+		close(in);
+	}
+	if (out >= 0 && close(out) < 0 && !err)
+		err = -errno;
+	if (err)
+		set_err(vm, "cannot join the initrd and %s into %s: %s",
+			vm->cfg.initrd_extra, vm->initrd_joined,
+			strerror(-err));
+	return err;
 }
 
 int vm_start(struct vm *vm)
@@ -1308,6 +1405,9 @@ int vm_start(struct vm *vm)
 	vm->resets = 0;
 	vm->tries = 0;
 	vm->pid = 0;
+	vm->initrd_joined[0] = '\0';
+	snprintf(vm->machine, sizeof(vm->machine), "%s",
+		 vm_machine_name(vm->cfg.profile));
 	vm->stage = VM_STAGE_OFF;
 	for (int i = 0; i < VM_STAGE_COUNT; i++)
 		vm->stage_at[i] = -1;
@@ -1320,6 +1420,7 @@ int vm_start(struct vm *vm)
 	}
 	if ((err = check_file(vm, "kernel", vm->cfg.kernel)) ||
 	    (err = check_file(vm, "initrd", vm->cfg.initrd)) ||
+	    (err = check_file(vm, "extra initrd", vm->cfg.initrd_extra)) ||
 	    (err = check_file(vm, "dtb", vm->cfg.dtb)) ||
 	    (err = check_file(vm, "SD image", vm->cfg.image)))
 		return err;
@@ -1347,7 +1448,10 @@ int vm_start(struct vm *vm)
 	err = prepare_run_dir(vm);
 	if (err)
 		return err;
-	err = log_follow(vm);
+	if (vm->cfg.initrd_extra && vm->cfg.initrd)
+		err = join_initrd(vm);
+	if (!err)
+		err = log_follow(vm);
 	if (!err)
 		err = launch(vm);
 	if (err) {
@@ -1359,26 +1463,19 @@ int vm_start(struct vm *vm)
 
 int vm_attach(struct vm *vm)
 {
-	char base[PATH_MAX], path[PATH_MAX + 16], buf[32];
 	int err;
 
 	release(vm);
 	vm->err[0] = vm->notice[0] = vm->status[0] = '\0';
 	vm->quitting = false;
-	if (vm->cfg.runtime_dir)
-		snprintf(base, sizeof(base), "%s", vm->cfg.runtime_dir);
-	else if (vm_runtime_base(base, sizeof(base)) < 0)
-		return -ENAMETOOLONG;
-	if (vm_run_dir(vm->run, sizeof(vm->run), base, vm->cfg.name) < 0)
-		return -ENAMETOOLONG;
-	if (!live_qemu(vm->run)) {
+	err = vm_find(vm);
+	if (err < 0)
+		return err;
+	if (!err) {
 		set_err(vm, "VM '%s' is not running (no live QEMU in %s)",
 			vm->cfg.name, vm->run);
 		return -ESRCH;
 	}
-	snprintf(path, sizeof(path), "%s/port", vm->run);
-	if (read_small(path, buf, sizeof(buf)) > 0)
-		vm->port = atoi(buf);
 	vm->t0 = loop_now_ms();
 	for (int i = 0; i < VM_STAGE_COUNT; i++)
 		vm->stage_at[i] = -1;
@@ -1516,6 +1613,11 @@ const char *vm_dir(const struct vm *vm)
 const char *vm_name(const struct vm *vm)
 {
 	return vm->cfg.name;
+}
+
+const char *vm_machine(const struct vm *vm)
+{
+	return vm->machine;
 }
 
 pid_t vm_pid(const struct vm *vm)
