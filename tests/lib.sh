@@ -84,6 +84,10 @@ track_pid() { T_PIDS+=("$1"); }
 
 vm()
 {
+	if [ ! -x "$T_BUILD/kmdash" ]; then
+		echo "$T_BUILD/kmdash is not built: make kmdash" >&2
+		return 127
+	fi
 	XDG_CONFIG_HOME=$T_TMP/no-config "$T_BUILD/kmdash" vm "$@"
 }
 
