@@ -156,23 +156,27 @@ kmod-native:
 	$(Q)$(MAKE) --no-print-directory -C $(KMOD_NATIVE_KDIR) \
 		M=$(abspath $(BUILD)/kmod-native) modules
 
+# The VM verbs are kmdash's (`kmdash vm`), the only code that starts QEMU.
 VM_ARGS = $(if $(MACHINE),--machine $(MACHINE)) $(if $(PORT),--port $(PORT))
 
-vm-start:
-	@target/vm.sh start $(VM_ARGS)
+vm-start: $(BUILD)/kmdash
+	@$(BUILD)/kmdash vm start $(VM_ARGS)
 
-vm-stop:
-	@target/vm.sh stop
+vm-stop: $(BUILD)/kmdash
+	@$(BUILD)/kmdash vm stop
 
-vm-status:
-	@target/vm.sh status
+vm-status: $(BUILD)/kmdash
+	@$(BUILD)/kmdash vm status
 
-vm-ssh:
-	@target/vm.sh ssh
+vm-ssh: $(BUILD)/kmdash
+	@$(BUILD)/kmdash vm ssh
 
+# The VM first (MACHINE, PORT), unless it runs (status 0) or the default
+# target is no VM (status 2): then the dashboard, which takes it over.
 run: deps
 	@$(MAKE) --no-print-directory kmdash target
-	@target/vm.sh status >/dev/null 2>&1 || target/vm.sh start $(VM_ARGS)
+	@st=0; $(BUILD)/kmdash vm status >/dev/null 2>&1 || st=$$?; \
+		[ $$st -ne 1 ] || $(BUILD)/kmdash vm start $(VM_ARGS)
 	@$(BUILD)/kmdash
 
 # The binary to install (tests/cli/install.sh installs the sanitized one).

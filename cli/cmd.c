@@ -257,7 +257,8 @@ static int check_words(const struct cmd_ctx *ctx, FILE *err)
 		return 0;
 	while (n < 64 && (words[n] = e->arg_word(n)))
 		n++;
-	for (int i = 0; i < ctx->argc; i++) {
+	for (int i = 0; i < ctx->argc && (!e->word_args || i < e->word_args);
+	     i++) {
 		const char *near;
 		size_t k;
 

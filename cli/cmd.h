@@ -32,6 +32,11 @@ enum cmd_opt_id {
 	OPT_PRINT,
 	OPT_MAN,
 	OPT_TARGETS,
+	OPT_NAME,
+	OPT_MACHINE,
+	OPT_PORT,
+	OPT_INITRD_EXTRA,
+	OPT_TARGET_ENV,
 	OPT_MAX,
 };
 
@@ -74,6 +79,11 @@ struct cmd_entry {
 	enum cmd_complete arg_complete;
 	cmd_word_fn arg_word;
 	const char *arg_what;
+	/*
+	 * With CMD_COMPLETE_WORDS: how many leading arguments are words;
+	 * 0: all of them. The rest are free (vm ssh's remote command).
+	 */
+	int word_args;
 	unsigned flags; /* CMD_* */
 	int (*exec)(struct cmd_ctx *ctx);
 	const char *summary; /* one line, in the list of commands */

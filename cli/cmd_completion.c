@@ -130,7 +130,9 @@ static void args_of(FILE *out, const struct cmd_entry *e, bool zsh)
 
 	if (e->arg_complete == CMD_COMPLETE_NONE)
 		return;
-	if (e->max_args >= 0)
+	if (e->arg_complete == CMD_COMPLETE_WORDS && e->word_args)
+		fprintf(out, cond, e->word_args);
+	else if (e->max_args >= 0)
 		fprintf(out, cond, e->max_args);
 	else
 		fputs("\t\t", out);

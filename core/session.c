@@ -59,8 +59,6 @@ struct session {
 	const struct config_target *t;
 
 	struct vm *vm;
-	struct vm_target vmt;
-	bool vmt_loaded;
 	struct serial *serial;
 	struct console *console;
 	struct ssh_session *ssh;
@@ -1228,34 +1226,11 @@ static void on_vm(struct vm *vm, enum vm_note what, const char *detail,
 
 static int make_vm(struct session *s, char *err, size_t errlen)
 {
-	const struct config_vm *cv = &s->t->vm;
-	struct vm_config vc = { 0 };
+	struct vm_config vc;
+	int r = config_target_vm(s->cfg, s->t, &vc, err, errlen);
 
-	if (!s->cfg->target_env && cv->profile != CONFIG_VM_IMAGE) {
-		snprintf(err, errlen, "%s", s->cfg->embedded_problem);
-		return -ENOENT;
-	}
-	if (s->cfg->target_env) {
-		if (vm_target_load(&s->vmt, s->cfg->target_env, err, errlen) <
-		    0)
-			return -ENOENT;
-		s->vmt_loaded = true;
-	}
-	vc.name = s->t->name;
-	vc.runtime_dir = s->cfg->runtime_dir;
-	vc.profile = cv->profile == CONFIG_VM_RASPI3B ? VM_PROFILE_RASPI3B :
-		     cv->profile == CONFIG_VM_IMAGE   ? VM_PROFILE_RPIOS :
-							VM_PROFILE_VIRT;
-	/* The user's settings first; the built target fills the rest. */
-	vc.qemu = cv->qemu;
-	vc.kernel = cv->kernel;
-	vc.initrd = cv->initrd;
-	vc.dtb = cv->dtb;
-	vc.image = cv->image;
-	if (cv->append && cv->append[0])
-		vc.append = cv->append;
-	if (s->vmt_loaded)
-		vm_config_from_target(&vc, &s->vmt);
+	if (r < 0)
+		return r;
 	s->vm = vm_new(s->loop, &vc);
 	if (!s->vm) {
 		snprintf(err, errlen, "cannot set up the VM '%s'", s->t->name);
@@ -1560,8 +1535,6 @@ void session_free(struct session *s)
 	serial_free(s->serial);
 	console_free(s->console);
 	vm_free(s->vm);
-	if (s->vmt_loaded)
-		vm_target_free(&s->vmt);
 	if (s->journal) {
 		journal_action(s->journal, "session ended");
 		journal_close(s->journal);

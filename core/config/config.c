@@ -57,7 +57,7 @@ char *config_default_path(void)
 static bool locate(struct schema_ctx *c, struct config *cfg,
 		   const struct config_opts *opts)
 {
-	char cwd[PATH_MAX];
+	char cwd[PATH_MAX], run[PATH_MAX];
 
 	if (opts && opts->repo_dir)
 		cfg->repo_dir = schema_strdup(c, opts->repo_dir);
@@ -66,13 +66,9 @@ static bool locate(struct schema_ctx *c, struct config *cfg,
 			schema_strdup(c, getcwd(cwd, sizeof(cwd)) ? cwd : ".");
 	cfg->cache_dir = env_dir(c, "KMDASH_CACHE_DIR", "XDG_CACHE_HOME",
 				 ".cache", "kmdash");
-	if (!getenv("KMDASH_RUNTIME_DIR") && !getenv("XDG_RUNTIME_DIR"))
-		/* as target/common.sh: /tmp/kmdash-UID/kmdash */
-		cfg->runtime_dir = str_printf("/tmp/kmdash-%u/kmdash",
-					      (unsigned int)getuid());
-	else
-		cfg->runtime_dir = env_dir(c, "KMDASH_RUNTIME_DIR",
-					   "XDG_RUNTIME_DIR", "", "kmdash");
+	/* the VM's rule: where `kmdash vm` and the session look */
+	if (vm_runtime_base(run, sizeof(run)) == 0)
+		cfg->runtime_dir = schema_strdup(c, run);
 	return cfg->repo_dir && cfg->runtime_dir && !c->oom;
 }
 
@@ -142,6 +138,7 @@ void config_free(struct config *cfg)
 	if (!cfg)
 		return;
 	schema_free(&config_root_table, cfg);
+	vm_target_free(&cfg->embedded);
 	free(cfg);
 }
 
@@ -169,7 +166,6 @@ struct config *config_load(const struct config_opts *opts, char *err,
 		config_add_embedded_target(&c);
 		if (c.oom)
 			goto oom;
-		config_target_env_free(&l.te);
 		return cfg;
 	}
 	cfg->path = path;
@@ -190,14 +186,12 @@ struct config *config_load(const struct config_opts *opts, char *err,
 	if (jsonerr_end(&c.errs))
 		goto fail;
 	jsonpos_free(doc);
-	config_target_env_free(&l.te);
 	return cfg;
 oom:
 	snprintf(err, errlen, "%s: out of memory while loading the config",
 		 path ? path : "config");
 fail:
 	jsonpos_free(doc);
-	config_target_env_free(&l.te);
 	config_free(cfg);
 	return NULL;
 }

@@ -19,10 +19,12 @@
 #ifndef KMDASH_CONFIG_H
 #define KMDASH_CONFIG_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "core/base/jsonpos.h"
+#include "core/vm/target_env.h"
 
 /* A NULL-terminated list of strings (argv, env "K=V", file list). */
 struct config_strv {
@@ -73,7 +75,7 @@ struct config_vm {
 	char *append; /* extra kernel command line, "" by default */
 	int memory_mb;
 	int smp;
-	char *qemu; /* binary: a name looked up in PATH, or a path */
+	char *qemu; /* binary: a name looked up in PATH, or a path ($QEMU) */
 	struct config_strv extra_args;
 	char *run_dir; /* runtime dir of this VM: sockets, pid, known_hosts */
 };
@@ -153,13 +155,12 @@ struct config {
 	char *repo_dir;
 	char *cache_dir;
 	char *runtime_dir;
-	/* the embedded target's target.env, NULL when not built */
+	/* the embedded target's target.env (the path) */
 	char *target_env;
-	char *kver;
-	char *kdir;
-	char *ready_marker;
+	/* what it says; all NULL when the target is not built */
+	struct vm_target embedded;
 	/* why the embedded target cannot be used, "" if it can */
-	char embedded_problem[256];
+	char embedded_problem[PATH_MAX + 128];
 };
 
 struct config_opts {
@@ -181,6 +182,21 @@ char *config_default_path(void);
 /* The target called name, or the default one for NULL; NULL if none. */
 const struct config_target *config_target(const struct config *cfg,
 					  const char *name);
+
+/*
+ * A target's name, or a VM's: letters, digits, '.', '_' and '-', at most
+ * 64, not starting with '.' or '-' (it names directories).
+ */
+bool config_name_ok(const char *name);
+
+/*
+ * The VM of a target as core/vm boots it: the one place where a
+ * config_vm becomes a vm_config. Every string is borrowed from cfg (and
+ * the built target it read); vm_new() copies them. 0, or -errno with why
+ * in err: t is no VM, or it is the embedded target and that is not built.
+ */
+int config_target_vm(const struct config *cfg, const struct config_target *t,
+		     struct vm_config *vc, char *err, size_t errlen);
 
 /*
  * The effective configuration as JSON (malloc'ed; free()), every default

@@ -8,20 +8,22 @@
 
 #include "core/config/schema.h"
 
-/* The embedded target's target.env, as target/build-target.sh writes it. */
-struct target_env {
-	char *image, *initrd, *dtb_raspi3b, *ssh_key, *host_key_pub;
-};
-
 /* What the hooks need while a config loads (schema_ctx.user). */
 struct config_load {
 	struct config *cfg;
-	struct target_env te;
 };
 
 static inline struct config_load *config_load_of(struct schema_ctx *c)
 {
 	return c->user;
+}
+
+/* The QEMU machine core/vm boots for a VM profile (not CONFIG_VM_NONE). */
+static inline enum vm_profile config_vm_machine(enum config_vm_profile p)
+{
+	return p == CONFIG_VM_RASPI3B ? VM_PROFILE_RASPI3B :
+	       p == CONFIG_VM_IMAGE   ? VM_PROFILE_RPIOS :
+					VM_PROFILE_VIRT;
 }
 
 /* table.c */
@@ -68,7 +70,6 @@ void config_target_finish(struct schema_ctx *c, void *obj, const cJSON *json,
 
 /* defaults.c: the defaults that depend on target.env and the profile */
 void config_read_target_env(struct schema_ctx *c);
-void config_target_env_free(struct target_env *te);
 bool config_target_prepare(struct schema_ctx *c, void *obj, const cJSON *json,
 			   const char *path);
 void config_target_defaults(struct schema_ctx *c, struct config_target *t,

@@ -9,6 +9,7 @@
  * they follow from the user's keys, after (config_target_derived).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,75 +27,18 @@ static char *oom_check(struct schema_ctx *c, char *s)
 	return s;
 }
 
-/* KEY=VALUE lines as written by target/build-target.sh. */
+/* The built target's files, read once (core/vm/target_env.h). */
 void config_read_target_env(struct schema_ctx *c)
 {
-	struct config_load *l = config_load_of(c);
-	struct config *cfg = l->cfg;
-	struct target_env *te = &l->te;
-	char line[1024];
-	FILE *f;
+	struct config *cfg = config_load_of(c)->cfg;
 
 	cfg->target_env = xprintf(c, "%s/target/current/target.env",
 				  cfg->cache_dir ? cfg->cache_dir : ".");
-	if (!cfg->target_env)
-		return;
-	f = fopen(cfg->target_env, "re");
-	if (!f) {
-		snprintf(
-			cfg->embedded_problem, sizeof(cfg->embedded_problem),
-			"the embedded target is not built (%s: %s): run 'make target'",
-			cfg->target_env, strerror(errno));
-		return;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *eq = strchr(line, '='), *v, **dst = NULL;
-		size_t n;
-
-		if (line[0] == '#' || !eq)
-			continue;
-		*eq = '\0';
-		v = eq + 1;
-		n = strcspn(v, "\n");
-		v[n] = '\0';
-		if (n >= 2 && (v[0] == '"' || v[0] == '\'') &&
-		    v[n - 1] == v[0]) {
-			v[n - 1] = '\0';
-			v++;
-		}
-		if (!strcmp(line, "KVER"))
-			dst = &cfg->kver;
-		else if (!strcmp(line, "KDIR"))
-			dst = &cfg->kdir;
-		else if (!strcmp(line, "READY_MARKER"))
-			dst = &cfg->ready_marker;
-		else if (!strcmp(line, "IMAGE"))
-			dst = &te->image;
-		else if (!strcmp(line, "INITRD"))
-			dst = &te->initrd;
-		else if (!strcmp(line, "DTB_RASPI3B"))
-			dst = &te->dtb_raspi3b;
-		else if (!strcmp(line, "SSH_KEY"))
-			dst = &te->ssh_key;
-		else if (!strcmp(line, "HOST_KEY_PUB"))
-			dst = &te->host_key_pub;
-		if (dst)
-			schema_set_str(c, dst, v);
-	}
-	fclose(f);
-	if (!te->image || !te->ssh_key)
-		snprintf(cfg->embedded_problem, sizeof(cfg->embedded_problem),
-			 "%s lacks IMAGE or SSH_KEY: run 'make target' again",
-			 cfg->target_env);
-}
-
-void config_target_env_free(struct target_env *te)
-{
-	free(te->image);
-	free(te->initrd);
-	free(te->dtb_raspi3b);
-	free(te->ssh_key);
-	free(te->host_key_pub);
+	if (cfg->target_env &&
+	    vm_target_load(&cfg->embedded, cfg->target_env,
+			   cfg->embedded_problem,
+			   sizeof(cfg->embedded_problem)) == -ENOMEM)
+		c->oom = true;
 }
 
 /* ~/.ssh's usual keys; the missing ones are skipped when connecting. */
@@ -120,13 +64,19 @@ static void vm_defaults(struct schema_ctx *c, struct config_target *t,
 			enum config_vm_profile profile)
 {
 	const struct config *cfg = config_load_of(c)->cfg;
-	const struct target_env *te = &config_load_of(c)->te;
+	const struct vm_target *te = &cfg->embedded;
+	const char *qemu = getenv("QEMU");
+	char run[PATH_MAX];
 
 	t->vm.profile = profile;
-	t->vm.run_dir = xprintf(c, "%s/vm-%s", cfg->runtime_dir, t->name);
-	t->vm.smp = profile == CONFIG_VM_VIRT ? 2 : 4;
+	if (vm_run_dir(run, sizeof(run), cfg->runtime_dir, t->name) == 0)
+		t->vm.run_dir = schema_strdup(c, run);
+	t->vm.memory_mb = vm_machine_memory_mb(config_vm_machine(profile));
+	t->vm.smp = vm_machine_smp(config_vm_machine(profile));
+	if (qemu && *qemu)
+		schema_set_str(c, &t->vm.qemu, qemu);
 	if (t->embedded) {
-		schema_set_str(c, &t->vm.kernel, te->image);
+		schema_set_str(c, &t->vm.kernel, te->kernel);
 		schema_set_str(c, &t->vm.initrd, te->initrd);
 		if (profile == CONFIG_VM_RASPI3B)
 			schema_set_str(c, &t->vm.dtb, te->dtb_raspi3b);
@@ -148,7 +98,7 @@ void config_target_defaults(struct schema_ctx *c, struct config_target *t,
 			    enum config_vm_profile profile)
 {
 	const struct config *cfg = config_load_of(c)->cfg;
-	const struct target_env *te = &config_load_of(c)->te;
+	const struct vm_target *te = &cfg->embedded;
 	const char *build[] = { "make", "-C", cfg->repo_dir, "kmod", NULL };
 	const char *home = str_home_dir();
 

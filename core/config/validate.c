@@ -46,12 +46,17 @@ static bool judged(const cJSON *item)
 	return cJSON_IsString(item) && *item->valuestring;
 }
 
+bool config_name_ok(const char *name)
+{
+	return valid_name(name, 64, true);
+}
+
 /* Any value: a target's name names directories, so nothing else will do. */
 bool config_check_target_name(struct schema_ctx *c,
 			      const struct schema_row *row, const cJSON *item,
 			      const char *path)
 {
-	if (cJSON_IsString(item) && valid_name(item->valuestring, 64, true))
+	if (cJSON_IsString(item) && config_name_ok(item->valuestring))
 		return true;
 	schema_expected(
 		c, item, path,
@@ -229,21 +234,23 @@ void config_vm_finish(struct schema_ctx *c, void *obj, const cJSON *json,
 		      const char *path)
 {
 	struct config_vm *vm = obj;
+	enum vm_profile m = config_vm_machine(vm->profile);
 	const cJSON *it;
 	char p[SCHEMA_PATH_LEN];
 
 	/* values other than these can only come from the user's keys */
-	if (vm->profile != CONFIG_VM_VIRT && vm->memory_mb != 1024) {
+	if (m != VM_PROFILE_VIRT && vm->memory_mb != vm_machine_memory_mb(m)) {
 		schema_join(p, path, "memory_mb");
 		schema_error(c, member(json, "memory_mb"), false, p,
-			     "the raspi3b machine has exactly 1024 MB, got %d",
+			     "the %s machine has exactly %d MB, got %d",
+			     vm_machine_name(m), vm_machine_memory_mb(m),
 			     vm->memory_mb);
 	}
-	if (vm->profile != CONFIG_VM_VIRT && vm->smp != 4) {
+	if (m != VM_PROFILE_VIRT && vm->smp != vm_machine_smp(m)) {
 		schema_join(p, path, "smp");
 		schema_error(c, member(json, "smp"), false, p,
-			     "the raspi3b machine has exactly 4 CPUs, got %d",
-			     vm->smp);
+			     "the %s machine has exactly %d CPUs, got %d",
+			     vm_machine_name(m), vm_machine_smp(m), vm->smp);
 	}
 	if (vm->profile == CONFIG_VM_IMAGE) {
 		const char *missing = !vm->image  ? "image" :

@@ -34,7 +34,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VM_DEFAULT_QEMU "qemu-system-aarch64"
 #define VM_QUIT_GRACE_MS 5000
 #define VM_PORT_TRIES 5
 
@@ -43,6 +42,9 @@ struct vm {
 	struct vm_config cfg; /* strings owned (strdup'ed) */
 	char run[PATH_MAX];
 	char qemu_path[PATH_MAX];
+	/* RUN/initrd.gz: the initrd with initrd_extra after it, or "" */
+	char initrd_joined[PATH_MAX + 16];
+	char machine[16];
 	char err[PATH_MAX + 256], notice[PATH_MAX + 128], status[32];
 
 	enum vm_stage stage;
@@ -117,135 +119,6 @@ static int read_small(const char *path, char *buf, size_t cap)
 	return (int)r;
 }
 
-/* --- target.env -------------------------------------------------------- */
-
-static char *env_value(const char *v)
-{
-	size_t n = strlen(v);
-
-	while (n && (v[n - 1] == '\n' || v[n - 1] == ' '))
-		n--;
-	if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
-		v++;
-		n -= 2;
-	}
-	return strndup(v, n);
-}
-
-int vm_target_load(struct vm_target *t, const char *path, char *err,
-		   size_t errlen)
-{
-	static const struct {
-		const char *key;
-		size_t off;
-	} keys[] = {
-		{ "IMAGE", offsetof(struct vm_target, kernel) },
-		{ "INITRD", offsetof(struct vm_target, initrd) },
-		{ "DTB_RASPI3B", offsetof(struct vm_target, dtb_raspi3b) },
-		{ "SSH_KEY", offsetof(struct vm_target, ssh_key) },
-		{ "HOST_KEY_PUB", offsetof(struct vm_target, host_key_pub) },
-		{ "VIRT_NET_MODULES",
-		  offsetof(struct vm_target, virt_modules) },
-		{ "RASPI_NET_MODULES",
-		  offsetof(struct vm_target, raspi_modules) },
-		{ "READY_MARKER", offsetof(struct vm_target, ready_marker) },
-	};
-	char def[PATH_MAX], line[4096];
-	FILE *f;
-
-	memset(t, 0, sizeof(*t));
-	if (!path) {
-		const char *c = getenv("KMDASH_CACHE_DIR");
-		const char *x = getenv("XDG_CACHE_HOME");
-		const char *h = getenv("HOME");
-
-		if (c && *c)
-			snprintf(def, sizeof(def),
-				 "%s/target/current/target.env", c);
-		else if (x && *x)
-			snprintf(def, sizeof(def),
-				 "%s/kmdash/target/current/target.env", x);
-		else
-			snprintf(def, sizeof(def),
-				 "%s/.cache/kmdash/target/current/target.env",
-				 h ? h : "");
-		path = def;
-	}
-	f = fopen(path, "re");
-	if (!f) {
-		snprintf(
-			err, errlen,
-			"the embedded target is not built (%s: %s): run 'make target'",
-			path, strerror(errno));
-		return -ENOENT;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *eq = strchr(line, '=');
-
-		if (line[0] == '#' || !eq)
-			continue;
-		*eq = '\0';
-		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-			char **slot = (char **)((char *)t + keys[i].off);
-
-			if (strcmp(line, keys[i].key) || *slot)
-				continue;
-			*slot = env_value(eq + 1);
-		}
-	}
-	fclose(f);
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (!*(char **)((char *)t + keys[i].off)) {
-			snprintf(
-				err, errlen,
-				"%s has no %s: rebuild the target with 'make target'",
-				path, keys[i].key);
-			vm_target_free(t);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-void vm_target_free(struct vm_target *t)
-{
-	free(t->kernel);
-	free(t->initrd);
-	free(t->dtb_raspi3b);
-	free(t->ssh_key);
-	free(t->host_key_pub);
-	free(t->virt_modules);
-	free(t->raspi_modules);
-	free(t->ready_marker);
-	memset(t, 0, sizeof(*t));
-}
-
-void vm_config_from_target(struct vm_config *c, const struct vm_target *t)
-{
-	/* A user's Pi OS image has its own kernel, keys and no marker. */
-	if (c->profile == VM_PROFILE_RPIOS) {
-		if (!c->dtb)
-			c->dtb = t->dtb_raspi3b;
-		return;
-	}
-	if (!c->kernel)
-		c->kernel = t->kernel;
-	if (!c->initrd)
-		c->initrd = t->initrd;
-	if (!c->dtb && c->profile == VM_PROFILE_RASPI3B)
-		c->dtb = t->dtb_raspi3b;
-	if (!c->net_modules)
-		c->net_modules = c->profile == VM_PROFILE_VIRT ?
-					 t->virt_modules :
-					 t->raspi_modules;
-	if (!c->ssh_key)
-		c->ssh_key = t->ssh_key;
-	if (!c->host_key_pub)
-		c->host_key_pub = t->host_key_pub;
-	if (!c->ready_marker)
-		c->ready_marker = t->ready_marker;
-}
-
 const char *vm_profile_name(enum vm_profile p)
 {
 	switch (p) {
@@ -270,6 +143,29 @@ int vm_profile_parse(const char *s, enum vm_profile *p)
 	return -EINVAL;
 }
 
+const char *vm_machine_name(enum vm_profile p)
+{
+	return p == VM_PROFILE_VIRT ? "virt" : "raspi3b";
+}
+
+int vm_machine_memory_mb(enum vm_profile p)
+{
+	return 1024;
+}
+
+/* virt: what the embedded target was measured with (FACTS.md); the Pi 3 has 4. */
+int vm_machine_smp(enum vm_profile p)
+{
+	return p == VM_PROFILE_VIRT ? 2 : 4;
+}
+
+int vm_run_dir(char *buf, size_t cap, const char *base, const char *name)
+{
+	int n = snprintf(buf, cap, "%s/vm-%s", base, name);
+
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
 int vm_runtime_base(char *buf, size_t cap)
 {
 	const char *k = getenv("KMDASH_RUNTIME_DIR");
@@ -278,7 +174,7 @@ int vm_runtime_base(char *buf, size_t cap)
 
 	if (k && *k)
 		n = snprintf(buf, cap, "%s", k);
-	else if (x && *x)
+	else if (x && x[0] == '/') /* a relative one is to be ignored */
 		n = snprintf(buf, cap, "%s/kmdash", x);
 	else
 		n = snprintf(buf, cap, "/tmp/kmdash-%u/kmdash",
@@ -354,6 +250,14 @@ static void add_str(struct argv_builder *b, const char *s)
 	add(b, strdup(s));
 }
 
+static void add_memory(struct argv_builder *b, const struct vm_config *c)
+{
+	add_str(b, "-m");
+	add(b, str_printf("%dM", c->memory_mb > 0 ?
+					 c->memory_mb :
+					 vm_machine_memory_mb(c->profile)));
+}
+
 void vm_argv_free(char **argv)
 {
 	if (!argv)
@@ -367,7 +271,7 @@ char **vm_build_argv(const struct vm_config *c, const char *run, int port,
 		     char *err, size_t errlen)
 {
 	struct argv_builder b = { 0 };
-	const char *qemu = c->qemu ? c->qemu : VM_DEFAULT_QEMU;
+	const char *qemu = c->qemu ? c->qemu : VM_QEMU;
 	char *erun = qemu_escape(run);
 	char *mods = NULL;
 
@@ -416,13 +320,14 @@ char **vm_build_argv(const struct vm_config *c, const char *run, int port,
 	switch (c->profile) {
 	case VM_PROFILE_VIRT:
 		add_str(&b, "-M");
-		add_str(&b, "virt");
+		add_str(&b, vm_machine_name(c->profile));
 		add_str(&b, "-cpu");
 		add_str(&b, "cortex-a53");
-		add_str(&b, "-m");
-		add_str(&b, "1G");
+		add_memory(&b, c);
 		add_str(&b, "-smp");
-		add_str(&b, "2");
+		add(&b,
+		    str_printf("%d", c->smp > 0 ? c->smp :
+						  vm_machine_smp(c->profile)));
 		add_str(&b, "-serial");
 		add_str(&b, "chardev:ser0");
 		add_str(&b, "-device");
@@ -437,10 +342,10 @@ char **vm_build_argv(const struct vm_config *c, const char *run, int port,
 		break;
 	case VM_PROFILE_RASPI3B:
 	case VM_PROFILE_RPIOS:
+		/* The Pi 3 has its 4 CPUs: no -smp (the config wants 4). */
 		add_str(&b, "-M");
-		add_str(&b, "raspi3b");
-		add_str(&b, "-m");
-		add_str(&b, "1G");
+		add_str(&b, vm_machine_name(c->profile));
+		add_memory(&b, c);
 		add_str(&b, "-dtb");
 		add_str(&b, c->dtb);
 		if (c->profile == VM_PROFILE_RPIOS) {
@@ -473,6 +378,8 @@ char **vm_build_argv(const struct vm_config *c, const char *run, int port,
 				       c->append ? c->append : ""));
 		break;
 	}
+	for (const char *const *a = c->extra_args; a && *a; a++)
+		add_str(&b, *a);
 	free(mods);
 	free(erun);
 	if (b.oom) {
@@ -490,6 +397,32 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+static void free_list(const char *const *v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free((char *)v[i]);
+	free((void *)v);
+}
+
+/* A copy of a NULL-terminated list; NULL for none or out of memory. */
+static const char *const *dup_list(const char *const *v)
+{
+	size_t n = 0;
+	char **d;
+
+	while (v && v[n])
+		n++;
+	d = n ? calloc(n + 1, sizeof(*d)) : NULL;
+	for (size_t i = 0; d && i < n; i++) {
+		d[i] = strdup(v[i]);
+		if (!d[i]) {
+			free_list((const char *const *)d);
+			return NULL;
+		}
+	}
+	return (const char *const *)d;
+}
+
 struct vm *vm_new(struct loop *loop, const struct vm_config *c)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
@@ -499,10 +432,12 @@ struct vm *vm_new(struct loop *loop, const struct vm_config *c)
 	vm->loop = loop;
 	vm->cfg = *c;
 	vm->cfg.name = strdup(c->name ? c->name : "default");
-	vm->cfg.qemu = dup_or_null(c->qemu ? c->qemu : getenv("QEMU"));
+	vm->cfg.qemu = dup_or_null(c->qemu);
 	vm->cfg.runtime_dir = dup_or_null(c->runtime_dir);
 	vm->cfg.kernel = dup_or_null(c->kernel);
 	vm->cfg.initrd = dup_or_null(c->initrd);
+	vm->cfg.initrd_extra = dup_or_null(c->initrd_extra);
+	vm->cfg.extra_args = dup_list(c->extra_args);
 	vm->cfg.dtb = dup_or_null(c->dtb);
 	vm->cfg.net_modules = dup_or_null(c->net_modules);
 	vm->cfg.image = dup_or_null(c->image);
@@ -513,6 +448,10 @@ struct vm *vm_new(struct loop *loop, const struct vm_config *c)
 	vm->pidfd = vm->log_fd = vm->ino_fd = vm->probe_fd = -1;
 	for (int i = 0; i < VM_STAGE_COUNT; i++)
 		vm->stage_at[i] = -1;
+	if (c->extra_args && c->extra_args[0] && !vm->cfg.extra_args) {
+		vm_free(vm);
+		return NULL;
+	}
 	return vm;
 }
 
@@ -597,6 +536,8 @@ void vm_free(struct vm *vm)
 	free((char *)vm->cfg.runtime_dir);
 	free((char *)vm->cfg.kernel);
 	free((char *)vm->cfg.initrd);
+	free((char *)vm->cfg.initrd_extra);
+	free_list(vm->cfg.extra_args);
 	free((char *)vm->cfg.dtb);
 	free((char *)vm->cfg.net_modules);
 	free((char *)vm->cfg.image);
@@ -623,7 +564,7 @@ static int private_dir(struct vm *vm, const char *dir)
 /* The pid in RUN/qemu.pid if it names a live QEMU, else 0. */
 static pid_t live_qemu(const char *run)
 {
-	char path[PATH_MAX], buf[4096];
+	char path[PATH_MAX + 16], buf[4096];
 	int fd;
 	ssize_t n;
 	long pid;
@@ -755,6 +696,8 @@ static int write_ssh_files(struct vm *vm)
 			  "\tStrictHostKeyChecking yes\n"
 			  "\tPasswordAuthentication no\n"
 			  "\tKbdInteractiveAuthentication no\n"
+			  /* QEMU accepts for the guest: a dead one hangs */
+			  "\tConnectTimeout 10\n"
 			  "\tLogLevel ERROR\n",
 			  vm->cfg.name, vm->run, vm->port,
 			  vm->cfg.ssh_key ? "\tIdentityFile " : "",
@@ -1141,7 +1084,7 @@ static void on_exit_fd(struct loop *loop, int fd, short revents, void *arg)
 
 	log_drain(vm);
 	release(vm);
-	/* Like `vm.sh stop`: a VM that was told to go leaves nothing. */
+	/* A VM that was told to go leaves nothing behind. */
 	if (asked) {
 		remove_dir(vm->run);
 	} else {
@@ -1201,11 +1144,9 @@ static void on_launcher_exit(struct loop *loop, pid_t pid, int status,
 		if (!err)
 			err = write_file(path, info);
 		snprintf(path, sizeof(path), "%s/machine", vm->run);
+		snprintf(info, sizeof(info), "%s\n", vm->machine);
 		if (!err)
-			err = write_file(path,
-					 vm->cfg.profile == VM_PROFILE_VIRT ?
-						 "virt\n" :
-						 "raspi3b\n");
+			err = write_file(path, info);
 		if (!err)
 			err = write_ssh_files(vm);
 		if (err) {
@@ -1249,13 +1190,15 @@ static void on_launcher_exit(struct loop *loop, pid_t pid, int status,
 static int launch(struct vm *vm)
 {
 	char logpath[PATH_MAX + 16], started[64];
+	struct vm_config c = vm->cfg;
 	char **argv;
 	struct timespec ts;
 	pid_t pid;
 	int err;
 
-	argv = vm_build_argv(&vm->cfg, vm->run, vm->port, vm->err,
-			     sizeof(vm->err));
+	if (vm->initrd_joined[0])
+		c.initrd = vm->initrd_joined;
+	argv = vm_build_argv(&c, vm->run, vm->port, vm->err, sizeof(vm->err));
 	if (!argv)
 		return -EINVAL;
 	snprintf(logpath, sizeof(logpath), "%s/started", vm->run);
@@ -1308,22 +1251,79 @@ static int check_file(struct vm *vm, const char *what, const char *path)
 	return -ENOENT;
 }
 
-static int prepare_run_dir(struct vm *vm)
+/* vm->run from the runtime base and the name. */
+static int locate(struct vm *vm)
 {
 	char base[PATH_MAX];
-	pid_t pid;
-	int err;
 
 	if (vm->cfg.runtime_dir)
 		snprintf(base, sizeof(base), "%s", vm->cfg.runtime_dir);
 	else if (vm_runtime_base(base, sizeof(base)) < 0)
+		base[0] = '\0';
+	if (!base[0] ||
+	    vm_run_dir(vm->run, sizeof(vm->run), base, vm->cfg.name) < 0) {
+		set_err(vm, "the runtime directory of VM '%s' is too long",
+			vm->cfg.name);
 		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+int vm_find(struct vm *vm)
+{
+	char path[PATH_MAX + 16], buf[32];
+	int err = locate(vm);
+
+	if (err)
+		return err;
+	vm->pid = live_qemu(vm->run);
+	if (!vm->pid)
+		return 0;
+	snprintf(path, sizeof(path), "%s/port", vm->run);
+	if (read_small(path, buf, sizeof(buf)) > 0)
+		vm->port = atoi(buf);
+	snprintf(path, sizeof(path), "%s/machine", vm->run);
+	if (read_small(path, vm->machine, sizeof(vm->machine)) < 0)
+		vm->machine[0] = '\0';
+	return 1;
+}
+
+int vm_remove_stale(struct vm *vm)
+{
+	int err = vm_find(vm);
+
+	if (err)
+		return err < 0 ? err : -EBUSY;
+	if (access(vm->run, F_OK) < 0)
+		return 0;
+	err = remove_dir(vm->run);
+	if (err) {
+		set_err(vm, "cannot remove the stale runtime directory %s: %s",
+			vm->run, strerror(-err));
+		return err;
+	}
+	return 1;
+}
+
+static int prepare_run_dir(struct vm *vm)
+{
+	char base[PATH_MAX];
+	int err;
+
+	err = vm_find(vm);
+	if (err < 0)
+		return err;
+	if (err) {
+		set_err(vm, "VM '%s' is already running (pid %d, ssh port %d)",
+			vm->cfg.name, (int)vm->pid, vm->port);
+		return -EEXIST;
+	}
+	/* the runtime base, made private before anything goes in it */
+	snprintf(base, sizeof(base), "%s", vm->run);
+	*strrchr(base, '/') = '\0';
 	err = private_dir(vm, base);
 	if (err)
 		return err;
-	if (snprintf(vm->run, sizeof(vm->run), "%s/vm-%s", base,
-		     vm->cfg.name) >= (int)sizeof(vm->run))
-		return -ENAMETOOLONG;
 	/* sockaddr_un holds 108 bytes: say so instead of a bind error. */
 	if (strlen(vm->run) + sizeof("/serial.sock") >
 	    sizeof(((struct sockaddr_un *)0)->sun_path)) {
@@ -1332,37 +1332,69 @@ static int prepare_run_dir(struct vm *vm)
 			vm->run);
 		return -ENAMETOOLONG;
 	}
-	pid = live_qemu(vm->run);
-	if (pid) {
-		char port[16] = "?";
-		char path[PATH_MAX + 16];
-
-		snprintf(path, sizeof(path), "%s/port", vm->run);
-		read_small(path, port, sizeof(port));
-		set_err(vm,
-			"VM '%s' is already running (pid %d, ssh port %s): use it, or stop it first ('make vm-stop')",
-			vm->cfg.name, (int)pid, port);
-		return -EEXIST;
-	}
-	if (access(vm->run, F_OK) == 0) {
-		err = remove_dir(vm->run);
-		if (err) {
-			set_err(vm,
-				"cannot remove the stale runtime directory %s: %s",
-				vm->run, strerror(-err));
-			return err;
-		}
+	err = vm_remove_stale(vm);
+	if (err < 0)
+		return err;
+	if (err)
 		snprintf(
 			vm->notice, sizeof(vm->notice),
 			"removed the stale runtime directory of a VM that is gone (%s)",
 			vm->run);
-	}
 	return private_dir(vm, vm->run);
+}
+
+/*
+ * RUN/initrd.gz: the initrd, zeros to a 4-byte boundary, then the extra
+ * cpio archive. The kernel unpacks concatenated archives in order (the
+ * later one's files win) and skips the padding an uncompressed archive
+ * needs in front of it.
+ */
+static int join_initrd(struct vm *vm)
+{
+	static const char zeros[4];
+	const char *parts[] = { vm->cfg.initrd, vm->cfg.initrd_extra };
+	char buf[65536];
+	off_t total = 0;
+	int out, err = 0;
+
+	snprintf(vm->initrd_joined, sizeof(vm->initrd_joined), "%s/initrd.gz",
+		 vm->run);
+	out = open(vm->initrd_joined, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		   0600);
+	if (out < 0)
+		err = -errno;
+	for (int i = 0; i < 2 && !err; i++) {
+		int in = open(parts[i], O_RDONLY | O_CLOEXEC);
+		ssize_t r = 0;
+
+		if (in < 0) {
+			err = -errno;
+			break;
+		}
+		if (i == 1 && total % 4 &&
+		    write(out, zeros, (size_t)(4 - total % 4)) < 0)
+			err = -errno;
+		while (!err && (r = read(in, buf, sizeof(buf))) > 0) {
+			if (write(out, buf, (size_t)r) != r)
+				err = -EIO;
+			total += r;
+		}
+		if (r < 0)
+			err = -errno;
+		close(in);
+	}
+	if (out >= 0 && close(out) < 0 && !err)
+		err = -errno;
+	if (err)
+		set_err(vm, "cannot join the initrd and %s into %s: %s",
+			vm->cfg.initrd_extra, vm->initrd_joined,
+			strerror(-err));
+	return err;
 }
 
 int vm_start(struct vm *vm)
 {
-	const char *qemu = vm->cfg.qemu ? vm->cfg.qemu : VM_DEFAULT_QEMU;
+	const char *qemu = vm->cfg.qemu ? vm->cfg.qemu : VM_QEMU;
 	int err;
 
 	if (vm->stage > VM_STAGE_OFF && vm->stage < VM_STAGE_EXITED)
@@ -1373,6 +1405,9 @@ int vm_start(struct vm *vm)
 	vm->resets = 0;
 	vm->tries = 0;
 	vm->pid = 0;
+	vm->initrd_joined[0] = '\0';
+	snprintf(vm->machine, sizeof(vm->machine), "%s",
+		 vm_machine_name(vm->cfg.profile));
 	vm->stage = VM_STAGE_OFF;
 	for (int i = 0; i < VM_STAGE_COUNT; i++)
 		vm->stage_at[i] = -1;
@@ -1385,6 +1420,7 @@ int vm_start(struct vm *vm)
 	}
 	if ((err = check_file(vm, "kernel", vm->cfg.kernel)) ||
 	    (err = check_file(vm, "initrd", vm->cfg.initrd)) ||
+	    (err = check_file(vm, "extra initrd", vm->cfg.initrd_extra)) ||
 	    (err = check_file(vm, "dtb", vm->cfg.dtb)) ||
 	    (err = check_file(vm, "SD image", vm->cfg.image)))
 		return err;
@@ -1412,7 +1448,10 @@ int vm_start(struct vm *vm)
 	err = prepare_run_dir(vm);
 	if (err)
 		return err;
-	err = log_follow(vm);
+	if (vm->cfg.initrd_extra && vm->cfg.initrd)
+		err = join_initrd(vm);
+	if (!err)
+		err = log_follow(vm);
 	if (!err)
 		err = launch(vm);
 	if (err) {
@@ -1424,27 +1463,19 @@ int vm_start(struct vm *vm)
 
 int vm_attach(struct vm *vm)
 {
-	char base[PATH_MAX], path[PATH_MAX + 16], buf[32];
 	int err;
 
 	release(vm);
 	vm->err[0] = vm->notice[0] = vm->status[0] = '\0';
 	vm->quitting = false;
-	if (vm->cfg.runtime_dir)
-		snprintf(base, sizeof(base), "%s", vm->cfg.runtime_dir);
-	else if (vm_runtime_base(base, sizeof(base)) < 0)
-		return -ENAMETOOLONG;
-	if (snprintf(vm->run, sizeof(vm->run), "%s/vm-%s", base,
-		     vm->cfg.name) >= (int)sizeof(vm->run))
-		return -ENAMETOOLONG;
-	if (!live_qemu(vm->run)) {
+	err = vm_find(vm);
+	if (err < 0)
+		return err;
+	if (!err) {
 		set_err(vm, "VM '%s' is not running (no live QEMU in %s)",
 			vm->cfg.name, vm->run);
 		return -ESRCH;
 	}
-	snprintf(path, sizeof(path), "%s/port", vm->run);
-	if (read_small(path, buf, sizeof(buf)) > 0)
-		vm->port = atoi(buf);
 	vm->t0 = loop_now_ms();
 	for (int i = 0; i < VM_STAGE_COUNT; i++)
 		vm->stage_at[i] = -1;
@@ -1582,6 +1613,11 @@ const char *vm_dir(const struct vm *vm)
 const char *vm_name(const struct vm *vm)
 {
 	return vm->cfg.name;
+}
+
+const char *vm_machine(const struct vm *vm)
+{
+	return vm->machine;
 }
 
 pid_t vm_pid(const struct vm *vm)

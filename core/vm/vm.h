@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The QEMU launcher: boots a guest from a profile (argv, never a shell),
- * follows its boot on the console log, talks QMP to it and notices when it
- * exits (pidfd). The runtime directory has the layout of target/vm.sh, so a
- * VM started here and one started by `make vm-start` are interchangeable:
+ * The QEMU launcher, the only code that starts QEMU (the dashboard's
+ * session and `kmdash vm` both come here): boots a guest from a vm_config
+ * (argv, never a shell), follows its boot on the console log, talks QMP to
+ * it and notices when it exits (pidfd). Everything of a running VM is in
+ * its runtime directory, so that a later kmdash finds and takes it over:
  *   RUNTIME/vm-NAME/{qemu.pid,serial.sock,serial.log,qmp.sock,port,
  *                    machine,known_hosts,ssh_config,qemu.log,started}
  * RUNTIME is $KMDASH_RUNTIME_DIR, else $XDG_RUNTIME_DIR/kmdash, else
@@ -26,39 +27,47 @@ enum vm_profile {
 	VM_PROFILE_RPIOS, /* a user's Raspberry Pi OS SD image on raspi3b */
 };
 
+/* The QEMU binary when the config names none. */
+#define VM_QEMU "qemu-system-aarch64"
+
+/*
+ * What a VM is booted from. A target's config becomes one of these in one
+ * place, config_target_vm() (core/config/config.h), which fills the rest
+ * from the built target (core/vm/target_env.h).
+ */
 struct vm_config {
 	const char *name; /* NULL: "default" */
 	enum vm_profile profile;
-	const char *qemu; /* NULL: $QEMU or qemu-system-aarch64 */
+	const char *qemu; /* NULL: VM_QEMU */
 	int port; /* SSH port on 127.0.0.1; 0: a free one */
 	const char *runtime_dir; /* NULL: the rule above */
 	const char *kernel, *initrd, *dtb; /* initrd optional for rpios */
+	/* a cpio archive unpacked over the initrd (files it replaces) */
+	const char *initrd_extra;
 	const char *net_modules; /* space separated (embedded target) */
 	const char *image; /* VM_PROFILE_RPIOS: the SD card image */
 	/* Embedded target: appended; rpios: the whole kernel command line. */
 	const char *append;
+	int memory_mb; /* 0: vm_machine_memory_mb() */
+	int smp; /* 0: vm_machine_smp() */
+	/* more QEMU arguments, after kmdash's; NULL-terminated or NULL */
+	const char *const *extra_args;
 	const char *ssh_key, *host_key_pub; /* for known_hosts/ssh_config */
 	const char *ready_marker; /* NULL: no marker, probe SSH after init */
 };
 
-/* The embedded target's target.env (written by target/build-target.sh). */
-struct vm_target {
-	char *kernel, *initrd, *dtb_raspi3b, *ssh_key, *host_key_pub;
-	char *virt_modules, *raspi_modules, *ready_marker;
-};
-
-/* path NULL: $KMDASH_CACHE_DIR|$XDG_CACHE_HOME/kmdash|~/.cache/kmdash/... */
-int vm_target_load(struct vm_target *t, const char *path, char *err,
-		   size_t errlen);
-void vm_target_free(struct vm_target *t);
-/* Fills kernel, initrd, dtb, modules, keys and marker for a profile. */
-void vm_config_from_target(struct vm_config *c, const struct vm_target *t);
-
 const char *vm_profile_name(enum vm_profile p);
 int vm_profile_parse(const char *s, enum vm_profile *p);
+/* The QEMU machine of a profile: "virt" or "raspi3b". */
+const char *vm_machine_name(enum vm_profile p);
+/* A machine's memory and CPUs unless told otherwise (raspi3b: always). */
+int vm_machine_memory_mb(enum vm_profile p);
+int vm_machine_smp(enum vm_profile p);
 
 /* The runtime base directory by the rule above (not created). */
 int vm_runtime_base(char *buf, size_t cap);
+/* A VM's runtime directory, BASE/vm-NAME, into buf: 0 or -ENAMETOOLONG. */
+int vm_run_dir(char *buf, size_t cap, const char *base, const char *name);
 
 /*
  * The whole QEMU argv for a config, a runtime directory and a port.
@@ -101,8 +110,19 @@ void vm_set_callback(struct vm *vm, vm_note_fn fn, void *arg);
  * started (progress through the callback), or -errno with vm_error().
  */
 int vm_start(struct vm *vm);
-/* Takes over a VM of that name that is already running (vm.sh's too). */
+/* Takes over a VM of that name that is already running (another kmdash's). */
 int vm_attach(struct vm *vm);
+/*
+ * Looks for a VM of that name without taking it over: sets vm_dir(), and
+ * for a live QEMU vm_pid(), vm_port() and vm_machine() from its runtime
+ * directory. 1: it runs; 0: it does not; -errno with vm_error().
+ */
+int vm_find(struct vm *vm);
+/*
+ * Removes the runtime directory of a VM that is not running (left by a
+ * crash or a kill): 1 if there was one, 0 if not, -errno with vm_error().
+ */
+int vm_remove_stale(struct vm *vm);
 
 /* QMP: reset, ACPI power button, quit (SIGKILL if still there after 5 s). */
 int vm_reset(struct vm *vm);
@@ -121,6 +141,8 @@ const char *vm_error(const struct vm *vm);
 const char *vm_notice(const struct vm *vm);
 const char *vm_dir(const struct vm *vm);
 const char *vm_name(const struct vm *vm);
+/* The QEMU machine ("virt", "raspi3b"), "" until known. */
+const char *vm_machine(const struct vm *vm);
 pid_t vm_pid(const struct vm *vm);
 int vm_port(const struct vm *vm);
 unsigned int vm_resets(const struct vm *vm);

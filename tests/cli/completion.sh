@@ -66,8 +66,12 @@ check "bash: kmdash run cycle --js<Tab>: an option after a step" offers --json r
 check "bash: the step words are run's" \
 	offers "$("$KM" help run | sed -n 's/^steps: //p' | tr -d , | tr ' ' '\n' | sort)" run ''
 check "bash: an option's argument is no command" offers status -t x st
-check "bash: kmdash vm s<Tab>: its verbs" offers "$(printf '%s\n' start status stop)" vm s
+check "bash: kmdash vm s<Tab>: its verbs" \
+	offers "$("$KM" help vm | sed -n 's/^verbs: //p' | tr -d , | tr ' ' '\n' | grep '^s' | sort)" vm s
 check "bash: kmdash vm start <Tab>: one verb only" offers "" vm start ''
+check "bash: kmdash vm ssh -- <Tab>: a remote command, no verb" offers "" vm ssh -- ''
+check "bash: vm start --machine <Tab>: the machines" \
+	offers "$(printf '%s\n' raspi3b virt)" vm start --machine ''
 check "bash: --pane <Tab>: the panes" offers_all "console dmesg bench" --pane ''
 check "bash: --target <Tab>: the config's targets" \
 	offers "$targets" --config "$CFG" --target ''

@@ -73,7 +73,34 @@ run run buidl
 check "unknown step: did you mean build" contains "$out" "unknown step 'buidl'; did you mean 'build'?"
 run vm
 check "a missing argument: exit 2 and the usage" \
-	bash -c '[ "$1" -eq 2 ] && grep -qF "usage: kmdash vm start|stop|reset|status" <<<"$2"' _ "$rc" "$out"
+	bash -c '[ "$1" -eq 2 ] && grep -qF "usage: kmdash vm [--name NAME]" <<<"$2"' _ "$rc" "$out"
+
+# vm: what only some verbs take, refused before anything starts.
+run vm status --port 2222
+check "vm status --port: exit 2" status_is 2
+check "... --port is start's" \
+	contains "$out" "kmdash vm: --port is an option of 'vm start', not of 'vm status'"
+run vm stop now
+check "vm stop ARG: exit 2" status_is 2
+check "... only ssh takes a command" contains "$out" "unexpected argument 'now' (only 'vm ssh' takes a command)"
+run vm status
+check "vm on a board: exit 2" status_is 2
+check "... it is no VM" contains "$out" "kmdash vm status: target 'board' is not a VM"
+# A Pi OS image target: a VM, but not the embedded target's machines.
+IMG=$T_TMP/image.json
+cat >"$IMG" <<EOC
+{ "targets": [ { "name": "img", "vm": { "profile": "image",
+  "image": "$T_TMP/pi.img", "kernel": "$T_TMP/kernel8.img", "dtb": "$T_TMP/pi.dtb" } } ] }
+EOC
+run -c "$IMG" vm start --machine rasp3b
+check "vm start --machine rasp3b: exit 2" status_is 2
+check "... did you mean raspi3b" contains "$out" "unknown machine 'rasp3b'; did you mean 'raspi3b'? (machines: virt, raspi3b)"
+run -c "$IMG" vm start --machine raspi3b
+check "--machine on an image target: exit 2" status_is 2
+check "... it boots its own image" contains "$out" "--machine is for the embedded target; 'img' boots its own image"
+run -c "$IMG" vm start --name ../x
+check "vm --name ../x: exit 2, a name names a directory" \
+	contains "$out" "--name takes a name of letters, digits, '.', '_' or '-' (it names directories), got '../x'"
 
 # Help from the table: every command of the general help has its own.
 run --help

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # core/vm/vm boots the embedded guest (through tests/integration/vmdrive):
-# the boot stages in order, SSH through the files it writes (the same
-# layout as `make vm-start`), QMP status, a reset that comes back to the
+# the boot stages in order, SSH through the files it writes (the
+# layout `make vm-start` uses too), QMP status, a reset that comes back to the
 # ready marker, and quit: exit seen through the pidfd, no QEMU left.
 . "$(dirname "$0")/../lib.sh"
 cd "$T_ROOT"
+# vmdrive boots the configuration's default target: the embedded one.
+export XDG_CONFIG_HOME=$T_TMP/no-config
 
 drive="$T_BUILD/asan/tests/integration/vmdrive"
 [ -x "$drive" ] || { not_ok "vmdrive is built (make asan)"; exit 1; }
@@ -32,7 +34,7 @@ check "the pid file names the running QEMU" \
 check "ssh with the written ssh_config and known_hosts (strict)" \
 	vm_ssh "$name" true
 out=$(vm status --name "$name" 2>&1)
-check "target/vm.sh sees the VM as its own" contains "$out" "running, pid $pid"
+check "kmdash vm status sees the VM as its own" contains "$out" "running, pid $pid"
 check "the console log holds the ready marker" \
 	grep -q "$(target_env READY_MARKER)" "$dir/serial.log"
 

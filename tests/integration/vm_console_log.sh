@@ -4,6 +4,8 @@
 # QEMU: a live process named qemu-system-* and a prepared serial.log.
 . "$(dirname "$0")/../lib.sh"
 cd "$T_ROOT"
+# vmdrive takes the configuration's default target: the embedded one.
+export XDG_CONFIG_HOME=$T_TMP/no-config
 
 drive="$T_BUILD/asan/tests/integration/vmdrive"
 [ -x "$drive" ] || { not_ok "vmdrive is built (make asan)"; exit 1; }

@@ -3,6 +3,8 @@
 # runtime directory, a missing target. One clear line each, or a recovery.
 . "$(dirname "$0")/../lib.sh"
 cd "$T_ROOT"
+# vmdrive boots the configuration's default target: the embedded one.
+export XDG_CONFIG_HOME=$T_TMP/no-config
 
 drive="$T_BUILD/asan/tests/integration/vmdrive"
 [ -x "$drive" ] || { not_ok "vmdrive is built (make asan)"; exit 1; }
@@ -33,9 +35,9 @@ check "... telling to run make deps" contains "$out" \
 check "... in one line" test "$(wc -l <<<"$out")" -eq 1
 
 # No target.env.
-out=$("$drive" --target-env "$T_TMP/nothing.env" --name x start 2>&1)
+out=$(KMDASH_CACHE_DIR=$T_TMP/nothing "$drive" --name x start 2>&1)
 check "a missing target says to run make target" contains "$out" \
-	"the embedded target is not built ($T_TMP/nothing.env"
+	"the embedded target is not built ($T_TMP/nothing/target/current/target.env"
 check "... in one line" test "$(wc -l <<<"$out")" -eq 1
 
 # QEMU refusing its arguments: its own first line comes through.

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Drives core/vm/vm for the shell tests until `kmdash vm ...` exists.
+ * Drives core/vm/vm step by step for the shell tests, printing every stage
+ * and event (`kmdash vm` is the user's front end; this one shows the
+ * inside). The VM is the configuration's (its default target, from
+ * config_target_vm() as everywhere), under another name and machine:
  *
- *   vmdrive [--name N] [--profile virt|raspi3b] [--port P]
- *           [--target-env FILE] STEP...
+ *   vmdrive [--name N] [--profile virt|raspi3b] [--port P] STEP...
  *
  * Steps run in order: start, attach, status, reset, powerdown, quit,
  * wait:STAGE[:SECONDS], wait-event:NAME[:SECONDS], sleep:MS, info.
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "core/base/loop.h"
+#include "core/config/config.h"
 #include "core/vm/vm.h"
 
 static char last_event[64];
@@ -112,24 +115,26 @@ static void split(const char *step, char *name, size_t cap, int *secs)
 
 int main(int argc, char **argv)
 {
-	struct vm_config c = { .profile = VM_PROFILE_VIRT };
-	const char *env = NULL;
-	struct vm_target t;
+	struct config_opts o = { 0 };
+	struct vm_config c;
+	struct config *cfg;
+	const char *vm_name_opt = NULL;
+	enum vm_profile machine = VM_PROFILE_VIRT;
+	bool set_machine = false;
 	struct loop *loop;
 	struct vm *vm;
-	char err[512];
-	int i = 1, rc = 0;
+	char err[4096];
+	int i = 1, rc = 0, port = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
-		if (!strcmp(argv[i], "--name"))
-			c.name = argv[i + 1];
-		else if (!strcmp(argv[i], "--port"))
-			c.port = atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--target-env"))
-			env = argv[i + 1];
-		else if (!strcmp(argv[i], "--profile")) {
-			if (vm_profile_parse(argv[i + 1], &c.profile)) {
+		if (!strcmp(argv[i], "--name")) {
+			vm_name_opt = argv[i + 1];
+		} else if (!strcmp(argv[i], "--port")) {
+			port = atoi(argv[i + 1]);
+		} else if (!strcmp(argv[i], "--profile")) {
+			set_machine = true;
+			if (vm_profile_parse(argv[i + 1], &machine)) {
 				printf("error: unknown profile '%s'\n",
 				       argv[i + 1]);
 				return 2;
@@ -139,11 +144,22 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (vm_target_load(&t, env, err, sizeof(err)) < 0) {
+	cfg = config_load(&o, err, sizeof(err));
+	if (!cfg) {
 		printf("error: %s\n", err);
 		return 1;
 	}
-	vm_config_from_target(&c, &t);
+	if (config_target_vm(cfg, config_target(cfg, NULL), &c, err,
+			     sizeof(err)) < 0) {
+		printf("error: %s\n", err);
+		config_free(cfg);
+		return 1;
+	}
+	if (set_machine)
+		vm_config_set_machine(&c, machine, &cfg->embedded);
+	if (vm_name_opt)
+		c.name = vm_name_opt;
+	c.port = port;
 	loop = loop_new();
 	vm = vm_new(loop, &c);
 	vm_set_callback(vm, on_note, NULL);
@@ -213,6 +229,6 @@ int main(int argc, char **argv)
 	}
 	vm_free(vm);
 	loop_free(loop);
-	vm_target_free(&t);
+	config_free(cfg);
 	return rc;
 }

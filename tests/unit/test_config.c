@@ -294,8 +294,8 @@ static void test_no_config_at_all(void **state)
 	expect_embedded_qemu(config_target(cfg, NULL));
 	assert_ptr_equal(config_target(cfg, "qemu"), &cfg->targets[0]);
 	assert_null(config_target(cfg, "pi"));
-	assert_string_equal(cfg->kver, "6.1.0-99-arm64");
-	assert_string_equal(cfg->ready_marker, "kmdash-target: ready");
+	assert_string_equal(cfg->embedded.kver, "6.1.0-99-arm64");
+	assert_string_equal(cfg->embedded.ready_marker, "kmdash-target: ready");
 	assert_string_equal(cfg->embedded_problem, "");
 	assert_int_equal(cfg->ui.graph, CONFIG_GRAPH_AUTO);
 	assert_int_equal(cfg->ui.timestamps, CONFIG_TS_RELATIVE);
@@ -669,6 +669,8 @@ static int setup(void **state)
 	setenv("XDG_CONFIG_HOME", tmpdir, 1);
 	setenv("HOME", "/home/tester", 1);
 	setenv("USER", "tester", 1);
+	/* it names the default QEMU binary */
+	unsetenv("QEMU");
 	return 0;
 }
 
