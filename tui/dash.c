@@ -1060,6 +1060,7 @@ static int screen_open(struct dash *d, char *err, size_t errlen)
 	d->pair_next = 1 + TR_COUNT;
 	cs = nl_langinfo(CODESET);
 	d->utf8 = cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
+	draw_set_utf8(d->utf8);
 	gs = (enum graph_style)d->cfg->ui.graph; /* same order as config */
 	d->graph = graph_style_resolve(gs, cs);
 	if (d->rec) {

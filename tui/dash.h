@@ -158,11 +158,36 @@ int draw_pair(struct dash *d, int fg, int bg);
  * terminal takes, -1 for the default, after the theme's depth.
  */
 int draw_term_color(struct dash *d, int kind, int index, uint32_t rgb);
+/* The locale is UTF-8: a cut text ends in "…", else in "...". */
+void draw_set_utf8(bool utf8);
+int draw_ellipsis_cols(void);
+/* The ellipsis at (y, x), in at most maxw columns; the columns used. */
+int draw_ellipsis(WINDOW *w, int y, int x, int maxw);
 /*
  * UTF-8 text at (y, x), at most maxw columns; control characters shown as
- * '?'. Returns the columns used.
+ * '?'. Text that does not fit ends in the ellipsis. Returns the columns
+ * used.
  */
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len);
+/* The columns the text takes (as draw_text counts them). */
+int draw_width(const char *s, size_t len);
+/*
+ * Wrapping: the bytes of s that make its first row of at most width
+ * columns (at least one character; a newline ends a row). With words, the
+ * row ends before the last space that fits, when there is one. *cols gets
+ * the row's columns. draw_next_row() is where the row after it starts
+ * (past the newline, or the spaces at a word break); draw_rows() how many
+ * rows the whole text takes.
+ */
+size_t draw_break(const char *s, size_t len, int width, bool words, int *cols);
+size_t draw_next_row(const char *s, size_t len, size_t at, bool words);
+int draw_rows(const char *s, size_t len, int width, bool words);
+/*
+ * The text wrapped into at most maxrows rows of width columns from (y, x),
+ * the last row cut with the ellipsis when it is not all. Returns the rows.
+ */
+int draw_wrapped(WINDOW *w, int y, int x, int width, int maxrows, const char *s,
+		 size_t len, bool words);
 /* printf-style into draw_text. */
 int draw_printf(WINDOW *w, int y, int x, int maxw, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

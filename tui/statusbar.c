@@ -20,6 +20,7 @@ struct bar {
 	struct dash *d;
 	WINDOW *w;
 	int x, width;
+	bool cut; /* the line is full and its end says so */
 };
 
 static void put(struct bar *b, enum theme_role role, const char *fmt, ...)
@@ -30,11 +31,21 @@ static void put(struct bar *b, enum theme_role role, const char *fmt, ...)
 	char buf[512];
 	va_list ap;
 
-	if (b->x >= b->width)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	if (b->x >= b->width) {
+		/* more to say than room: the last column says so */
+		if (!b->cut && buf[0] && b->width > 0) {
+			int e = draw_ellipsis_cols() < b->width ?
+					draw_ellipsis_cols() :
+					b->width;
+
+			draw_ellipsis(b->w, 0, b->width - e, e);
+		}
+		b->cut = true;
+		return;
+	}
 	draw_role(b->d, b->w, role);
 	b->x += draw_text(b->w, 0, b->x, b->width - b->x, buf, strlen(buf));
 }
@@ -141,7 +152,7 @@ static void job_part(struct bar *b)
 
 void statusbar_draw(struct dash *d, WINDOW *w, int width)
 {
-	struct bar b = { d, w, 0, width };
+	struct bar b = { d, w, 0, width, false };
 	struct link *l = session_link(d->s);
 	struct vm *vm = session_vm(d->s);
 	const struct session_module *m = session_module(d->s);
