@@ -958,15 +958,20 @@ static void load_theme(struct dash *d)
 {
 	const char *name = d->cfg->ui.theme ? d->cfg->ui.theme : "default";
 	char err[560];
+	int r;
 
 	theme_dirs_init(&d->tdirs, getenv("XDG_CONFIG_HOME"), getenv("HOME"),
 			d->o->exe_path);
-	d->nthemes = theme_list(&d->tdirs, d->themes, 16);
-	if (theme_load(&d->theme, &d->tdirs, name, err, sizeof(err)) < 0) {
-		/* theme_load() left the default in place: say so, go on. */
+	d->nthemes = theme_list(&d->tdirs, d->themes, THEME_LIST_MAX);
+	r = theme_load(&d->theme, &d->tdirs, name, err, sizeof(err));
+	if (r < 0) {
+		/*
+		 * theme_load() left the default in place: say so, go on. A
+		 * name not found says it itself, in few words (40 columns).
+		 */
 		first_error(err, sizeof(err));
-		snprintf(d->theme_err, sizeof(d->theme_err),
-			 "default theme in use: %s", err);
+		snprintf(d->theme_err, sizeof(d->theme_err), "%s%s",
+			 r == -ENOENT ? "" : "default theme in use: ", err);
 	}
 	for (int i = 0; i < d->nthemes; i++)
 		if (!strcmp(d->themes[i], name))

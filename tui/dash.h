@@ -118,7 +118,7 @@ struct dash {
 	struct theme theme;
 	struct theme_curses tc;
 	struct theme_dirs tdirs;
-	char themes[16][THEME_NAME_MAX];
+	char themes[THEME_LIST_MAX][THEME_NAME_MAX];
 	int nthemes, theme_idx;
 	enum theme_depth depth;
 	enum graph_style graph;
