@@ -108,17 +108,8 @@ static void job_part(struct bar *b)
 		if (j->state == JOB_OK && warnings)
 			put(b, TR_LOG_WARNING, ", with %u kernel warning%s",
 			    warnings, warnings == 1 ? "" : "s");
+		/* a failure's reason is on the message line, in full */
 		put(b, TR_STATUS, " %s", t);
-		for (size_t i = 0; i < j->nsteps; i++) {
-			const struct job_step *f = &j->steps[i];
-
-			if (f->state != JOB_FAILED || !f->msg[0])
-				continue;
-			draw_duration(t, sizeof(t),
-				      (f->end_us - f->start_us) / 1000);
-			put(b, TR_STATUS, ": %s failed after %s: %s",
-			    job_step_name(f->kind), t, f->msg);
-		}
 		return;
 	}
 	st = j->cur < j->nsteps ? &j->steps[j->cur] : NULL;
@@ -185,13 +176,10 @@ void statusbar_draw(struct dash *d, WINDOW *w, int width)
 	session_module_text(d->s, mtext, sizeof(mtext));
 	put(&b, m->crashed ? TR_LINK_DOWN : TR_STATUS, "%s", mtext);
 	job_part(&b);
+	/* the session's notice is on the message line (tui/failure.c) */
 	if (d->msg[0]) {
 		sep(&b);
 		put(&b, TR_STATUS, "%s", d->msg);
-	} else if (session_notice(d->s)[0] &&
-		   !(l && link_state(l) == LINK_UP)) {
-		sep(&b);
-		put(&b, TR_STATUS, "%s", session_notice(d->s));
 	}
 	draw_role(d, w, TR_NORMAL);
 }
