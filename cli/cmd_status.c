@@ -4,11 +4,11 @@
  * last benchmark, once the link has settled; check adds the configuration
  * and the host key.
  */
-#include <cJSON.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "cli/status_json.h"
 #include "core/config/config.h"
 #include "core/module/bench.h"
 #include "core/session.h"
@@ -54,23 +54,6 @@ static const char *host_key_text(const struct ssh_session *ss, bool ok)
 	}
 }
 
-static void report_json(struct cli *c, struct link *l, struct vm *vm,
-			const struct link_stats *ls, const char *mod)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "target", session_target(c->s)->name);
-	cJSON_AddStringToObject(o, "config", c->cfg->path ? c->cfg->path : "");
-	if (vm)
-		cJSON_AddStringToObject(o, "vm", vm_stage_name(vm_stage(vm)));
-	cJSON_AddStringToObject(o, "link",
-				l ? link_state_name(link_state(l)) : "none");
-	cJSON_AddStringToObject(o, "reason", l ? link_message(l) : "");
-	cJSON_AddNumberToObject(o, "rtt_us", ls->last_rtt_us);
-	cJSON_AddStringToObject(o, "module", mod);
-	cli_emit_json(o);
-}
-
 static int report(struct cli *c, bool check)
 {
 	const struct config_target *t = session_target(c->s);
@@ -86,7 +69,7 @@ static int report(struct cli *c, bool check)
 		link_stats(l, &ls);
 	mod = module_text(c->s, modbuf, sizeof(modbuf));
 	if (c->json) {
-		report_json(c, l, vm, &ls, mod);
+		cli_emit_json(status_json(c));
 		return ok ? 0 : 1;
 	}
 	cli_say(c, "target    %s (%s)\n", t->name,
@@ -122,6 +105,18 @@ static int report(struct cli *c, bool check)
 	return ok ? 0 : 1;
 }
 
+/* The link's first probe has come back: there is an RTT to tell. */
+static bool rtt_known(struct cli *c)
+{
+	struct link *l = session_link(c->s);
+	struct link_stats ls;
+
+	if (!l || link_state(l) != LINK_UP)
+		return true;
+	link_stats(l, &ls);
+	return ls.last_rtt_us >= 0;
+}
+
 /* The kernel log's backlog is in: a crash in it is the module's state. */
 static bool kmsg_read(struct cli *c)
 {
@@ -145,8 +140,14 @@ static int status(struct cmd_ctx *ctx, bool check)
 				      2000);
 		cli_run_until(&c, module_known, 5000);
 		if (session_link(c.s) &&
-		    link_state(session_link(c.s)) == LINK_UP)
+		    link_state(session_link(c.s)) == LINK_UP) {
 			cli_run_until(&c, kmsg_read, 2000);
+			/* the probe runs once an interval: one comes by then */
+			cli_run_until(
+				&c, rtt_known,
+				session_target(c.s)->ssh.probe_interval_ms +
+					1000);
+		}
 		rc = report(&c, check);
 	}
 	cli_close(&c);
@@ -180,7 +181,11 @@ const struct cmd_entry cmd_status_entry = {
 		"embedded target), the SSH link with its state and reason, "
 		"the round-trip time, whether the module is loaded, and the "
 		"last benchmark run. The exit status is 0 when the target is "
-		"reachable, 1 when it is not.",
+		"reachable, 1 when it is not. With --json the same facts are "
+		"one object, its states fixed words: config, vm (name, stage, "
+		"pid, port), ssh, link (state, reason, rtt_us), module (state: "
+		"loaded, not_loaded or unknown; refcnt, build_id, taint, "
+		"crashed, crash), bench (the last run).",
 };
 
 const struct cmd_entry cmd_check_entry = {

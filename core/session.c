@@ -237,6 +237,14 @@ static void on_deploy_done(void *arg, int rc, enum moderr kind, const char *msg)
 			 deploy_loaded_id(s->deploy));
 		changed(s, SC_MODULE);
 	}
+	/* gone now (or it never was there): not at the next query either */
+	if (st->kind == JOB_UNLOAD && (rc == 0 || kind == MODERR_NOT_LOADED)) {
+		s->module.state = MOD_NOT_LOADED;
+		s->module.refcnt = -1;
+		s->module.crashed = false;
+		s->module.build_id[0] = '\0';
+		changed(s, SC_MODULE);
+	}
 	/* the crash that explains "in use" may come with the log: at judging */
 	s->settle_kind = kind;
 	if (kind == MODERR_STUCK)
