@@ -114,9 +114,11 @@ target:
 	@target/build-target.sh
 
 # One machinery for every module: KMOD_SRC names the source directory.
+# The example's Kbuild also builds its tools (sectl, sebench) and its test
+# program (shtest) for the target: build/kmod/tools/, build/kmod/tests/.
 KMOD_SRC ?= kmod
 KMOD_OUT ?= $(BUILD)/$(KMOD_SRC)
-kmod: $(if $(filter kmod,$(KMOD_SRC)),kmod-tools)
+kmod:
 	@target/kbuild.sh $(KMOD_SRC) $(KMOD_OUT)
 
 # The modules the unit tests decode traces of (tests/fixtures/traces/):
@@ -129,23 +131,7 @@ fixtures: kmod
 			KMOD_OUT=$(BUILD)/tests/fixtures/$$m || exit 1; \
 	done
 
-# The engine's tools and test programs: static arm64 binaries for the target.
-.PHONY: kmod-tools kmod-native
-KMOD_CC ?= aarch64-linux-gnu-gcc
-KMOD_TOOL_CFLAGS = -std=gnu11 -static -O2 -g -Wall -Wextra -Werror -Wshadow \
-		   -Wstrict-prototypes -pthread
-KMOD_TOOL_DEPS := kmod/storage_hash.h kmod/tools/shdev.h kmod/tools/shdev.c
-kmod-tools: $(BUILD)/kmod/tools/sectl $(BUILD)/kmod/tools/sebench \
-	    $(BUILD)/kmod/tests/shtest
-$(BUILD)/kmod/tools/%: kmod/tools/%.c $(KMOD_TOOL_DEPS)
-	@mkdir -p $(@D)
-	$(call quiet,CC,$@)
-	$(Q)$(KMOD_CC) $(KMOD_TOOL_CFLAGS) -o $@ $< kmod/tools/shdev.c -lm
-$(BUILD)/kmod/tests/%: kmod/tests/%.c $(KMOD_TOOL_DEPS)
-	@mkdir -p $(@D)
-	$(call quiet,CC,$@)
-	$(Q)$(KMOD_CC) $(KMOD_TOOL_CFLAGS) -Ikmod/tools -o $@ $< kmod/tools/shdev.c -lm
-
+.PHONY: kmod-native
 # Second compile check of the module: the host's amd64 headers (make deps).
 KMOD_NATIVE_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
 kmod-native:
