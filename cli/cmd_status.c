@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmdash status and kmdash check: the VM, the link, the module and the
- * last benchmark, once the link has settled; check adds the configuration
- * and the host key.
+ * kmdash status: the VM, the link, the module and the last benchmark,
+ * once the link has settled. (kmdash check is cmd_check.c.)
  */
 #include <cJSON.h>
 #include <stdio.h>
@@ -42,18 +41,6 @@ static const char *module_text(struct session *s, char *buf, size_t cap)
 	return buf;
 }
 
-static const char *host_key_text(const struct ssh_session *ss, bool ok)
-{
-	switch (ssh_session_why(ss)) {
-	case SSH_E_HOSTKEY_UNKNOWN:
-		return "UNKNOWN (kmdash trust)";
-	case SSH_E_HOSTKEY_CHANGED:
-		return "CHANGED (refused)";
-	default:
-		return ok ? "verified" : "not checked";
-	}
-}
-
 static void report_json(struct cli *c, struct link *l, struct vm *vm,
 			const struct link_stats *ls, const char *mod)
 {
@@ -71,7 +58,7 @@ static void report_json(struct cli *c, struct link *l, struct vm *vm,
 	cli_emit_json(o);
 }
 
-static int report(struct cli *c, bool check)
+static int report(struct cli *c)
 {
 	const struct config_target *t = session_target(c->s);
 	struct link *l = session_link(c->s);
@@ -92,8 +79,6 @@ static int report(struct cli *c, bool check)
 	cli_say(c, "target    %s (%s)\n", t->name,
 		c->cfg->path ? c->cfg->path :
 			       "no config file: built-in default");
-	if (check)
-		cli_say(c, "config    ok\n");
 	if (vm)
 		cli_say(c, "vm        %s%s%s (pid %d, port %d)\n",
 			vm_stage_name(vm_stage(vm)),
@@ -104,9 +89,6 @@ static int report(struct cli *c, bool check)
 			ssh_session_target(session_ssh(c->s)));
 		cli_say(c, "link      %s%s%s\n", link_state_name(link_state(l)),
 			link_message(l)[0] ? ": " : "", link_message(l));
-		if (check)
-			cli_say(c, "host key  %s\n",
-				host_key_text(session_ssh(c->s), ok));
 		if (ls.last_rtt_us >= 0 && ok)
 			cli_say(c, "rtt       %.2f ms\n",
 				ls.last_rtt_us / 1000.0);
@@ -130,7 +112,7 @@ static bool kmsg_read(struct cli *c)
 	return !session_link(c->s) || idle >= 100;
 }
 
-static int status(struct cmd_ctx *ctx, bool check)
+static int status_exec(struct cmd_ctx *ctx)
 {
 	/* the log: whether the module crashed in this boot is told there */
 	struct session_opts so = { .follow_kmsg = true };
@@ -147,20 +129,10 @@ static int status(struct cmd_ctx *ctx, bool check)
 		if (session_link(c.s) &&
 		    link_state(session_link(c.s)) == LINK_UP)
 			cli_run_until(&c, kmsg_read, 2000);
-		rc = report(&c, check);
+		rc = report(&c);
 	}
 	cli_close(&c);
 	return rc;
-}
-
-static int status_exec(struct cmd_ctx *ctx)
-{
-	return status(ctx, false);
-}
-
-static int check_exec(struct cmd_ctx *ctx)
-{
-	return status(ctx, true);
 }
 
 static const struct cmd_opt status_opts[] = {
@@ -181,17 +153,4 @@ const struct cmd_entry cmd_status_entry = {
 		"the round-trip time, whether the module is loaded, and the "
 		"last benchmark run. The exit status is 0 when the target is "
 		"reachable, 1 when it is not.",
-};
-
-const struct cmd_entry cmd_check_entry = {
-	.name = "check",
-	.opts = status_opts,
-	.flags = CMD_CONFIG,
-	.exec = check_exec,
-	.summary = "status, plus the configuration and the host key",
-	.help = "What status prints, plus whether the configuration is valid "
-		"and whether the target's host key is verified, unknown "
-		"(kmdash trust adds it) or changed (refused). The exit "
-		"status is 0 when the target is reachable, 1 when it is "
-		"not, 2 when the configuration has an error.",
 };

@@ -19,6 +19,7 @@
 
 #include "core/base/jsonerr.h"
 #include "core/base/jsonpos.h"
+#include "core/base/strutil.h"
 
 static const char *const role_names[TR_COUNT] = {
 	[TR_NORMAL] = "normal",
@@ -739,6 +740,25 @@ int theme_list(const struct theme_dirs *d, char (*names)[THEME_NAME_MAX],
 	return out;
 }
 
+/* "; did you mean 'solarized-dark'?" for a misspelled name, or nothing. */
+static int say_closest(const struct theme_dirs *d, const char *name, char *buf,
+		       size_t cap)
+{
+	char names[32][THEME_NAME_MAX];
+	const char *cands[32], *near;
+	int n = theme_list(d, names, 32);
+
+	for (int i = 0; i < n; i++)
+		cands[i] = names[i];
+	/* a typo or two, more in a longer name ("solarised-drak") */
+	near = n > 0 ? str_closest(name, cands, (size_t)n,
+				   strlen(name) / 5 + 1) :
+		       NULL;
+	if (!near || !cap)
+		return 0;
+	return snprintf(buf, cap, "; did you mean '%s'?", near);
+}
+
 int theme_load(struct theme *t, const struct theme_dirs *d, const char *name,
 	       char *err, size_t cap)
 {
@@ -761,10 +781,12 @@ int theme_load(struct theme *t, const struct theme_dirs *d, const char *name,
 			 name ? name : "");
 		return ret;
 	}
-	n = snprintf(err, cap,
-		     "theme '%s' not found, using the default theme (no "
-		     "%s.json in",
-		     name, name);
+	n = snprintf(err, cap, "theme '%s' not found", name);
+	if (n >= 0 && (size_t)n < cap)
+		n += say_closest(d, name, err + n, cap - (size_t)n);
+	if (n >= 0 && (size_t)n < cap)
+		n += snprintf(err + n, cap - (size_t)n,
+			      ", using the default theme (no %s.json in", name);
 	for (int i = 0; i < d->n && n >= 0 && (size_t)n < cap; i++)
 		n += snprintf(err + n, cap - (size_t)n, "%s %s", i ? "," : "",
 			      d->dir[i]);

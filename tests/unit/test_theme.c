@@ -447,6 +447,11 @@ static void test_user_themes_override_and_add(void **state)
 	assert_non_null(strstr(err,
 			       "theme 'nope' not found, using the default "
 			       "theme (no nope.json in /tmp/kmdash-theme-"));
+	/* a misspelled name: the one meant */
+	assert_int_equal(theme_load(&t, &d, "monochrom", err, sizeof(err)),
+			 -ENOENT);
+	assert_non_null(strstr(err, "theme 'monochrom' not found; did you mean "
+				    "'monochrome'?, using the default theme"));
 	assert_int_equal(theme_load(&t, &d, "../etc/passwd", err, sizeof(err)),
 			 -EINVAL);
 
