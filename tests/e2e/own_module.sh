@@ -37,6 +37,12 @@ run() { out=$("$KM" "$@" 2>&1); rc=$?; }
 status_is() { [ "$rc" -eq "$1" ] || { echo "exit status $rc, expected $1: $out" >&2; return 1; }; }
 
 cd "$MOD" || exit 1
+# Without a terminal and without --yes: shown, not written.
+run init </dev/null
+check "init without a terminal nor --yes: exit 1" status_is 1
+check "... prints the config" contains "$out" "\"dir\":	\"$MOD\""
+check "... says how to write it" contains "$out" "kmdash init --yes writes it to $CONFIG"
+check "... and writes nothing" test ! -e "$CONFIG"
 run init --yes
 check "init --yes in the module's directory: exit 0" status_is 0
 check "... writes the config" test -s "$CONFIG"
@@ -52,6 +58,12 @@ check "... and it loads" contains "$out" "[load] ok"
 check "... and its load line shows" contains "$out" "kernel: " &&
 	check "... the module's own words" contains "$out" "$LOADED"
 
+# No benchmark configured: run bench says how to add one.
+run run bench
+check "run bench without a benchmark: refused (exit 2)" status_is 2
+check "... saying how to add one" \
+	contains "$out" "no benchmark for twofile: add \"bench\": { \"argv\": [\"./mybench\"] } to the target in $CONFIG"
+
 run check
 check "check passes (exit 0)" status_is 0
 check "... every line ok" contains "$out" "check: ok"
@@ -59,6 +71,24 @@ check "... the .ko against the release the target runs" \
 	contains "$out" "as the target runs"
 check "nothing was written into the module's directory" \
 	test "$before" = "$(listing)"
+
+# A compile error names the user's file, not its mirror in the cache.
+cp "$MOD/twofile_greet.c" "$T_TMP/greet.c"
+sed -i 's/return "hello from two files";/return 42 +;/' "$MOD/twofile_greet.c"
+line=$(grep -n 'return 42 +;' "$MOD/twofile_greet.c" | cut -d: -f1)
+run run build
+check "a broken source: the build fails" status_is 1
+check "... the error names the user's file and line" \
+	contains "$out" "$MOD/twofile_greet.c:$line:"
+cp "$T_TMP/greet.c" "$MOD/twofile_greet.c"
+before=$(listing)
+
+# init again: an existing config is never replaced silently.
+printf '{ "ui": { "graph": "ascii" } }\n' >"$CONFIG"
+run init --yes
+check "init over another config: exit 0" status_is 0
+check "... says where the old one went" contains "$out" "(the old one is $CONFIG.bak)"
+check "... which is kept" grep -q '"ascii"' "$CONFIG.bak"
 
 # From a subdirectory: the module is found upwards.
 rm -f "$CONFIG"
