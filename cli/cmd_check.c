@@ -104,11 +104,20 @@ static void check_module(struct check *k)
 	    strrchr(m.file, '/') + 1, names);
 }
 
+/* CROSS_COMPILE=PREFIX among the build's arguments: PREFIX, or NULL. */
+static const char *cross_prefix(const struct config_target *t)
+{
+	for (size_t i = 0; i < t->build.argv.n; i++)
+		if (!strncmp(t->build.argv.v[i], "CROSS_COMPILE=", 14))
+			return t->build.argv.v[i] + 14;
+	return NULL;
+}
+
 static void check_build(struct check *k)
 {
 	const struct config_target *t = k->t;
-	const char *kdir = NULL;
-	char mk[PATH_MAX + 16];
+	const char *cross = cross_prefix(t);
+	char mk[PATH_MAX + 16], gcc[256];
 
 	if (t->build.missing) {
 		/* the module's own problem is said once, above */
@@ -124,29 +133,29 @@ static void check_build(struct check *k)
 		    t->build.argv.v[0]);
 		return;
 	}
-	if (t->build.mirror_src) {
-		/* kmdash's kbuild command: -C KDIR, cross compiler */
-		kdir = t->build.argv.v[2];
-		snprintf(mk, sizeof(mk), "%s/Makefile", kdir);
-		if (access(mk, R_OK)) {
-			say(k, "build", ERR,
-			    "%s is not a prepared kernel tree (no Makefile): "
-			    "kmdash target build, or set build.kdir to your "
-			    "kernel's tree (make modules_prepare there)",
-			    kdir);
-			return;
-		}
-		if (!program_found("aarch64-linux-gnu-gcc")) {
-			say(k, "build", ERR,
-			    "aarch64-linux-gnu-gcc is not installed: make deps "
-			    "(it installs gcc-aarch64-linux-gnu)");
-			return;
-		}
-		say(k, "build", OK, "kbuild against %s, objects in %s", kdir,
-		    t->build.mirror_dst);
+	snprintf(mk, sizeof(mk), "%s/Makefile",
+		 t->build.kdir ? t->build.kdir : "");
+	if (t->build.kdir && access(mk, R_OK)) {
+		say(k, "build", ERR,
+		    "%s is not a prepared kernel tree (no Makefile): kmdash "
+		    "target build, or set build.kdir to your kernel's tree "
+		    "(make modules_prepare there)",
+		    t->build.kdir);
 		return;
 	}
-	say(k, "build", OK, "%s (build.argv)", t->build.argv.v[0]);
+	snprintf(gcc, sizeof(gcc), "%sgcc", cross ? cross : "");
+	if (cross && !program_found(gcc)) {
+		say(k, "build", ERR,
+		    "%s is not installed: make deps (it installs "
+		    "gcc-aarch64-linux-gnu), or fix build.argv's CROSS_COMPILE",
+		    gcc);
+		return;
+	}
+	if (t->build.kdir && t->build.mirror_dst)
+		say(k, "build", OK, "kbuild against %s, objects in %s",
+		    t->build.kdir, t->build.mirror_dst);
+	else
+		say(k, "build", OK, "%s (build.argv)", t->build.argv.v[0]);
 }
 
 /* The .ko: there, and for the release the target runs (when known). */
@@ -178,9 +187,8 @@ static void check_ko(struct check *k, const char *release, const char *whose)
 	    MODERR_NONE) {
 		say(k, "ko", ERR, "%s: %s (%s): kmdash run build%s",
 		    t->module.ko, why, whose,
-		    t->build.mirror_src && !t->build.kdir ?
-			    "" :
-			    ", against the target's kernel (build.kdir)");
+		    t->embedded ? "" :
+				  ", against the board's kernel (build.kdir)");
 		return;
 	}
 	say(k, "ko", OK, "%s, built for %s as the target runs", t->module.ko,

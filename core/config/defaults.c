@@ -261,16 +261,34 @@ static void name_module(struct schema_ctx *c, struct config_target *t,
 		t->module.name = schema_strdup(c, "(no module)");
 }
 
-/* kbuild for the module directory, its objects in a mirror in the cache. */
-static void kbuild_module(struct schema_ctx *c, struct config_target *t,
-			  const struct module_src *ms)
+/*
+ * Where the module's objects go: CACHE/build/TARGET/DIR-TAG, a mirror of
+ * its sources made before every build, whatever the build command (a
+ * printed config's explicit argv builds there too). NULL: no cache.
+ */
+static char *build_out(struct schema_ctx *c, const struct config_target *t,
+		       const struct module_src *ms)
 {
 	const struct config *cfg = config_load_of(c)->cfg;
-	const char *kdir = t->build.kdir ? t->build.kdir : cfg->embedded.kdir;
 	const char *base = strrchr(ms->src.dir, '/');
-	char *out, *m;
 
-	if (!kdir) {
+	if (!cfg->cache_dir)
+		return NULL;
+	return xprintf(c, "%s/build/%s/%s-%08x", cfg->cache_dir, t->name,
+		       base ? base + 1 : ms->src.dir, dir_tag(ms->src.dir));
+}
+
+/* kbuild for the module directory against the target's kernel, into out. */
+static void kbuild_module(struct schema_ctx *c, struct config_target *t,
+			  const char *out)
+{
+	const struct config *cfg = config_load_of(c)->cfg;
+	char *m;
+
+	/* the embedded target's headers, unless the config names a tree */
+	if (!t->build.kdir)
+		t->build.kdir = schema_strdup(c, cfg->embedded.kdir);
+	if (!t->build.kdir) {
 		t->build.missing = xprintf(
 			c,
 			"no kernel to build %s against: the embedded target "
@@ -279,37 +297,25 @@ static void kbuild_module(struct schema_ctx *c, struct config_target *t,
 			t->module.name, cfg->embedded_problem);
 		return;
 	}
-	if (!cfg->cache_dir) {
-		t->build.missing = schema_strdup(
-			c, "no cache directory for the build: set HOME or "
-			   "KMDASH_CACHE_DIR");
-		return;
-	}
-	out = xprintf(c, "%s/build/%s/%s-%08x", cfg->cache_dir, t->name,
-		      base ? base + 1 : ms->src.dir, dir_tag(ms->src.dir));
-	m = out ? xprintf(c, "M=%s", out) : NULL;
+	m = xprintf(c, "M=%s", out);
 	if (m) {
 		const char *argv[] = {
-			"make",	      "-C",
-			kdir,	      m,
-			"ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-",
-			"modules",    NULL
+			"make",	       "-C",
+			t->build.kdir, m,
+			"ARCH=arm64",  "CROSS_COMPILE=aarch64-linux-gnu-",
+			"modules",     NULL
 		};
 
 		schema_strv_set(c, &t->build.argv, argv);
-		schema_set_str(c, &t->build.mirror_src, ms->src.dir);
-		schema_set_str(c, &t->build.mirror_dst, out);
-		if (!t->module.ko)
-			t->module.ko =
-				xprintf(c, "%s/%s.ko", out, t->module.name);
-		/* the example's Kbuild builds its tools (userprogs) too */
-		if (t->module.example && !t->module.sectl)
-			t->module.sectl = xprintf(c, "%s/tools/sectl", out);
-		if (t->module.example && !t->module.sebench)
-			t->module.sebench = xprintf(c, "%s/tools/sebench", out);
 	}
 	free(m);
-	free(out);
+	if (!t->module.ko)
+		t->module.ko = xprintf(c, "%s/%s.ko", out, t->module.name);
+	/* the example's Kbuild builds its tools (userprogs) too */
+	if (t->module.example && !t->module.sectl)
+		t->module.sectl = xprintf(c, "%s/tools/sectl", out);
+	if (t->module.example && !t->module.sebench)
+		t->module.sebench = xprintf(c, "%s/tools/sebench", out);
 }
 
 /* The build command and the .ko, unless the config says them. */
@@ -317,6 +323,7 @@ static void build_module(struct schema_ctx *c, struct config_target *t,
 			 const struct module_src *ms)
 {
 	const struct config *cfg = config_load_of(c)->cfg;
+	char *out = NULL;
 
 	if (ms->in_checkout) {
 		/* kmdash's own tree builds its example (and tests) so */
@@ -335,13 +342,24 @@ static void build_module(struct schema_ctx *c, struct config_target *t,
 			t->module.sebench =
 				xprintf(c, "%s/build/kmod/tools/sebench",
 					cfg->repo_dir);
-	} else if (ms->known && !t->module.problem && !t->build.argv.n) {
-		kbuild_module(c, t, ms);
-	} else if (ms->known && !t->module.problem && !t->module.ko) {
-		/* the user's build command: kbuild's place for the .ko */
-		t->module.ko =
-			xprintf(c, "%s/%s.ko", ms->src.dir, t->module.name);
+	} else if (ms->known && !t->module.problem) {
+		out = build_out(c, t, ms);
+		if (out) {
+			schema_set_str(c, &t->build.mirror_src, ms->src.dir);
+			schema_set_str(c, &t->build.mirror_dst, out);
+		}
+		if (!t->build.argv.n && !out)
+			t->build.missing = schema_strdup(
+				c, "no cache directory for the build: set HOME "
+				   "or KMDASH_CACHE_DIR");
+		else if (!t->build.argv.n)
+			kbuild_module(c, t, out);
+		else if (!t->module.ko)
+			/* the user's build command: kbuild's place */
+			t->module.ko = xprintf(c, "%s/%s.ko", ms->src.dir,
+					       t->module.name);
 	}
+	free(out);
 	if (ms->known && !t->build.dir)
 		t->build.dir = schema_strdup(c, ms->src.dir);
 	if (!t->build.argv.n && !t->build.missing)

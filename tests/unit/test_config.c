@@ -604,14 +604,15 @@ static void test_jump_host_forms(void **state)
 /* --print gives a config that loads back to the same print. */
 static void test_print_round_trip(void **state)
 {
-	static const char *const files[] = { "good/full.json",
-					     "good/tunnel.json",
-					     "good/docker.json",
-					     "good/minimal.json" };
+	/* a module found and built by kmdash's kbuild command too */
+	static const char *const files[] = {
+		"good/full.json", "good/tunnel.json", "good/docker.json",
+		"good/minimal.json", "module/relative.json"
+	};
 	char path[PATH_MAX + 16], err[512];
 
 	snprintf(path, sizeof(path), "%s/printed.json", tmpdir);
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char in[256];
 		struct config *a, *b;
 		char *pa, *pb;
@@ -630,6 +631,10 @@ static void test_print_round_trip(void **state)
 			fail_msg("%s printed, reloaded: %s", files[i], err);
 		pb = config_print(b);
 		assert_string_equal(pa, pb);
+		/* what is not printed follows: the build still mirrors */
+		if (a->targets[0].build.mirror_src)
+			assert_string_equal(a->targets[0].build.mirror_dst,
+					    b->targets[0].build.mirror_dst);
 		free(pa);
 		free(pb);
 		config_free(a);
