@@ -360,7 +360,8 @@ static void build_module(struct schema_ctx *c, struct config_target *t,
 					       t->module.name);
 	}
 	free(out);
-	if (ms->known && !t->build.dir)
+	/* a command of the user's runs in the module's directory */
+	if (ms->known && !ms->in_checkout && !t->build.dir)
 		t->build.dir = schema_strdup(c, ms->src.dir);
 	if (!t->build.argv.n && !t->build.missing)
 		t->build.missing = schema_strdup(

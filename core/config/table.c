@@ -222,7 +222,8 @@ static const struct schema_row build_rows[] = {
 	{ .name = "dir",
 	  .type = SCHEMA_PATH,
 	  .offset = BUILD(dir),
-	  .text = "Where it runs (the module directory)." },
+	  .text = "Where it runs (the module directory; in the kmdash "
+		  "checkout, where kmdash runs)." },
 	{ .name = "kdir",
 	  .type = SCHEMA_PATH,
 	  .offset = BUILD(kdir),
