@@ -82,6 +82,17 @@ wait_until()
 
 track_pid() { T_PIDS+=("$1"); }
 
+# private_cache: the builds of modules go to a cache of the test's own,
+# removed with it; the embedded target stays the shared one (a symlink).
+private_cache()
+{
+	local shared
+	shared=$(. "$T_ROOT/target/common.sh" && echo "$KMDASH_CACHE")
+	export KMDASH_CACHE_DIR=$T_TMP/cache
+	mkdir -p "$KMDASH_CACHE_DIR"
+	ln -sfn "$shared/target" "$KMDASH_CACHE_DIR/target"
+}
+
 # blackhole_up: BLACKHOLE becomes an address whose packets go nowhere (no
 # answer, no error: a connect to it times out): a veth pair into a network
 # namespace, the address's neighbour a MAC nobody has. Removed on exit.

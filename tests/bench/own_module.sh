@@ -12,10 +12,7 @@ if [ ! -f "$(target_env IMAGE 2>/dev/null)" ]; then
 	echo "the embedded target is not built (make target)"
 	exit 1
 fi
-. "$T_ROOT/target/common.sh"
-export KMDASH_CACHE_DIR=$T_TMP/cache
-mkdir -p "$KMDASH_CACHE_DIR"
-ln -s "$KMDASH_CACHE/target" "$KMDASH_CACHE_DIR/target"
+private_cache
 T_VMS+=(qemu)
 RUNS=5
 

@@ -5,6 +5,7 @@
 # kmdash run deploy; beside them OpenSSH's ssh -o ConnectTimeout=2 to the
 # same place. Before, the step waited 90 s for the link.
 . "$(dirname "$0")/lib.sh"
+private_cache
 
 RUNS=5
 board() # FILE HOST PORT

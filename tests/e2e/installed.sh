@@ -24,10 +24,7 @@ make -s -C "$T_ROOT" install DESTDIR="$D" PREFIX="$P" \
 check "make install into a DESTDIR" test $? -eq 0 || cat "$T_TMP/install.log"
 KM=$D$P/bin/kmdash
 export XDG_CONFIG_HOME=$T_TMP/xdg XDG_STATE_HOME=$T_TMP/state
-. "$T_ROOT/target/common.sh"
-export KMDASH_CACHE_DIR=$T_TMP/cache
-mkdir -p "$KMDASH_CACHE_DIR"
-ln -s "$KMDASH_CACHE/target" "$KMDASH_CACHE_DIR/target"
+private_cache
 MOD=$T_TMP/src/twofile
 mkdir -p "${MOD%/*}"
 cp -r "$T_ROOT/tests/fixtures/kmod_twofile" "$MOD"

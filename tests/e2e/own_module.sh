@@ -15,11 +15,7 @@ fi
 KM=$T_BUILD/kmdash
 T_VMS+=(qemu) # kmdash run boots the target's VM; stopped at the end
 export XDG_CONFIG_HOME=$T_TMP/config XDG_STATE_HOME=$T_TMP/state
-# The builds go to a cache of the test's own, the target stays shared.
-. "$T_ROOT/target/common.sh"
-export KMDASH_CACHE_DIR=$T_TMP/cache
-mkdir -p "$KMDASH_CACHE_DIR"
-ln -s "$KMDASH_CACHE/target" "$KMDASH_CACHE_DIR/target"
+private_cache
 
 MOD=$T_TMP/src/twofile
 mkdir -p "$T_TMP/src"

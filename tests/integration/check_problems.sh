@@ -12,10 +12,7 @@ fi
 KM=${KMDASH:-$T_BUILD/asan/kmdash}
 [ -x "$KM" ] || KM=$T_BUILD/kmdash
 export XDG_CONFIG_HOME=$T_TMP/xdg XDG_STATE_HOME=$T_TMP/state
-. "$T_ROOT/target/common.sh"
-export KMDASH_CACHE_DIR=$T_TMP/cache
-mkdir -p "$KMDASH_CACHE_DIR"
-ln -s "$KMDASH_CACHE/target" "$KMDASH_CACHE_DIR/target"
+private_cache
 KVER=$(target_env KVER)
 
 # The module beside the configs: "dir": "mod" is the config file's mod/.

@@ -10,6 +10,7 @@
 KM=${KMDASH:-$T_BUILD/asan/kmdash}
 [ -x "$KM" ] || KM=$T_BUILD/kmdash
 export XDG_CONFIG_HOME=$T_TMP/xdg XDG_STATE_HOME=$T_TMP/state
+private_cache
 TIMEOUT_MS=2000
 DEADLINE=$((3 * TIMEOUT_MS / 1000))
 

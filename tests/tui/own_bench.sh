@@ -12,10 +12,7 @@ if [ ! -f "$(target_env IMAGE 2>/dev/null)" ]; then
 	exit 0
 fi
 T_VMS+=(qemu) # kmdash run boots it; stopped at the end
-. "$T_ROOT/target/common.sh"
-export KMDASH_CACHE_DIR=$T_TMP/cache
-mkdir -p "$KMDASH_CACHE_DIR"
-ln -s "$KMDASH_CACHE/target" "$KMDASH_CACHE_DIR/target"
+private_cache
 MOD=$T_TMP/twofile
 cp -r "$T_ROOT/tests/fixtures/kmod_twofile" "$MOD"
 PROG=$T_ROOT/tests/fixtures/bench/twofile_bench.sh

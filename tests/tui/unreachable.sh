@@ -5,6 +5,7 @@
 # nothing listens on, and a blackholed address (tests/lib.sh).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/tmux.sh"
+private_cache # the module is mirrored there before a build
 
 TIMEOUT_MS=2000
 DEADLINE=$((3 * TIMEOUT_MS / 1000))
