@@ -19,9 +19,12 @@
 #include "core/base/strutil.h"
 #include "core/config/config.h"
 
+/* one command a line */
+/* clang-format off */
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
 	&cmd_run_entry,
+	&cmd_watch_entry,
 	&cmd_status_entry,
 	&cmd_check_entry,
 	&cmd_dmesg_entry,
@@ -34,6 +37,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_completion_entry,
 	NULL,
 };
+/* clang-format on */
 
 const struct cmd_opt cmd_global_opts[] = {
 	{ "config", 'c', "FILE",

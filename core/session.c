@@ -8,6 +8,7 @@
  * boots just works.
  */
 #include "core/session.h"
+#include "core/session_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -120,12 +121,23 @@ struct session {
 	uint64_t wait_timer;
 
 	char notice[512];
+	struct swatch *watch; /* watch mode (core/session_watch.c) */
 };
 
 static void changed(struct session *s, unsigned what)
 {
 	if (s->o.on_change)
 		s->o.on_change(s, what, s->o.arg);
+}
+
+void session_changed(struct session *s, unsigned changes)
+{
+	changed(s, changes);
+}
+
+struct swatch *session_swatch(const struct session *s)
+{
+	return s->watch;
 }
 
 static void notice(struct session *s, const char *fmt, ...)
@@ -732,6 +744,22 @@ static void resume_waiting_step(struct session *s)
 	}
 }
 
+/*
+ * A job that deploys later asks the target what a deploy needs while it
+ * builds (or waits for the link): the deploy after the build sends at
+ * once, as in a session that deployed before.
+ */
+static void warm_deploy(struct session *s)
+{
+	if (s->job.state != JOB_RUNNING || !link_up(s))
+		return;
+	for (size_t i = s->job.cur; i < s->job.nsteps; i++)
+		if (s->job.steps[i].kind == JOB_DEPLOY) {
+			deploy_warm(s->deploy, &s->dm);
+			return;
+		}
+}
+
 static int step_start(void *ctx, const struct job_step *st)
 {
 	struct session *s = ctx;
@@ -750,6 +778,7 @@ static int step_start(void *ctx, const struct job_step *st)
 			       job_step_name(st->kind));
 	step_event(s, st);
 	if (st->kind == JOB_BUILD) {
+		warm_deploy(s);
 		/* one that cannot start says why in its result line */
 		if (build_start(s->build, s->loop) < 0) {
 			changed(s, SC_BUILD);
@@ -807,6 +836,8 @@ static void on_job_change(struct job *job, void *arg)
 			       job_state_name(job->state));
 	if (s->o.on_job_done)
 		s->o.on_job_done(s, job, s->o.arg);
+	/* a save that came meanwhile builds now */
+	swatch_job_ended(s->watch);
 }
 
 /* How a benchmark is added, for a module that has none. */
@@ -1249,6 +1280,7 @@ static void on_link(struct link *l, enum link_state state,
 		 */
 		if (refresh_module(s) < 0)
 			follow_kmsg(s);
+		warm_deploy(s);
 		resume_waiting_step(s);
 	}
 	if (!up && was_up) {
@@ -1671,6 +1703,12 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 		 (struct job_runner){ step_start, step_cancel, s });
 	s->job.on_change = on_job_change;
 	s->job.arg = s;
+	s->watch = swatch_new(s, loop);
+	if (!s->watch) {
+		snprintf(err, errlen, "out of memory");
+		session_free(s);
+		return NULL;
+	}
 
 	if (t->has_vm && make_vm(s, err, errlen) < 0) {
 		session_free(s);
@@ -1708,6 +1746,7 @@ void session_free(struct session *s)
 {
 	if (!s)
 		return;
+	swatch_free(s->watch);
 	job_release(&s->job);
 	loop_cancel_timer(s->loop, s->wait_timer);
 	loop_cancel_timer(s->loop, s->refresh_timer);
