@@ -55,7 +55,8 @@ static void say_event(struct watchcmd *w, const char *event, const char *text)
 		cli_say(&w->c, "watching %s (a save: %s); Ctrl-C stops\n",
 			sw->dir, session_watch_name(sw->what));
 	else if (!strcmp(event, "restart"))
-		cli_say(&w->c, "-- %s saved during the build: building again --\n",
+		cli_say(&w->c,
+			"-- %s saved during the build: building again --\n",
 			sw->last);
 	else
 		cli_say(&w->c, "-- %s saved%s%s --\n", sw->last,
@@ -161,6 +162,7 @@ static const struct cmd_opt watch_opts[] = {
 
 const struct cmd_entry cmd_watch_entry = {
 	.name = "watch",
+	.args = "[build|reload|cycle]",
 	.opts = watch_opts,
 	.min_args = 0,
 	.max_args = 1,

@@ -538,6 +538,30 @@ static void theme_next(struct dash *d)
 	dash_dirty_all(d);
 }
 
+/* w: watch the module's sources (the config's mode, else reload), or stop. */
+static void watch_toggle(struct dash *d)
+{
+	const struct session_watch *w = session_watch(d->s);
+	enum config_watch what = d->cfg->watch != CONFIG_WATCH_OFF ?
+					 d->cfg->watch :
+					 CONFIG_WATCH_RELOAD;
+	char err[512];
+
+	if (w->what != CONFIG_WATCH_OFF)
+		what = CONFIG_WATCH_OFF;
+	if (session_watch_set(d->s, what, err, sizeof(err)) < 0)
+		dash_alert(d, "%s", err);
+	else if (what == CONFIG_WATCH_OFF)
+		dash_message(d, "not watching %s any more", w->shown);
+	else
+		dash_message(d, "watching %s: a save %s", w->shown,
+			     what == CONFIG_WATCH_BUILD ?
+				     "builds" :
+			     what == CONFIG_WATCH_CYCLE ?
+				     "builds, reloads and benchmarks" :
+				     "builds and reloads");
+}
+
 static void pane_action(struct dash *d, enum pane_id id, enum action_id a)
 {
 	struct pane *p = &d->pane[id];
@@ -575,6 +599,9 @@ static void on_action(void *ctx, enum action_id a)
 		return;
 	}
 	switch (a) {
+	case ACT_WATCH:
+		watch_toggle(d);
+		break;
 	case ACT_CANCEL:
 		if (job_busy_now(d))
 			session_cancel(d->s);
@@ -1210,6 +1237,10 @@ int dash_main(const struct dash_opts *o)
 	if (d->theme_err[0])
 		dash_alert(d, "%s", d->theme_err);
 	if (session_start(d->s, err, sizeof(err)) < 0)
+		dash_alert(d, "%s", err);
+	/* "watch" in the config: watching from the start */
+	if (d->cfg->watch != CONFIG_WATCH_OFF &&
+	    session_watch_set(d->s, d->cfg->watch, err, sizeof(err)) < 0)
 		dash_alert(d, "%s", err);
 	if (session_link(d->s))
 		d->link_timer = loop_add_timer(d->loop, 1000, link_tick, d);
