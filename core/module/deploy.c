@@ -666,6 +666,8 @@ int deploy_warm(struct deploy *d, const struct deploy_module *m)
 	d->warm_m = m;
 	d->wop = rshell_run(d->sh, cmd, CMD_TIMEOUT_MS, on_warm, d);
 	free(cmd);
+	/* the upload's channel too: sftp-server starts meanwhile */
+	sftp_conn_warm(d->sc);
 	return d->wop ? 0 : -EIO;
 }
 

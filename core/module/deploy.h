@@ -90,9 +90,10 @@ int deploy_upload(struct deploy *d, const struct deploy_module *m,
 int deploy_prefetch(struct deploy *d, const struct deploy_module *m);
 /*
  * Asks the target now what the first deploy of this connection needs
- * (its release, the remote directory made, the tools' digests there), so
- * that the deploy after a build sends at once. Beside other operations;
- * m must stay valid. 0 (also when known already), or -errno.
+ * (its release, the remote directory made, the tools' digests there) and
+ * opens the SFTP channel, so that the deploy after a build sends at once.
+ * Beside other operations; m must stay valid. 0 (also when known
+ * already), or -errno.
  */
 int deploy_warm(struct deploy *d, const struct deploy_module *m);
 int deploy_load(struct deploy *d, const struct deploy_module *m,
