@@ -1291,6 +1291,12 @@ static void on_link(struct link *l, enum link_state state,
 	changed(s, SC_LINK);
 }
 
+/* A probe answered: who shows the RTT redraws in this wake-up. */
+static void on_link_sample(struct link *l, void *arg)
+{
+	changed(arg, SC_RTT);
+}
+
 /* The link first: it watches the connection. */
 /*
  * Everything that runs on the connection lets go of it first (its
@@ -1368,6 +1374,8 @@ static int start_link(struct session *s, int port, char *err, size_t errlen)
 		return -EINVAL;
 	s->link = link_new(s->loop, s->ssh, &lp, on_link, s);
 	s->ssh_watch = ssh_session_watch(s->ssh, on_ssh_attempt, s);
+	if (s->link)
+		link_on_sample(s->link, on_link_sample, s);
 	if (!s->link || !s->ssh_watch) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;

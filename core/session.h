@@ -43,6 +43,7 @@ enum session_change {
 	SC_VM = 1u << 6,
 	SC_MODULE = 1u << 7,
 	SC_WATCH = 1u << 8, /* watch mode: on, off, a save, a restart */
+	SC_RTT = 1u << 9, /* a link probe answered: a new RTT sample */
 };
 
 struct session_opts {

@@ -113,26 +113,6 @@ static void arm_tick(struct dash *d)
 		d->tick_timer = loop_add_timer(d->loop, TICK_MS, tick, d);
 }
 
-/* The tunnel's RTT and uptime change once a second while the link is. */
-static void link_tick(struct loop *loop, void *arg)
-{
-	struct dash *d = arg;
-	struct link *l = session_link(d->s);
-	struct link_stats st;
-
-	d->link_timer = 0;
-	if (!l)
-		return;
-	link_stats(l, &st);
-	if (st.probes_answered != d->link_probes || st.uptime_ms) {
-		d->link_probes = st.probes_answered;
-		d->pane[PANE_TUNNEL].dirty = true;
-		d->status_dirty = true;
-		schedule(d);
-	}
-	d->link_timer = loop_add_timer(loop, 1000, link_tick, d);
-}
-
 static void on_change(struct session *s, unsigned changes, void *arg)
 {
 	struct dash *d = arg;
@@ -142,8 +122,12 @@ static void on_change(struct session *s, unsigned changes, void *arg)
 			d->pane[i].dirty = true;
 	if (changes & ~(unsigned)(SC_CONSOLE | SC_KMSG | SC_BENCH))
 		d->status_dirty = true;
-	if ((changes & SC_LINK) && !d->link_timer && session_link(s))
-		d->link_timer = loop_add_timer(d->loop, 1000, link_tick, d);
+	/*
+	 * The RTT and the uptime change with each probe's answer: drawn in
+	 * its wake-up, with no clock of our own.
+	 */
+	if (changes & SC_RTT)
+		d->pane[PANE_TUNNEL].dirty = true;
 	if (changes & SC_JOB) {
 		d->keybar_dirty = true;
 		if (job_busy_now(d) && !d->job_busy)
@@ -1092,6 +1076,12 @@ static int screen_open(struct dash *d, char *err, size_t errlen)
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	leaveok(stdscr, TRUE);
+	/*
+	 * No peeking at stdin in the middle of doupdate(): ncurses would
+	 * flush and poll at every few lines (a dozen writes per frame); keys
+	 * are read by the loop, and a frame is one write.
+	 */
+	typeahead(-1);
 	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED |
 			  BUTTON5_PRESSED,
 		  NULL);
@@ -1242,8 +1232,6 @@ int dash_main(const struct dash_opts *o)
 	if (d->cfg->watch != CONFIG_WATCH_OFF &&
 	    session_watch_set(d->s, d->cfg->watch, err, sizeof(err)) < 0)
 		dash_alert(d, "%s", err);
-	if (session_link(d->s))
-		d->link_timer = loop_add_timer(d->loop, 1000, link_tick, d);
 	/* The first frame at once: start-up is measured to it. */
 	frame(d);
 	loop_run(d->loop);
