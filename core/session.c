@@ -115,6 +115,10 @@ struct session {
 
 	bool job_running;
 	uint64_t refresh_timer;
+	/* the live stats (session_opts.module_stats_ms) */
+	uint64_t stats_timer;
+	int stats_backoff;
+	bool stats_hidden;
 
 	/* a step waiting for the link */
 	const struct job_step *waiting;
@@ -932,36 +936,93 @@ const struct job *session_job(const struct session *s)
 
 /* --- module state -------------------------------------------------------- */
 
+/*
+ * The live stats are asked for every module_stats_ms while a front end
+ * shows them, and less often the longer they stay the same (an idle
+ * module's counters do not move): at most this many times the period.
+ */
+#define STATS_BACKOFF_MAX 16
+
+static void stats_due(struct loop *loop, void *arg);
+
+static void arm_stats(struct session *s)
+{
+	if (s->stats_timer || s->o.module_stats_ms <= 0 || s->stats_hidden ||
+	    s->module.state != MOD_LOADED)
+		return;
+	s->stats_timer = loop_add_timer(
+		s->loop, (int64_t)s->o.module_stats_ms * s->stats_backoff,
+		stats_due, s);
+}
+
 static void on_module_state(void *arg, int rc, const struct deploy_state *st,
 			    const char *msg)
 {
 	struct session *s = arg;
+	struct session_module old = s->module;
+	bool same;
 
 	/* the first answer after the link came up starts the log stream */
 	if (link_up(s))
 		follow_kmsg(s);
-	if (rc < 0)
+	if (rc < 0) {
+		arm_stats(s);
 		return;
+	}
 	s->module.state = st->loaded ? MOD_LOADED : MOD_NOT_LOADED;
 	s->module.refcnt = st->refcnt;
 	s->module.nstats = st->nstats;
 	memcpy(s->module.stats, st->stats, sizeof(s->module.stats));
-	/* Live stats while idle, for a front end that shows them. */
-	if (st->loaded && s->o.module_stats_ms > 0 && !s->refresh_timer)
-		s->refresh_timer = loop_add_timer(s->loop, s->o.module_stats_ms,
-						  refresh_due, s);
-	snprintf(s->module.build_id, sizeof(s->module.build_id), "%s",
-		 st->build_id);
-	snprintf(s->module.initstate, sizeof(s->module.initstate), "%s",
-		 st->initstate);
-	snprintf(s->module.release, sizeof(s->module.release), "%s",
-		 st->release);
-	s->module.taint = st->taint;
+	if (!st->stats_only) {
+		snprintf(s->module.build_id, sizeof(s->module.build_id), "%s",
+			 st->build_id);
+		snprintf(s->module.initstate, sizeof(s->module.initstate), "%s",
+			 st->initstate);
+		snprintf(s->module.release, sizeof(s->module.release), "%s",
+			 st->release);
+		s->module.taint = st->taint;
+		/* a trace decodes against the binary that runs there */
+		crash_set_loaded_id(s->crash, st->build_id);
+	} else if (!st->loaded) {
+		/* gone behind our back: the whole state, once */
+		schedule_refresh(s);
+	}
 	if (!st->loaded)
 		s->module.crashed = false;
-	/* a trace decodes against the binary that runs there */
-	crash_set_loaded_id(s->crash, st->build_id);
-	changed(s, SC_MODULE);
+	same = !memcmp(&old, &s->module, sizeof(old));
+	/* news, or a full look (something happened): the period again */
+	s->stats_backoff = same && st->stats_only ?
+				   (s->stats_backoff * 2 > STATS_BACKOFF_MAX ?
+					    STATS_BACKOFF_MAX :
+					    s->stats_backoff * 2) :
+				   1;
+	arm_stats(s);
+	/* nothing to redraw when nothing changed */
+	if (!same)
+		changed(s, SC_MODULE);
+}
+
+static void stats_due(struct loop *loop, void *arg)
+{
+	struct session *s = arg;
+
+	s->stats_timer = 0;
+	/* A job asks when it ends; nothing between its steps. */
+	if (s->job.state == JOB_RUNNING || !link_up(s) ||
+	    deploy_stats(s->deploy, &s->dm, on_module_state, s) < 0)
+		arm_stats(s);
+}
+
+void session_module_stats_shown(struct session *s, bool shown)
+{
+	s->stats_hidden = !shown;
+	if (!shown) {
+		loop_cancel_timer(s->loop, s->stats_timer);
+		s->stats_timer = 0;
+		return;
+	}
+	s->stats_backoff = 1;
+	arm_stats(s);
 }
 
 static int refresh_module(struct session *s)
@@ -1636,6 +1697,7 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 	}
 	s->t = t;
 	s->module.state = MOD_UNKNOWN;
+	s->stats_backoff = 1;
 	s->mark_nonce = (uint32_t)(loop_now_us() ^ ((uint64_t)getpid() << 16));
 	s->module.refcnt = -1;
 
@@ -1758,6 +1820,7 @@ void session_free(struct session *s)
 	job_release(&s->job);
 	loop_cancel_timer(s->loop, s->wait_timer);
 	loop_cancel_timer(s->loop, s->refresh_timer);
+	loop_cancel_timer(s->loop, s->stats_timer);
 	loop_cancel_timer(s->loop, s->settle_timer);
 	free_link(s);
 	deploy_free(s->deploy);

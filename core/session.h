@@ -93,6 +93,12 @@ struct session_module {
 
 /* A live statistic of the module by name ("items"), or NULL. */
 const char *session_module_stat(const struct session *s, const char *name);
+/*
+ * Whether a front end shows the live stats now (default: yes). Hidden,
+ * they are not asked for every module_stats_ms (the state still is, when
+ * something happens).
+ */
+void session_module_stats_shown(struct session *s, bool shown);
 
 /* NULL with the reason in err. Starts nothing: see session_start(). */
 struct session *session_new(struct loop *loop, const struct session_opts *o,

@@ -208,6 +208,11 @@ static void apply_layout(struct dash *d)
 				       d->pane[PANE_CONSOLE].r.w - 2);
 	d->relayout = false;
 	d->full = true;
+	/* the module's live counters are asked for only while they show */
+	session_module_stats_shown(d->s,
+				   d->pane[PANE_BENCH].inner &&
+					   !d->pane[PANE_BENCH].collapsed &&
+					   d->lay.mode != LAYOUT_TOO_SMALL);
 	/* Whatever no window covers (a mode change) must not linger. */
 	werase(stdscr);
 	wnoutrefresh(stdscr);
@@ -1167,8 +1172,8 @@ int dash_main(const struct dash_opts *o)
 		.follow_kmsg = true,
 		.serial = true,
 		.journal = true,
-		/* the bench pane's live module counters */
-		.module_stats_ms = 2000,
+		/* the bench pane's live module counters, while it shows */
+		.module_stats_ms = 1000,
 		.on_change = on_change,
 		.on_job_done = on_job_done,
 	};

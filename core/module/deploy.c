@@ -88,6 +88,7 @@ struct deploy {
 	exec_like_fn qop_fn;
 	deploy_state_fn state_fn;
 	void *qarg;
+	bool qstats; /* the query in flight is deploy_stats() */
 	bool tolerant;
 	struct modinfo mi;
 	char tool_hex[DEPLOY_MAX_TOOLS][DIGEST_HEX_LEN];
@@ -945,7 +946,7 @@ static void on_query(void *arg, int rc, const struct ssh_exec_result *r,
 		     const char *msg)
 {
 	struct deploy *d = arg;
-	struct deploy_state st = { .refcnt = -1 };
+	struct deploy_state st = { .refcnt = -1, .stats_only = d->qstats };
 	char *copy, *line, *save;
 
 	d->qop = NULL;
@@ -984,6 +985,32 @@ int deploy_query(struct deploy *d, const struct deploy_module *m,
 		return -ENOMEM;
 	d->state_fn = fn;
 	d->qarg = arg;
+	d->qstats = false;
+	d->qop = run(d, cmd, on_query, true);
+	free(cmd);
+	return d->qop ? 0 : -EIO;
+}
+
+int deploy_stats(struct deploy *d, const struct deploy_module *m,
+		 deploy_state_fn fn, void *arg)
+{
+	char q[512], *cmd;
+
+	if (!d->s)
+		return -ENOTCONN;
+	if (d->qop)
+		return -EBUSY;
+	if (quote_sh(q, sizeof(q), m->name) < 0)
+		return -ENAMETOOLONG;
+	/* read and [ are the shell's own; the answer is one echo */
+	if (asprintf(
+		    &cmd,
+		    "m=/sys/module/%s; if [ -d \"$m\" ]; then o='state loaded'; read -r v <\"$m/refcnt\" && o=\"$o\nrefcnt $v\"; for f in \"$m\"/stats/*; do [ -f \"$f\" ] && read -r v <\"$f\" && o=\"$o\nstat ${f##*/} $v\"; done; else o='state absent'; fi; echo \"$o\"",
+		    q) < 0)
+		return -ENOMEM;
+	d->state_fn = fn;
+	d->qarg = arg;
+	d->qstats = true;
 	d->qop = run(d, cmd, on_query, true);
 	free(cmd);
 	return d->qop ? 0 : -EIO;

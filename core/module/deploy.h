@@ -63,6 +63,8 @@ struct deploy_state {
 	char release[128]; /* the target's uname -r */
 	size_t nstats;
 	struct deploy_stat stats[DEPLOY_MAX_STATS];
+	/* deploy_stats(): loaded, refcnt and stats only, nothing else read */
+	bool stats_only;
 };
 
 /* rc 0 or -errno; kind says which failure; msg is one line for the user. */
@@ -102,6 +104,14 @@ int deploy_load(struct deploy *d, const struct deploy_module *m,
 int deploy_unload(struct deploy *d, const struct deploy_module *m,
 		  bool tolerant, deploy_done_fn done, void *arg);
 int deploy_query(struct deploy *d, const struct deploy_module *m,
+		 deploy_state_fn fn, void *arg);
+/*
+ * The live part of the state only (loaded, refcnt, the stats files), for
+ * a periodic look: read with the shell's builtins (no process started on
+ * the target) and answered in one write, so one packet comes back. Never
+ * replaces a deploy_query() in flight: -EBUSY then (its answer has them).
+ */
+int deploy_stats(struct deploy *d, const struct deploy_module *m,
 		 deploy_state_fn fn, void *arg);
 
 /*
