@@ -113,6 +113,20 @@ static void arm_tick(struct dash *d)
 		d->tick_timer = loop_add_timer(d->loop, TICK_MS, tick, d);
 }
 
+/*
+ * A save during the build throws the running build away: say so, or the
+ * build pane starting over looks like a hiccup.
+ */
+static void watch_said(struct dash *d)
+{
+	const struct session_watch *w = session_watch(d->s);
+
+	if (w->restarts > d->watch_restarts)
+		dash_message(d, "%s saved during the build: building again",
+			     w->last);
+	d->watch_restarts = w->restarts;
+}
+
 static void on_change(struct session *s, unsigned changes, void *arg)
 {
 	struct dash *d = arg;
@@ -128,6 +142,8 @@ static void on_change(struct session *s, unsigned changes, void *arg)
 	 */
 	if (changes & SC_RTT)
 		d->pane[PANE_TUNNEL].dirty = true;
+	if (changes & SC_WATCH)
+		watch_said(d);
 	if (changes & SC_JOB) {
 		d->keybar_dirty = true;
 		if (job_busy_now(d) && !d->job_busy)

@@ -2,7 +2,8 @@
 # Watch mode in the dashboard, on the embedded target and a module of its
 # own (tests/fixtures/kmod_watch): w starts it (the status bar says
 # "watching watchmod/ (reload)"); a save reloads the module and its load
-# line shows in the kernel log; a broken save shows the compiler's error
+# line shows in the kernel log; a save during the build says it builds
+# again and only its module loads; a broken save shows the compiler's error
 # in the build pane and the module stays loaded; the fixed save reloads
 # it; swap and backup files do nothing (the status bar's last save names
 # the header saved after them, not them); w again stops.
@@ -34,6 +35,15 @@ check "... the module is built and reloaded: its load line in the kernel log" \
 	wait_screen wat "watchmod: loaded, gen=1" 180
 check "... the job ends ok" wait_screen wat "last: build+reload ok" 30
 
+gen 2
+check "a second save: the build runs" wait_screen wat "build+reload > build" 60
+gen 3
+check "a save during the build: the message says it builds again" \
+	wait_screen wat "watchmod.c saved during the build: building again" 30
+check "... the last save's module loads" wait_screen wat "watchmod: loaded, gen=3" 180
+no_gen2() { ! screen wat | grep -qF "watchmod: loaded, gen=2"; }
+check "... and the stale build's never did" no_gen2
+
 sed -i 's/return 0;/return 0 +;/' "$MOD/watchmod.c"
 line=$(grep -n 'return 0 +;' "$MOD/watchmod.c" | cut -d: -f1)
 check "a broken save: the build fails" wait_screen wat "last: build+reload failed" 180
@@ -42,9 +52,9 @@ check "... the build pane shows the compiler's error at its line" \
 check "... and the module stays loaded" wait_screen wat "watchmod loaded" 5
 check "... on the target too" vm_ssh qemu test -d /sys/module/watchmod
 
-sed -i 's/return 0 +;/return 0;/; s/^#define WATCH_GEN .*/#define WATCH_GEN 2/' "$MOD/watchmod.c"
+sed -i 's/return 0 +;/return 0;/; s/^#define WATCH_GEN .*/#define WATCH_GEN 4/' "$MOD/watchmod.c"
 check "the fixed save reloads it: its load line" \
-	wait_screen wat "watchmod: loaded, gen=2" 180
+	wait_screen wat "watchmod: loaded, gen=4" 180
 check "... the job ends ok" wait_screen wat "last: build+reload ok" 30
 
 echo swap >"$MOD/.watchmod.h.swp"
@@ -55,7 +65,7 @@ check "swap and backup files do nothing: the last save is the header's" \
 no_swap() { ! screen wat | grep -qF '.swp at'; }
 check "... never the swap file's" no_swap
 check "... whose change the reloaded module shows" \
-	wait_screen wat "watchmod: loaded, gen=2 word=two" 180
+	wait_screen wat "watchmod: loaded, gen=4 word=two" 180
 
 keys wat w
 check "w again: not watching" wait_screen wat "not watching watchmod/ any more"
