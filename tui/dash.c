@@ -1099,8 +1099,7 @@ static int screen_open(struct dash *d, char *err, size_t errlen)
 	leaveok(stdscr, TRUE);
 	/*
 	 * No peeking at stdin in the middle of doupdate(): ncurses would
-	 * flush and poll at every few lines (a dozen writes per frame); keys
-	 * are read by the loop, and a frame is one write.
+	 * poll it for typeahead while it updates; keys are read by the loop.
 	 */
 	typeahead(-1);
 	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED |
