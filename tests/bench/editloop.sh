@@ -214,7 +214,7 @@ report "bare kbuild (the shell's make), one line" "$k" s "($(spread "${bare[@]}"
 report "make kmod (outer make, old default), one line" "$o" s "($(spread "${outer[@]}")); / bare kbuild: $(ratio "$o" "$k")x"
 report "shell / kmdash watch" "$(ratio "$h" "$w")" x "goal >= 1.4x: $(goal_min "$(ratio "$h" "$w")" 1.4); run by run: $(pair shell wt)"
 report "shell / kmdash run build reload" "$(ratio "$h" "$c")" x "goal >= 1.3x: $(goal_min "$(ratio "$h" "$c")" 1.3); run by run: $(pair shell cli)"
-report "kmdash watch / bare kbuild, run by run" "$(pair wt bare | cut -d' ' -f1)" x "($(pair wt bare | cut -d' ' -f2)); goal <= 1.2x"
+report "kmdash watch / bare kbuild, run by run" "$(pair wt bare | cut -d' ' -f1)" x "$(pair wt bare | cut -d' ' -f2); goal <= 1.2x"
 nb=$(median "${nbare[@]}") nk=$(median "${nkm[@]}")
 report "bare kbuild, nothing changed" "$nb" s "($(spread "${nbare[@]}"))"
 report "kmdash run build, nothing changed" "$nk" s "($(spread "${nkm[@]}")); kbuild's own share: $(awk -v b="$nb" -v k="$nk" 'BEGIN { printf "%.0f%%", 100 * b / k }')"
