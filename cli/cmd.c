@@ -20,17 +20,10 @@
 #include "core/config/config.h"
 
 const struct cmd_entry *const cmd_table[] = {
-	&cmd_run_entry,
-	&cmd_status_entry,
-	&cmd_check_entry,
-	&cmd_dmesg_entry,
-	&cmd_vm_entry,
-	&cmd_trust_entry,
-	&cmd_decode_entry,
-	&cmd_config_entry,
-	&cmd_help_entry,
-	&cmd_completion_entry,
-	NULL,
+	&cmd_run_entry,	  &cmd_status_entry,	 &cmd_check_entry,
+	&cmd_dmesg_entry, &cmd_vm_entry,	 &cmd_gdb_entry,
+	&cmd_trust_entry, &cmd_decode_entry,	 &cmd_config_entry,
+	&cmd_help_entry,  &cmd_completion_entry, NULL,
 };
 
 const struct cmd_opt cmd_global_opts[] = {

@@ -5,6 +5,7 @@
  * and the host key.
  */
 #include <cJSON.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -58,6 +59,7 @@ static void report_json(struct cli *c, struct link *l, struct vm *vm,
 			const struct link_stats *ls, const char *mod)
 {
 	cJSON *o = cJSON_CreateObject();
+	char gdb[PATH_MAX + 16];
 
 	cJSON_AddStringToObject(o, "target", session_target(c->s)->name);
 	cJSON_AddStringToObject(o, "config", c->cfg->path ? c->cfg->path : "");
@@ -68,6 +70,8 @@ static void report_json(struct cli *c, struct link *l, struct vm *vm,
 	cJSON_AddStringToObject(o, "reason", l ? link_message(l) : "");
 	cJSON_AddNumberToObject(o, "rtt_us", ls->last_rtt_us);
 	cJSON_AddStringToObject(o, "module", mod);
+	if (vm && vm_gdb_socket(vm, gdb, sizeof(gdb)) == 0)
+		cJSON_AddStringToObject(o, "gdb", gdb);
 	cli_emit_json(o);
 }
 
@@ -78,7 +82,7 @@ static int report(struct cli *c, bool check)
 	struct vm *vm = session_vm(c->s);
 	struct link_stats ls = { 0 };
 	const struct bench_run *br = bench_latest(session_bench(c->s));
-	char modbuf[400];
+	char modbuf[400], gdb[PATH_MAX + 16];
 	const char *mod;
 	bool ok = l && link_state(l) == LINK_UP;
 
@@ -116,6 +120,11 @@ static int report(struct cli *c, bool check)
 			     "not connected");
 	}
 	cli_say(c, "module    %s\n", mod);
+	if (vm && vm_gdb_socket(vm, gdb, sizeof(gdb)) == 0)
+		cli_say(c, "gdb       %s (%s; kmdash gdb)\n", gdb,
+			vm_halted_by_gdb(vm) ? "VM halted by gdb" :
+			vm_gdb_attached(vm)  ? "a debugger is attached" :
+					       "free");
 	if (br && br->has_summary)
 		cli_say(c, "bench     last run: %s, %.0f ops/s, p99 %.2f us\n",
 			br->engine, br->summary[BM_TOTAL], br->summary[BM_P99]);
