@@ -46,17 +46,28 @@ static void tunnel_draw(struct dash *d, struct pane *p, WINDOW *w, int h,
 		return;
 	}
 	link_stats(l, &st);
-	draw_role(d, w, dash_link_role(l));
 	y = 0;
-	draw_printf(w, y, 0, wd, " %s ", link_state_name(link_state(l)));
-	draw_role(d, w, TR_NORMAL);
-	{
+	if (vm && vm_halted(vm)) {
+		/* the same connection waits for the guest: not judged */
+		draw_role(d, w, TR_LINK_DEGRADED);
+		draw_printf(w, y, 0, wd, " HALTED ");
+		draw_role(d, w, TR_NORMAL);
+		draw_printf(w, y, 9, wd - 9,
+			    "%s: the link waits, not judged, until it runs",
+			    vm_halted_by_gdb(vm) ? "VM halted by gdb" :
+						   "VM paused");
+	} else {
 		int x = (int)strlen(link_state_name(link_state(l))) + 3;
 		const char *why = link_message(l)[0] ?
 					  link_message(l) :
 				  link_reason(l) != LINK_R_NONE ?
 					  link_reason_text(link_reason(l)) :
 					  "";
+
+		draw_role(d, w, dash_link_role(l));
+		draw_printf(w, y, 0, wd, " %s ",
+			    link_state_name(link_state(l)));
+		draw_role(d, w, TR_NORMAL);
 		draw_text(w, y, x, wd - x, why, strlen(why));
 	}
 	y++;
@@ -113,11 +124,19 @@ static void tunnel_summary(struct dash *d, struct pane *p, char *buf,
 			   size_t cap, enum theme_role *role)
 {
 	struct link *l = session_link(d->s);
+	struct vm *vm = session_vm(d->s);
 	struct link_stats st;
 
 	*role = dash_link_role(l);
 	if (!l) {
 		snprintf(buf, cap, "no link");
+		return;
+	}
+	if (vm && vm_halted(vm)) {
+		*role = TR_LINK_DEGRADED;
+		snprintf(buf, cap, "HALTED (%s)",
+			 vm_halted_by_gdb(vm) ? "VM halted by gdb" :
+						"VM paused");
 		return;
 	}
 	link_stats(l, &st);

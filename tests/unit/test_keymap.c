@@ -135,7 +135,8 @@ static void test_key_bar_widths(void **state)
 	keymap_bar_text(&km, KM_NORMAL, 200, buf, sizeof(buf));
 	assert_string_equal(buf, "b Build  d Deploy  l Load  u Unload  "
 				 "r Reload  B Bench  a Cycle  c Cancel  s VM  "
-				 "R Reset  Enter Console  Tab Pane  z Zoom  "
+				 "R Reset  g GDB  Enter Console  Tab Pane  "
+				 "z Zoom  "
 				 "t Theme  f Follow  / Search  ? Help  q Quit");
 	/* A 60-column tmux pane: the lowest priorities go first. */
 	keymap_bar_text(&km, KM_NORMAL, 60, buf, sizeof(buf));
