@@ -221,7 +221,7 @@ static void explain_stuck(struct session *s, char *msg, size_t cap)
 			"reboot the board (kmdash has no power control for it)");
 }
 
-static void gdb_module_moved(struct session *s);
+static void gdb_module_moved(struct session *s, bool loaded);
 
 static void on_deploy_done(void *arg, int rc, enum moderr kind, const char *msg)
 {
@@ -239,7 +239,7 @@ static void on_deploy_done(void *arg, int rc, enum moderr kind, const char *msg)
 	if (rc == 0 && st->kind == JOB_UNLOAD)
 		crash_set_loaded_id(s->crash, "");
 	if (rc == 0 && (st->kind == JOB_LOAD || st->kind == JOB_UNLOAD))
-		gdb_module_moved(s);
+		gdb_module_moved(s, st->kind == JOB_LOAD);
 	if (rc == 0 && st->kind == JOB_LOAD) {
 		/* loaded now, not at the next query */
 		s->module.state = MOD_LOADED;
@@ -656,6 +656,9 @@ static int step_start(void *ctx, const struct job_step *st)
 	 */
 	if (st->kind == JOB_LOAD)
 		crash_set_loaded_id(s->crash, "");
+	/* a debugger attached follows the module: where does it land */
+	s->dm.sections = st->kind == JOB_LOAD && s->vm &&
+			 vm_gdb_attached(s->vm);
 	if (s->journal)
 		journal_action(s->journal, "%s started",
 			       job_step_name(st->kind));
@@ -1679,17 +1682,27 @@ static struct gdbprep *gdb_prep(struct session *s, char *err, size_t errlen)
 	return s->gdb;
 }
 
-/* The module moved (a load or an unload): gdb attached reads it anew. */
-static void gdb_module_moved(struct session *s)
+/*
+ * The module moved (a load or an unload) while a debugger is attached:
+ * module.gdb follows before the step ends, from what the load read.
+ */
+static void gdb_module_moved(struct session *s, bool loaded)
 {
-	char err[256];
+	char err[256], note[512];
+	int r;
 
 	if (!s->vm || !vm_gdb_attached(s->vm) || !gdb_prep(s, err, sizeof(err)))
 		return;
-	if (gdbprep_run(s->gdb, true, NULL, NULL) == 0)
-		notice(s,
-		       "gdb: %s moved; type " GDBINIT_RELOAD
-		       " in gdb to follow it",
+	r = gdbprep_write_module(
+		s->gdb, loaded ? deploy_loaded_id(s->deploy) : "",
+		loaded ? deploy_loaded_sections(s->deploy) : "", note,
+		sizeof(note));
+	if (s->journal)
+		journal_action(s->journal, "gdb: module.gdb %s: %s",
+			       r ? "not written" : "written",
+			       r ? strerror(-r) : note);
+	if (!r)
+		notice(s, "gdb: %s moved; " GDBINIT_RELOAD " in gdb follows it",
 		       s->t->module.name);
 }
 
@@ -1763,7 +1776,7 @@ int session_gdb(struct session *s, session_gdb_fn fn, void *arg, char *err,
 	}
 	if (!gdb_prep(s, err, errlen))
 		return -ENOMEM;
-	r = gdbprep_run(s->gdb, false, on_gdb_ready, s);
+	r = gdbprep_run(s->gdb, on_gdb_ready, s);
 	if (r == -EBUSY) {
 		snprintf(err, errlen, "gdb's files are being made already");
 		return r;

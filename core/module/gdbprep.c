@@ -37,7 +37,7 @@ struct gdbprep {
 	struct gdbprep_opts o; /* strings owned */
 	struct ssh_session *s;
 	struct ssh_op *op;
-	bool busy, module_only;
+	bool busy;
 	gdbprep_fn fn;
 	void *arg;
 
@@ -202,44 +202,55 @@ static void note_add(struct gdbprep *g, const char *fmt, ...)
  * The symbol copy of the loaded module in the cache: made once per build
  * id, from the .ko that was deployed. 0 with its path, or -errno with why.
  */
-static int module_copy(struct gdbprep *g, char *copy, size_t cap, char *why,
-		       size_t wcap)
+static int module_copy(struct gdbprep *g, const char *id, char *copy,
+		       size_t cap, char *why, size_t wcap)
 {
 	char ko[PATH_MAX];
 	struct stat st;
 	int rc;
 
-	rc = crash_ko_for(g->o.crash, g->module_id, ko, sizeof(ko), why, wcap);
+	rc = crash_ko_for(g->o.crash, id, ko, sizeof(ko), why, wcap);
 	if (rc)
 		return rc;
-	snprintf(copy, cap, "%s/%s.ko", g->o.cache_dir, g->module_id);
+	rc = fsdir_make(g->o.cache_dir);
+	if (rc) {
+		snprintf(why, wcap, "cannot make %s: %s", g->o.cache_dir,
+			 strerror(-rc));
+		return rc;
+	}
+	snprintf(copy, cap, "%s/%s.ko", g->o.cache_dir, id);
 	if (stat(copy, &st) == 0)
 		return 0;
 	return gdbsyms_module(ko, copy, why, wcap);
 }
 
-static int write_module_script(struct gdbprep *g)
+/*
+ * module.gdb for the module of build id id ("": not loaded) at secs;
+ * note says what it holds. 0 or -errno.
+ */
+static int write_module_script(struct gdbprep *g, const char *id,
+			       struct gdb_section *secs, size_t n, char *note,
+			       size_t ncap)
 {
 	char copy[PATH_MAX + 80], why[PATH_MAX + 200] = "", path[PATH_MAX + 16];
-	char *text;
 	const char *ko = NULL;
+	char *text;
 	int rc;
 
-	if (!g->module_id[0]) {
+	if (!id[0]) {
 		snprintf(why, sizeof(why), "%s is not loaded", g->o.module);
-	} else if (module_copy(g, copy, sizeof(copy), why, sizeof(why)) == 0) {
-		if (!gdbinit_path_ok(copy)) {
+	} else if (module_copy(g, id, copy, sizeof(copy), why, sizeof(why)) ==
+		   0) {
+		if (!gdbinit_path_ok(copy))
 			snprintf(
 				why, sizeof(why),
 				"gdb cannot take the path %s (a blank or quote in it): set XDG_STATE_HOME to a plain path",
 				copy);
-		} else if (gdbsyms_alloc_sections(copy, g->secs, &g->nsecs, why,
-						  sizeof(why)) == 0) {
+		else if (gdbsyms_alloc_sections(copy, secs, &n, why,
+						sizeof(why)) == 0)
 			ko = copy;
-		}
 	}
-	text = gdbinit_module_text(g->o.module, ko, g->module_id, g->secs,
-				   g->nsecs, why);
+	text = gdbinit_module_text(g->o.module, ko, id, secs, n, why);
 	if (!text && ko) {
 		snprintf(why, sizeof(why), "the kernel lists no .text of %s",
 			 g->o.module);
@@ -255,11 +266,30 @@ static int write_module_script(struct gdbprep *g)
 	if (rc)
 		return rc;
 	if (ko)
-		note_add(g, "%s (build id %.12s) at its %zu sections",
-			 g->o.module, g->module_id, g->nsecs);
+		snprintf(note, ncap, "%s (build id %.12s) at its %zu sections",
+			 g->o.module, id, n);
 	else
-		note_add(g, "no symbols of %s: %s", g->o.module, why);
+		snprintf(note, ncap, "no symbols of %s: %s", g->o.module, why);
 	return 0;
+}
+
+int gdbprep_write_module(struct gdbprep *g, const char *id,
+			 const char *sections, char *note, size_t ncap)
+{
+	struct gdb_section secs[MAX_SECTIONS];
+	const char *p = sections ? sections : "";
+	size_t n = 0;
+
+	while (*p && n < MAX_SECTIONS) {
+		size_t len = strcspn(p, "\n");
+		char line[PATH_MAX];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		if (gdbinit_parse_section(line, &secs[n]) == 0)
+			n++;
+		p += len + (p[len] == '\n');
+	}
+	return write_module_script(g, id ? id : "", secs, n, note, ncap);
 }
 
 /* --- the gdbinit ------------------------------------------------------------ */
@@ -462,19 +492,17 @@ static void on_query(void *arg, int rc, const struct ssh_exec_result *r,
 	free(copy);
 	err = fsdir_make(g->o.cache_dir);
 	if (!err)
-		err = write_module_script(g);
+		err = write_module_script(g, g->module_id, g->secs, g->nsecs,
+					  g->note, sizeof(g->note));
 	if (err) {
 		finish(g, err, "cannot write gdb's files in %s and %s: %s",
 		       g->o.cache_dir, g->o.run_dir, strerror(-err));
 		return;
 	}
-	if (g->module_only)
-		finish(g, 0, "%s", g->note);
-	else
-		kernel_symbols(g);
+	kernel_symbols(g);
 }
 
-int gdbprep_run(struct gdbprep *g, bool module_only, gdbprep_fn fn, void *arg)
+int gdbprep_run(struct gdbprep *g, gdbprep_fn fn, void *arg)
 {
 	char q[512], *cmd;
 
@@ -498,7 +526,6 @@ int gdbprep_run(struct gdbprep *g, bool module_only, gdbprep_fn fn, void *arg)
 	if (!g->op)
 		return -EIO;
 	g->busy = true;
-	g->module_only = module_only;
 	g->fn = fn;
 	g->arg = arg;
 	g->note[0] = '\0';

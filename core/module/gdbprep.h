@@ -49,11 +49,20 @@ void gdbprep_free(struct gdbprep *g);
 void gdbprep_set_session(struct gdbprep *g, struct ssh_session *s);
 
 /*
- * Makes the scripts; module_only: module.gdb alone (after a load, for
- * kmdash-reload-symbols). 0 once started (fn comes), -EBUSY while one
- * runs, -ENOTCONN without a session.
+ * Makes the scripts from what the target says now. 0 once started (fn
+ * comes), -EBUSY while one runs, -ENOTCONN without a session.
  */
-int gdbprep_run(struct gdbprep *g, bool module_only, gdbprep_fn fn, void *arg);
+int gdbprep_run(struct gdbprep *g, gdbprep_fn fn, void *arg);
+
+/*
+ * module.gdb alone, from what a load read (deploy_loaded_id(),
+ * deploy_loaded_sections()), or for no module (id "" or NULL): for
+ * kmdash-reload-symbols in a gdb attached while the module moved. Written
+ * before the load's step ends, so a gdb can follow at once. note says
+ * what it holds. 0 or -errno.
+ */
+int gdbprep_write_module(struct gdbprep *g, const char *id,
+			 const char *sections, char *note, size_t ncap);
 
 /*
  * gdb's argv: GDB_PROGRAM -q -x GDBINIT, then extra (nextra strings).
