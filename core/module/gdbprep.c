@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/base/fsdir.h"
@@ -198,6 +199,36 @@ static void note_add(struct gdbprep *g, const char *fmt, ...)
 
 /* --- the module ------------------------------------------------------------- */
 
+/* As many copies as the store keeps of the .ko files: the oldest go. */
+static void trim_copies(const char *dir)
+{
+	char oldest[PATH_MAX + 260], path[PATH_MAX + 260];
+	struct dirent *e;
+	struct stat st;
+	time_t t = 0;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	while (d && (e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+
+		if (l < 4 || strcmp(e->d_name + l - 3, ".ko"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (stat(path, &st) < 0)
+			continue;
+		n++;
+		if (!t || st.st_mtime < t) {
+			t = st.st_mtime;
+			snprintf(oldest, sizeof(oldest), "%s", path);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (n > KOSTORE_KEEP)
+		unlink(oldest);
+}
+
 /*
  * The symbol copy of the loaded module in the cache: made once per build
  * id, from the .ko that was deployed. 0 with its path, or -errno with why.
@@ -221,7 +252,10 @@ static int module_copy(struct gdbprep *g, const char *id, char *copy,
 	snprintf(copy, cap, "%s/%s.ko", g->o.cache_dir, id);
 	if (stat(copy, &st) == 0)
 		return 0;
-	return gdbsyms_module(ko, copy, why, wcap);
+	rc = gdbsyms_module(ko, copy, why, wcap);
+	if (!rc)
+		trim_copies(g->o.cache_dir);
+	return rc;
 }
 
 /*
@@ -440,7 +474,8 @@ static void kernel_symbols(struct gdbprep *g)
 		write_gdbinit(g, NULL);
 		return;
 	}
-	if (stat(path, &st) == 0) {
+	/* without its build id the kernel could be another: made anew */
+	if (g->kernel_id[0] && stat(path, &st) == 0) {
 		note_add(g, "the kernel's symbols (cached)");
 		write_gdbinit(g, path);
 		return;

@@ -38,7 +38,10 @@ struct runstate *runstate_new(struct loop *loop, const char *run_dir,
 			      const char *gdb_sock, runstate_fn fn, void *arg);
 void runstate_free(struct runstate *rs);
 
-/* Reads RUN/runstate once: 0 with the status (cap bytes) and gdb. */
+/*
+ * Reads RUN/runstate once: the status (cap bytes) and gdb; returns the
+ * watcher's pid (> 0), or -errno (-ENOENT: no watcher wrote it yet).
+ */
 int runstate_read(const char *run_dir, char *status, size_t cap, bool *gdb);
 
 /* A client is connected to the unix socket at path (/proc/net/unix). */
