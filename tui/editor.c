@@ -51,12 +51,12 @@ void dash_open_editor(struct dash *d, const char *file, int line)
 		return;
 	}
 	if (access(file, R_OK) < 0) {
-		dash_message(d, "cannot open %s: %s", file, strerror(errno));
+		dash_alert(d, "cannot open %s: %s", file, strerror(errno));
 		return;
 	}
 	if (editor_argv(words, sizeof(words), file, line, plus, sizeof(plus),
 			argv, sizeof(argv) / sizeof(argv[0])) < 0) {
-		dash_message(d, "$EDITOR is empty: set VISUAL or EDITOR");
+		dash_alert(d, "$EDITOR is empty: set VISUAL or EDITOR");
 		return;
 	}
 	snprintf(what, sizeof(what), "%s +%d %s", argv[0], line, file);

@@ -91,8 +91,7 @@ static void on_front_exit(struct loop *loop, pid_t pid, int status, void *arg)
 	dash_input(d, true);
 	dash_dirty_all(d);
 	if (code != 0)
-		dash_message(d, "%s exited with status %d", d->front_name,
-			     code);
+		dash_alert(d, "%s exited with status %d", d->front_name, code);
 }
 
 int dash_run_front(struct dash *d, const char *const *argv, const char *name,
@@ -102,8 +101,7 @@ int dash_run_front(struct dash *d, const char *const *argv, const char *name,
 	int r;
 
 	if (d->front_pid) {
-		dash_message(d, "%s is running in front already",
-			     d->front_name);
+		dash_alert(d, "%s is running in front already", d->front_name);
 		return -EBUSY;
 	}
 	if (getenv("TMUX")) {
@@ -126,7 +124,7 @@ int dash_run_front(struct dash *d, const char *const *argv, const char *name,
 	if (pid < 0) {
 		r = -errno;
 		on_front_exit(d->loop, 0, 127 << 8, d);
-		dash_message(d, "cannot start %s: %s", argv[0], strerror(-r));
+		dash_alert(d, "cannot start %s: %s", argv[0], strerror(-r));
 		return r;
 	}
 	if (pid == 0) {

@@ -22,7 +22,7 @@ static void on_gdb_ready(struct session *s, int rc, const char *gdbinit,
 	const char *argv[GDB_ARGS];
 
 	if (rc < 0) {
-		dash_message(d, "gdb: %s", msg);
+		dash_alert(d, "gdb: %s", msg);
 		return;
 	}
 	gdbprep_argv(argv, GDB_ARGS, gdbinit, NULL, 0);
@@ -41,7 +41,7 @@ void dash_gdb(struct dash *d)
 	char err[1024];
 
 	if (session_gdb(d->s, on_gdb_ready, d, err, sizeof(err)) < 0)
-		dash_message(d, "gdb: %s", err);
+		dash_alert(d, "gdb: %s", err);
 	else
 		dash_message(d, "gdb: reading the module's sections...");
 }

@@ -46,16 +46,19 @@ static void tunnel_draw(struct dash *d, struct pane *p, WINDOW *w, int h,
 		return;
 	}
 	link_stats(l, &st);
-	y = 0;
 	if (vm && vm_halted(vm)) {
 		/* the same connection waits for the guest: not judged */
+		char why[96];
+
+		snprintf(why, sizeof(why),
+			 "%s: the link waits, not judged, until it runs",
+			 vm_halted_by_gdb(vm) ? "VM halted by gdb" :
+						"VM paused");
 		draw_role(d, w, TR_LINK_DEGRADED);
-		draw_printf(w, y, 0, wd, " HALTED ");
+		draw_printf(w, 0, 0, wd, " HALTED ");
 		draw_role(d, w, TR_NORMAL);
-		draw_printf(w, y, 9, wd - 9,
-			    "%s: the link waits, not judged, until it runs",
-			    vm_halted_by_gdb(vm) ? "VM halted by gdb" :
-						   "VM paused");
+		y = draw_wrapped(w, 0, 9, wd - 9, h > 2 ? h - 2 : h, why,
+				 strlen(why), true);
 	} else {
 		int x = (int)strlen(link_state_name(link_state(l))) + 3;
 		const char *why = link_message(l)[0] ?
@@ -63,14 +66,22 @@ static void tunnel_draw(struct dash *d, struct pane *p, WINDOW *w, int h,
 				  link_reason(l) != LINK_R_NONE ?
 					  link_reason_text(link_reason(l)) :
 					  "";
+		bool up = link_state(l) == LINK_UP ||
+			  link_state(l) == LINK_DEGRADED;
 
 		draw_role(d, w, dash_link_role(l));
-		draw_printf(w, y, 0, wd, " %s ",
+		draw_printf(w, 0, 0, wd, " %s ",
 			    link_state_name(link_state(l)));
 		draw_role(d, w, TR_NORMAL);
-		draw_text(w, y, x, wd - x, why, strlen(why));
+		/*
+		 * The reason in full: the rows below wait for it. Down,
+		 * it is all there is to say (no RTT comes).
+		 */
+		y = why[0] ? draw_wrapped(w, 0, x, wd - x,
+					  up && h > 2 ? h - 2 : h, why,
+					  strlen(why), true) :
+			     1;
 	}
-	y++;
 	if (y < h) {
 		int32_t s[RTT_MAX];
 		double v[RTT_MAX], scale = 0;

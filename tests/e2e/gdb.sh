@@ -81,7 +81,7 @@ check "vm status says where the stub is" \
 	contains "$out" "gdb stub: $(vm_dir qemu)/gdb.sock"
 out=$("$KM" status --json 2>&1)
 check "status --json has it as \"gdb\"" \
-	contains "$out" "\"gdb\":\"$(vm_dir qemu)/gdb.sock\""
+	contains "$out" "\"gdb\":{\"socket\":\"$(vm_dir qemu)/gdb.sock\""
 out=$("$KM" run deploy load 2>&1)
 check "the module is deployed and loaded" test $? -eq 0
 
