@@ -120,6 +120,7 @@ const struct cmd_entry cmd_gdb_entry = {
 		"halted kmdash judges nothing (no link timeout, no step "
 		"deadline), and a benchmark that was halted is not a "
 		"baseline. Only QEMU targets have a gdbstub; the README says "
-		"how to use kgdb on a board. The exit status is gdb's, or 1 "
-		"when gdb could not be started.",
+		"how to use kgdb on a board. The exit status is gdb's; 1 "
+		"when gdb's files could not be made (the message says why), "
+		"127 when gdb-multiarch is not installed.",
 };
