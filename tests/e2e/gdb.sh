@@ -317,3 +317,50 @@ line=$(stop_line follow 1)
 line=${line##*:}
 check "... where it stops, in sh_ioctl ($line)" \
 	test "${line:-0}" -ge "$fn_first" -a "${line:-0}" -le "$fn_last"
+
+# --- what kmdash gdb refuses, and says ---------------------------------------
+# a second debugger while one is attached: the stub takes one
+s=$(script hold <<'EOF2'
+echo kmdash-test: holding\n
+continue
+detach
+EOF2
+)
+gdb_start hold "$s"
+said hold "kmdash-test: holding"
+out=$("$KM" gdb -- -batch 2>&1 </dev/null)
+rc=$?
+check "kmdash gdb while a debugger is attached: exit 1" test $rc -eq 1
+check "... says one is attached, and what to do" \
+	contains "$out" "a debugger is attached to $(vm_dir qemu)/gdb.sock already"
+kill -INT "$GDB_PID"
+gdb_end
+# no gdb-multiarch: the exit status says 'not found', the message how to fix
+out=$(PATH=/nonexistent "$KM" gdb -- -batch 2>&1 </dev/null)
+rc=$?
+check "without gdb-multiarch: exit 127" test $rc -eq 127
+check "... and the message says make deps installs it" \
+	contains "$out" "cannot run gdb-multiarch"
+# the module not loaded: gdb on the kernel alone, and it says so
+out=$("$KM" run unload 2>&1)
+check "the module is unloaded" test $? -eq 0
+out=$("$KM" gdb -- -batch \
+	-ex 'info symbol __arm64_sys_ioctl' 2>&1 </dev/null)
+rc=$?
+check "kmdash gdb with no module loaded: gdb runs (exit 0)" test $rc -eq 0
+check "... it says the module is not loaded" \
+	contains "$out" "storage_hash is not loaded"
+check "... and the kernel's symbols are there" \
+	contains "$out" "__arm64_sys_ioctl in section .text"
+# a board: no QEMU, no stub (its SSH port is closed: nothing answers)
+cat >"$T_TMP/board.json" <<EOC
+{ "targets": [ { "name": "board",
+  "ssh": { "host": "127.0.0.1", "port": 1, "user": "root" } } ] }
+EOC
+out=$("$KM" --config "$T_TMP/board.json" gdb 2>&1 </dev/null)
+rc=$?
+check "kmdash gdb on a board: exit 1" test $rc -eq 1
+check "... says only QEMU targets have a gdbstub" \
+	contains "$out" "only QEMU targets have one"
+check "... and what a board needs for kgdb" \
+	contains "$out" CONFIG_KGDB_SERIAL_CONSOLE
