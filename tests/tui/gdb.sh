@@ -50,6 +50,35 @@ keys dash:kmdash-gdb quit Enter
 tm kill-window -t dash:kmdash-gdb
 check "q quits the dashboard (exit 0, no leak)" quits dash:0
 
+# --- ui.gdb_window "split": gdb beside the dashboard ----------------------------
+echo '{ "ui": { "gdb_window": "split" } }' >"$T_TMP/split.json"
+dash_run split 200 45 "$KMDASH" --config "$T_TMP/split.json"
+check "split: the dashboard comes up with the link" wait_screen split:0 "link UP" 90
+keys split:0 g
+two_panes() { [ "$(tm list-panes -t split:0 | wc -l)" = 2 ]; }
+check "split: g opens gdb in a pane beside the dashboard" wait_until 20 two_panes
+check "... in the same window, no other" \
+	test "$(tm list-windows -t split | wc -l)" = 1
+check "... where gdb is at its prompt" wait_screen split:0.1 "(gdb)" 20
+keys split:0.1 detach Enter quit Enter
+check "... and quits" wait_until 10 pane_dead split:0.1
+tm kill-pane -t split:0.1
+check "split: q quits the dashboard" quits split:0
+
+# --- outside tmux: the dashboard steps aside and comes back ---------------------
+dash_run aside 160 45 env -u TMUX "$KMDASH"
+check "outside tmux: the dashboard comes up with the link" \
+	wait_screen aside "link UP" 90
+keys aside g
+check "g: gdb has the terminal, at its prompt" wait_screen aside "(gdb)" 20
+check "... the dashboard stepped aside" wait_gone aside "link UP" 5
+check "... gdb holds the VM" \
+	bash -c '"$1" vm status 2>&1 | grep -q "halted by gdb"' _ "$KMDASH"
+keys aside detach Enter quit Enter
+check "gdb exits: the dashboard comes back" wait_screen aside "link UP" 20
+check "... with the VM running" wait_gone aside "VM halted by gdb" 10
+check "outside tmux: q quits the dashboard (exit 0, no leak)" quits aside
+
 # --- a board: no QEMU, no gdbstub --------------------------------------------
 quiet_serial "$T_TMP/board.sock"
 serial_target_config "$T_TMP/board.json" "$T_TMP/board.sock"
