@@ -229,11 +229,31 @@ static void trim_copies(const char *dir)
 		unlink(oldest);
 }
 
+/* FNV-1a of the layout: which section lies where. */
+static uint64_t layout_hash(const struct gdb_section *secs, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *p = (const unsigned char *)secs[i].name;
+		uint64_t a = secs[i].addr;
+
+		for (; *p; p++)
+			h = (h ^ *p) * 0x100000001b3ull;
+		for (int b = 0; b < 8; b++, a >>= 8)
+			h = (h ^ (a & 0xff)) * 0x100000001b3ull;
+	}
+	return h;
+}
+
 /*
- * The symbol copy of the loaded module in the cache: made once per build
- * id, from the .ko that was deployed. 0 with its path, or -errno with why.
+ * The symbol copy of the loaded module in the cache, from the .ko that
+ * was deployed, for its build id and the layout of this load (secs: what
+ * the kernel lists; the allocated ones are kept). Made once per load, a
+ * second gdb reuses it. 0 with its path, or -errno with why.
  */
-static int module_copy(struct gdbprep *g, const char *id, char *copy,
+static int module_copy(struct gdbprep *g, const char *id,
+		       struct gdb_section *secs, size_t *n, char *copy,
 		       size_t cap, char *why, size_t wcap)
 {
 	char ko[PATH_MAX];
@@ -241,6 +261,8 @@ static int module_copy(struct gdbprep *g, const char *id, char *copy,
 	int rc;
 
 	rc = crash_ko_for(g->o.crash, id, ko, sizeof(ko), why, wcap);
+	if (!rc)
+		rc = gdbsyms_alloc_sections(ko, secs, n, why, wcap);
 	if (rc)
 		return rc;
 	rc = fsdir_make(g->o.cache_dir);
@@ -249,10 +271,11 @@ static int module_copy(struct gdbprep *g, const char *id, char *copy,
 			 strerror(-rc));
 		return rc;
 	}
-	snprintf(copy, cap, "%s/%s.ko", g->o.cache_dir, id);
+	snprintf(copy, cap, "%s/%s-%016llx.ko", g->o.cache_dir, id,
+		 (unsigned long long)layout_hash(secs, *n));
 	if (stat(copy, &st) == 0)
 		return 0;
-	rc = gdbsyms_module(ko, copy, why, wcap);
+	rc = gdbsyms_module(ko, copy, secs, *n, why, wcap);
 	if (!rc)
 		trim_copies(g->o.cache_dir);
 	return rc;
@@ -273,15 +296,14 @@ static int write_module_script(struct gdbprep *g, const char *id,
 
 	if (!id[0]) {
 		snprintf(why, sizeof(why), "%s is not loaded", g->o.module);
-	} else if (module_copy(g, id, copy, sizeof(copy), why, sizeof(why)) ==
-		   0) {
+	} else if (module_copy(g, id, secs, &n, copy, sizeof(copy), why,
+			       sizeof(why)) == 0) {
 		if (!gdbinit_path_ok(copy))
 			snprintf(
 				why, sizeof(why),
 				"gdb cannot take the path %s (a blank or quote in it): set XDG_STATE_HOME to a plain path",
 				copy);
-		else if (gdbsyms_alloc_sections(copy, secs, &n, why,
-						sizeof(why)) == 0)
+		else
 			ko = copy;
 	}
 	text = gdbinit_module_text(g->o.module, ko, id, secs, n, why);

@@ -115,7 +115,51 @@ static int move_symbols(Elf *elf, Elf_Scn *symscn, const GElf_Shdr *symsh)
 	return moved;
 }
 
-int gdbsyms_module(const char *ko, const char *out, char *err, size_t errlen)
+/*
+ * Each section of secs at its live address less the lowest of them: the
+ * layout the module has in memory. gdb relocates a relocatable file's
+ * debug info with its section addresses and then adds one offset to all
+ * of it, .text's (its live address less its address in the file): with
+ * every section at 0, a function of .init.text or .exit.text took
+ * .text's place and line. Not relative to .text: a section below it
+ * would wrap around, which gdb's lookup of a pc's symbol table does not
+ * take (it printed frames there without their lines). The count placed.
+ */
+static int place_sections(Elf *elf, const struct gdb_section *secs, size_t n)
+{
+	uint64_t base = UINT64_MAX;
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	int placed = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (secs[i].addr < base)
+			base = secs[i].addr;
+	if (!n || elf_getshdrstrndx(elf, &shstrndx) < 0)
+		return 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		for (size_t i = 0; name && i < n; i++) {
+			if (strcmp(secs[i].name, name))
+				continue;
+			sh.sh_addr = secs[i].addr - base;
+			gelf_update_shdr(scn, &sh);
+			elf_flagshdr(scn, ELF_C_SET, ELF_F_DIRTY);
+			placed++;
+			break;
+		}
+	}
+	return placed;
+}
+
+int gdbsyms_module(const char *ko, const char *out,
+		   const struct gdb_section *secs, size_t n, char *err,
+		   size_t errlen)
 {
 	char tmp[PATH_MAX];
 	Elf_Scn *scn = NULL;
@@ -137,11 +181,12 @@ int gdbsyms_module(const char *ko, const char *out, char *err, size_t errlen)
 		rc = -EINVAL;
 		goto out;
 	}
-	/* the layout stays the file's: only symbol values change */
+	/* the file's layout stays: symbol values and addresses change */
 	elf_flagelf(elf, ELF_C_SET, ELF_F_LAYOUT);
 	while ((scn = elf_nextscn(elf, scn)))
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
 			move_symbols(elf, scn, &sh);
+	place_sections(elf, secs, n);
 	if (elf_update(elf, ELF_C_WRITE) < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp,
 			 elf_errmsg(-1));

@@ -28,10 +28,18 @@ size_t gdbsyms_patch_bytes(const unsigned char *code, size_t len);
 
 /*
  * A copy of the module ko at out in which each function symbol starts
- * after its patch site (its size shrinks as much). Written under a
- * temporary name and renamed. 0, or -errno with err in words.
+ * after its patch site (its size shrinks as much), and each section of
+ * secs (the live addresses) has its address less the lowest of secs as
+ * its sh_addr: gdb relocates the debug info of a relocatable file with
+ * those and then adds .text's offset alone, so without them the
+ * functions of .init.text and .exit.text were placed, and their lines
+ * named, at .text's. The copy is therefore for one layout (one load).
+ * Written under a temporary name and renamed. 0, or -errno with err in
+ * words.
  */
-int gdbsyms_module(const char *ko, const char *out, char *err, size_t errlen);
+int gdbsyms_module(const char *ko, const char *out,
+		   const struct gdb_section *secs, size_t n, char *err,
+		   size_t errlen);
 
 /*
  * Keeps of secs (what the kernel lists in /sys/module/NAME/sections/,

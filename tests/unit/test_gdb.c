@@ -294,7 +294,8 @@ static void test_module_copy_symbols_start_at_their_code(void **state)
 	need_file(faulty_ko);
 	function_lines(ENGINE_SRC, "static long sh_ioctl(", &first, &last);
 	snprintf(copy, sizeof(copy), "%s/copy.ko", tmp);
-	assert_int_equal(gdbsyms_module(faulty_ko, copy, err, sizeof(err)), 0);
+	assert_int_equal(
+		gdbsyms_module(faulty_ko, copy, NULL, 0, err, sizeof(err)), 0);
 	before = line_at_entry(faulty_ko, "sh_ioctl");
 	after = line_at_entry(copy, "sh_ioctl");
 	print_message("sh_ioctl is lines %d-%d; its symbol was at line %d, "
@@ -302,6 +303,67 @@ static void test_module_copy_symbols_start_at_their_code(void **state)
 		      first, last, before, after);
 	assert_true(before < first);
 	assert_true(after >= first && after <= last);
+}
+
+/* The sh_addr of section name in ko; fails when there is none. */
+static uint64_t section_addr(const char *ko, const char *name)
+{
+	int fd = open(ko, O_RDONLY);
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	size_t shstrndx;
+	uint64_t addr = 0;
+	bool found = false;
+
+	assert_true(fd >= 0);
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(elf);
+	assert_int_equal(elf_getshdrstrndx(elf, &shstrndx), 0);
+	while (!found && (scn = elf_nextscn(elf, scn))) {
+		const char *n;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		n = elf_strptr(elf, shstrndx, sh.sh_name);
+		found = n && !strcmp(n, name);
+		addr = sh.sh_addr;
+	}
+	elf_end(elf);
+	close(fd);
+	if (!found)
+		fail_msg("%s has no section %s", ko, name);
+	return addr;
+}
+
+/*
+ * gdb relocates a .ko's debug info with its section addresses and then
+ * adds .text's offset alone: the copy lays the sections out as the load
+ * did, from the lowest (a function of .exit.text was at .text's place,
+ * and named .text's first line, with all of them at 0), none below 0.
+ */
+static void test_module_copy_has_the_live_layout(void **state)
+{
+	const uint64_t text = 0xffff800000d25000ull;
+	const struct gdb_section secs[] = {
+		{ ".text", text },
+		{ ".init.text", text - 0x20000 },
+		{ ".exit.text", text + 0x3a0 },
+	};
+	char copy[PATH_MAX + 16], err[512];
+
+	need_file(faulty_ko);
+	assert_int_equal(section_addr(faulty_ko, ".exit.text"), 0);
+	snprintf(copy, sizeof(copy), "%s/layout.ko", tmp);
+	assert_int_equal(
+		gdbsyms_module(faulty_ko, copy, secs, 3, err, sizeof(err)), 0);
+	assert_int_equal(section_addr(copy, ".init.text"), 0);
+	assert_int_equal(section_addr(copy, ".text"), 0x20000);
+	assert_int_equal(section_addr(copy, ".exit.text"), 0x203a0);
+	/* a section the kernel did not list stays where it was */
+	assert_int_equal(section_addr(copy, ".data"),
+			 section_addr(faulty_ko, ".data"));
 }
 
 static void test_alloc_sections(void **state)
@@ -448,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_parse_section),
 		cmocka_unit_test(test_patch_bytes),
 		cmocka_unit_test(test_module_copy_symbols_start_at_their_code),
+		cmocka_unit_test(test_module_copy_has_the_live_layout),
 		cmocka_unit_test(test_alloc_sections),
 		cmocka_unit_test(test_kernel_symbols),
 	};
