@@ -339,6 +339,21 @@ check "... says one is attached, and what to do" \
 	contains "$out" "a debugger is attached to $(vm_dir qemu)/gdb.sock already"
 kill -INT "$GDB_PID"
 gdb_end
+# a function outside .text: sh_exit, in .exit.text, at its own address
+# and line (gdb adds .text's offset to all the debug info's addresses:
+# with the sections at 0 in the .ko it named .text's first lines)
+ex_first=$(grep -n '^static void __exit sh_exit(' "$SRC" | cut -d: -f1)
+ex_last=$(awk -v f="$ex_first" 'NR > f && /^}$/ { print NR; exit }' "$SRC")
+exit_text=$(vm_ssh qemu 'cat /sys/module/storage_hash/sections/.exit.text' 2>/dev/null)
+out=$("$KM" gdb -- -batch -ex 'break sh_exit' 2>&1 </dev/null)
+addr=$(sed -n 's/^Breakpoint 1 at \(0x[0-9a-f]*\):.*/\1/p' <<<"$out")
+line=$(sed -n 's/^Breakpoint 1 at .*, line \([0-9]*\)\.$/\1/p' <<<"$out")
+exit_size=$(aarch64-linux-gnu-readelf -SW "$T_BUILD/kmod/storage_hash.ko" |
+	sed -n 's/.*\] \.exit\.text  *PROGBITS  *[0-9a-f]*  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
+check "break sh_exit (.exit.text) is in the live .exit.text ($addr)" \
+	in_range "$addr" "$exit_text" "$exit_size"
+check "... at a line of sh_exit ($ex_first-$ex_last), not .text's ($line)" \
+	test "${line:-0}" -ge "${ex_first:-1}" -a "${line:-0}" -le "${ex_last:-0}"
 # no gdb-multiarch: the exit status says 'not found', the message how to fix
 out=$(PATH=/nonexistent "$KM" gdb -- -batch 2>&1 </dev/null)
 rc=$?
