@@ -21,6 +21,8 @@ packages=(
 	# run and test
 	openssh-client openssh-server socat tmux iproute2 procps
 	libcmocka-dev valgrind clang-format
+	# kmdash gdb: the debugger for the arm64 guest (QEMU's gdbstub)
+	gdb-multiarch
 	# what the tests call besides: file (kmod/functional, target/smoke),
 	# readelf (e2e/cycle), python3 (tui/cycle reads the recording), git
 	# (style), zsh (cli/completion), groff (cli/man renders the page)

@@ -62,6 +62,12 @@ enum config_watch {
 	CONFIG_WATCH_CYCLE, /* build, reload and the benchmark */
 };
 
+/* Where g opens gdb inside tmux. */
+enum config_gdb_window {
+	CONFIG_GDB_WINDOW = 0, /* a new tmux window */
+	CONFIG_GDB_SPLIT, /* a pane beside the dashboard's */
+};
+
 struct config_ssh {
 	char *host;
 	int port; /* 0 (VM targets): the port the started VM forwards */
@@ -171,6 +177,7 @@ struct config_ui {
 	char *theme; /* NULL: the built-in default */
 	enum config_graph graph;
 	enum config_timestamps timestamps;
+	enum config_gdb_window gdb_window;
 	struct config_binding *bindings;
 	size_t n_bindings;
 };

@@ -19,6 +19,7 @@ static_assert(sizeof(enum config_vm_profile) == sizeof(int), "enum size");
 static_assert(sizeof(enum config_graph) == sizeof(int), "enum size");
 static_assert(sizeof(enum config_timestamps) == sizeof(int), "enum size");
 static_assert(sizeof(enum config_watch) == sizeof(int), "enum size");
+static_assert(sizeof(enum config_gdb_window) == sizeof(int), "enum size");
 
 static const char *const profile_names[] = { "none", "virt", "raspi3b", "image",
 					     NULL };
@@ -27,6 +28,7 @@ static const char *const graph_names[] = { "auto", "braille", "block", "ascii",
 static const char *const ts_names[] = { "relative", "absolute", NULL };
 static const char *const watch_names[] = { "off", "build", "reload", "cycle",
 					   NULL };
+static const char *const gdb_window_names[] = { "window", "split", NULL };
 
 /* like make modules_install INSTALL_MOD_STRIP=1 */
 static const char *const default_strip[] = { "aarch64-linux-gnu-strip",
@@ -455,6 +457,13 @@ static const struct schema_row ui_rows[] = {
 	  .names = ts_names,
 	  .default_num = CONFIG_TS_RELATIVE,
 	  .text = "Kernel log times: since boot, or wall clock." },
+	{ .name = "gdb_window",
+	  .type = SCHEMA_ENUM,
+	  .offset = UI(gdb_window),
+	  .names = gdb_window_names,
+	  .default_num = CONFIG_GDB_WINDOW,
+	  .text = "Where g opens gdb inside tmux: a new window, or a split "
+		  "beside the dashboard." },
 	{ 0 },
 };
 
