@@ -278,11 +278,15 @@ static char *build_out(struct schema_ctx *c, const struct config_target *t,
 		       base ? base + 1 : ms->src.dir, dir_tag(ms->src.dir));
 }
 
-/* kbuild for the module directory against the target's kernel, into out. */
+/*
+ * kbuild for the module directory against the target's kernel, into out
+ * (in a container: out is mounted at its workdir).
+ */
 static void kbuild_module(struct schema_ctx *c, struct config_target *t,
 			  const char *out)
 {
 	const struct config *cfg = config_load_of(c)->cfg;
+	const struct config_container *k = &t->build.container;
 	char *m;
 
 	/* the embedded target's headers, unless the config names a tree */
@@ -297,7 +301,7 @@ static void kbuild_module(struct schema_ctx *c, struct config_target *t,
 			t->module.name, cfg->embedded_problem);
 		return;
 	}
-	m = xprintf(c, "M=%s", out);
+	m = xprintf(c, "M=%s", k->present ? k->workdir : out);
 	if (m) {
 		const char *argv[] = {
 			"make",	       "-C",
@@ -323,9 +327,11 @@ static void build_module(struct schema_ctx *c, struct config_target *t,
 			 const struct module_src *ms)
 {
 	const struct config *cfg = config_load_of(c)->cfg;
+	bool kbuild = false;
 	char *out = NULL;
 
-	if (ms->in_checkout) {
+	/* a container builds the checkout's example as any module: kbuild */
+	if (ms->in_checkout && !t->build.container.present) {
 		/* kmdash's own tree builds its example (and tests) so */
 		const char *argv[] = { "make", "-C", cfg->repo_dir, "kmod",
 				       NULL };
@@ -352,13 +358,16 @@ static void build_module(struct schema_ctx *c, struct config_target *t,
 			t->build.missing = schema_strdup(
 				c, "no cache directory for the build: set HOME "
 				   "or KMDASH_CACHE_DIR");
-		else if (!t->build.argv.n)
+		else if (!t->build.argv.n) {
+			kbuild = true;
 			kbuild_module(c, t, out);
-		else if (!t->module.ko)
+		} else if (!t->module.ko)
 			/* the user's build command: kbuild's place */
 			t->module.ko = xprintf(c, "%s/%s.ko", ms->src.dir,
 					       t->module.name);
 	}
+	config_container_derive(c, &t->build, ms->known ? ms->src.dir : NULL,
+				out, kbuild);
 	free(out);
 	/* a command of the user's runs in the module's directory */
 	if (ms->known && !ms->in_checkout && !t->build.dir)
