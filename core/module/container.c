@@ -170,17 +170,26 @@ int container_explain(const struct container_spec *s, const char *line,
 		return 1;
 	}
 	if (has(line, "error setting rlimit")) {
-		snprintf(out, cap,
-			 "%s cannot set the container's resource limits here "
-			 "(no CAP_SYS_RESOURCE): set default_ulimits = [] under "
-			 "[containers] in containers.conf (CONTAINERS_CONF)",
-			 eng);
+		snprintf(
+			out, cap,
+			"%s cannot set the container's resource limits here "
+			"(no CAP_SYS_RESOURCE): set default_ulimits = [] under "
+			"[containers] in containers.conf (CONTAINERS_CONF)",
+			eng);
 		return 1;
 	}
 	if (has(line, "cgroups") && has(line, "not supported")) {
 		snprintf(out, cap,
 			 "%s's runtime cannot manage cgroups here: set runtime "
 			 "= \"runc\" under [engine] in containers.conf",
+			 eng);
+		return 1;
+	}
+	if (has(line, "container-init binary not found") ||
+	    has(line, "catatonit")) {
+		snprintf(out, cap,
+			 "%s's --init needs catatonit: install it (make deps "
+			 "does)",
 			 eng);
 		return 1;
 	}

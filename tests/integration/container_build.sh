@@ -82,25 +82,41 @@ check "n: the first diagnostic at the host's file, $src/broken.h:$hl" \
 check "broken: quits" quits broken
 
 # --- c during a long build: the container stops ---------------------------
+# The build ignores SIGTERM (as a stubborn make may): only the engine's
+# kill stops it; killing the engine's client would leave it running.
 L=$(cfg long "\"container\": { \"image\": \"$image\" },
-      \"argv\": [\"sh\", \"-c\", \"echo kmdash-long-build; exec sleep 3171\"]")
+      \"argv\": [\"sh\", \"-c\", \"trap '' TERM; echo kmdash-long-build; exec sleep 3171\"]")
 dash_run long 200 50 "$KM" --config "$L" --module tests/fixtures/kmod_hello
 wait_screen long "3 Build" >/dev/null
 keys long b 3 z
 check "the long build runs in its container" \
 	wait_screen long "kmdash-long-build" 60
-check "podman lists the build's container, named by kmdash" \
-	grep -q '^kmdash-build-' <<<"$(podman ps --format '{{.Names}}')"
+building() { podman ps --format '{{.Names}}' | grep -q '^kmdash-build-'; }
+no_containers() { [ -z "$(podman ps -a -q)" ]; }
+check "podman lists the build's container, named by kmdash" building
 keys long c
 check "c: the build pane says cancelled" wait_screen long "build cancelled" 30
 check "c: no container left in the test's store" \
-	wait_until 30 test -z "$(podman ps -a -q)"
+	wait_until 30 no_containers
 # (looked for, never killed by name: the container's processes show on
 # the host)
 no_sleep() { ! pgrep -f '^sleep 3171$' >/dev/null; }
 check "c: no build process alive (the container's sleep 3171 is gone)" \
 	wait_until 10 no_sleep
 check "long: quits" quits long
+
+# q (and y) during a long build: kmdash ends, and so does the container
+dash_run quit 200 50 "$KM" --config "$L" --module tests/fixtures/kmod_hello
+wait_screen quit "3 Build" >/dev/null
+keys quit b
+check "q: the long build runs again" wait_until 60 building
+keys quit q
+check "q while building: asks first" wait_screen quit "quit anyway and cancel it?" 10
+keys quit y
+check "y: kmdash quits" test "$(wait_exit quit 30)" = 0
+check "q while building: no container left" \
+	wait_until 30 no_containers
+check "q while building: no build process alive" wait_until 10 no_sleep
 
 # --- errors in words -------------------------------------------------------
 M=$(cfg missing "\"container\": { \"image\": \"localhost/kmdash-no-such\" }")
