@@ -70,8 +70,8 @@ bool config_container_prepare(struct schema_ctx *c, void *obj,
 	return true;
 }
 
-void config_container_finish(struct schema_ctx *c, void *obj,
-			     const cJSON *json, const char *path)
+void config_container_finish(struct schema_ctx *c, void *obj, const cJSON *json,
+			     const char *path)
 {
 	struct config_container *k = obj;
 

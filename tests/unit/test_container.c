@@ -115,26 +115,27 @@ static void test_explain(void **state)
 				 "container' (or pull it), or fix "
 				 "build.container.image");
 	assert_int_equal(
-		container_explain(&docker,
-				  "docker: Cannot connect to the Docker daemon "
-				  "at unix:///var/run/docker.sock. Is the docker "
-				  "daemon running?",
-				  out, sizeof(out)),
+		container_explain(
+			&docker,
+			"docker: Cannot connect to the Docker daemon "
+			"at unix:///var/run/docker.sock. Is the docker "
+			"daemon running?",
+			out, sizeof(out)),
 		1);
 	assert_non_null(strstr(out, "Docker's daemon is not reachable"));
 	assert_non_null(strstr(out, "systemctl start docker"));
 	assert_int_equal(
-		container_explain(&podman,
-				  "Error: runc: runc create failed: error "
-				  "setting rlimits for ready process: error "
-				  "setting rlimit type 7: operation not permitted",
-				  out, sizeof(out)),
+		container_explain(
+			&podman,
+			"Error: runc: runc create failed: error "
+			"setting rlimits for ready process: error "
+			"setting rlimit type 7: operation not permitted",
+			out, sizeof(out)),
 		1);
 	assert_non_null(strstr(out, "default_ulimits = []"));
 	/* a line of the build's own is none of the engine's */
-	assert_int_equal(container_explain(&podman,
-					   "  CC [M]  /workspace/x.o", out,
-					   sizeof(out)),
+	assert_int_equal(container_explain(&podman, "  CC [M]  /workspace/x.o",
+					   out, sizeof(out)),
 			 0);
 	assert_non_null(container_exit_words(125));
 	assert_null(container_exit_words(2));
