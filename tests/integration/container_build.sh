@@ -62,6 +62,9 @@ check "the build ran in podman (the engine's argv in the result)" \
 	contains "$out" "in podman $image"
 check "nothing is left in the test's store (--rm)" \
 	test -z "$(podman ps -a -q)"
+out=$("$KM" --config "$C" --module tests/fixtures/kmod_hello check 2>&1)
+check "kmdash check: the build is make in podman with the image" \
+	grep -qE "^build +ok: make in podman $image " <<<"$out"
 
 # --- a compile error: the host's path in the build pane --------------------
 quiet_serial "$T_TMP/serial.sock"
@@ -132,6 +135,11 @@ out=$(PATH=$T_TMP/nodocker:/usr/bin:/bin; command -v docker >/dev/null &&
 	"$KM" --config "$D" --module tests/fixtures/kmod_hello run build 2>&1)
 check "a missing engine: said in words" \
 	contains "$out" "container engine 'docker' not found: install it, or set build.container.engine"
+out=$(PATH=$T_TMP/nodocker:/usr/bin:/bin; command -v docker >/dev/null &&
+	echo "docker is installed" ||
+	"$KM" --config "$D" --module tests/fixtures/kmod_hello check 2>&1)
+check "a missing engine: kmdash check says so" \
+	contains "$out" "the container engine 'docker' is not installed"
 N=$(cfg noimage "\"container\": { \"engine\": \"podman\" }")
 out=$("$KM" --config "$N" --module tests/fixtures/kmod_hello run build 2>&1)
 check "no image in the config: the config's error, at its place" \
