@@ -38,12 +38,13 @@ check "a second make container finds it (no rebuild)" \
 check "the test's own store sees the image (read-only, shared)" \
 	podman image exists "$image"
 
+# cfg NAME BUILD-KEYS [TARGET-KEYS]: a config file; prints its path
 cfg()
 {
 	cat >"$T_TMP/$1.json" <<EOC
 { "targets": [ { "name": "board",
     "ssh": { "host": "127.0.0.1", "port": 1, "user": "root" },
-    "serial": { "socket": "$T_TMP/serial.sock" },
+    "serial": { "socket": "$T_TMP/serial.sock" },${3:+ $3,}
     "build": { $2 } } ] }
 EOC
 	echo "$T_TMP/$1.json"
@@ -83,6 +84,23 @@ keys broken n
 check "n: the first diagnostic at the host's file, $src/broken.h:$hl" \
 	wait_screen broken "] $src/broken.h:$hl:13: unused variable" 10
 check "broken: quits" quits broken
+
+# --- the argv form, as the cloud guide writes it, with an explicit path_map -
+# docker run -v $(pwd):/workspace ...: the sources are built in place (a
+# copy), the compiler names /src/... (the container sees nothing else),
+# path_map says where that is.
+kdir=$(target_env KDIR)
+sysroot=$(realpath "$kdir")
+sysroot=${sysroot%%/usr/src/*}
+cp -r "$src" "$T_TMP/bk"
+A=$(cfg argv "\"argv\": [\"podman\", \"run\", \"--rm\", \"--pull=never\",
+      \"--network=none\", \"-v\", \"$T_TMP/bk:/src\", \"-v\", \"$sysroot:$sysroot:ro\",
+      \"$image\", \"make\", \"-C\", \"$kdir\", \"M=/src\", \"modules\"],
+    \"path_map\": { \"/src\": \"$T_TMP/bk\" }" "\"module\": { \"dir\": \"$T_TMP/bk\" }")
+out=$("$KM" --config "$A" run build 2>&1)
+check "argv form: the broken module fails" test $? -ne 0
+check "argv form: path_map gives the host's file in the summary" \
+	contains "$out" "  $T_TMP/bk/errors.c:$ln:14: error:"
 
 # --- c during a long build: the container stops ---------------------------
 # The build ignores SIGTERM (as a stubborn make may): only the engine's
