@@ -9,7 +9,6 @@
 
 #include "core/base/loop.h"
 #include "core/base/ring.h"
-#include "core/base/strutil.h"
 #include "core/module/mirror.h"
 
 #include <errno.h>
@@ -150,8 +149,8 @@ static int copy_container(struct build *b, const struct build_opts *o)
 	b->engine = strdup(c->engine);
 	b->image = strdup(c->image);
 	b->workdir = strdup(c->workdir ? c->workdir : "/");
-	if (!b->engine || !b->image || !b->workdir ||
-	    append_strv(&b->mounts, c->mounts) < 0)
+	b->mounts = copy_strv(c->mounts);
+	if (!b->engine || !b->image || !b->workdir || !b->mounts)
 		return -ENOMEM;
 	b->spec = (struct container_spec){
 		.engine = b->engine,
@@ -611,11 +610,6 @@ int build_cancel(struct build *b)
 	if (b->in_container)
 		kill_container(b);
 	return proc_cancel(b->proc);
-}
-
-const char *build_container_name(const struct build *b)
-{
-	return b->container;
 }
 
 enum build_state build_state(const struct build *b)

@@ -94,8 +94,6 @@ bool build_running(const struct build *b);
 pid_t build_pid(const struct build *b);
 /* The command as shown to the user: "make kmod". */
 const char *build_command(const struct build *b);
-/* The name of the running (or last) build's container; "" for none. */
-const char *build_container_name(const struct build *b);
 
 const struct ring *build_ring(const struct build *b);
 /* Diagnostics in output order (notes included). */
