@@ -20,6 +20,8 @@ if ! kver=$(target_env KVER 2>/dev/null); then
 fi
 private_cache
 podman_private
+# journals and history in the test's own files, never the user's
+export XDG_CONFIG_HOME=$T_TMP/xdg XDG_STATE_HOME=$T_TMP/state
 
 # --- make container: built once, then found by its hash ------------------
 t0=$SECONDS
