@@ -1725,6 +1725,7 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 	const struct config_target *t;
 	struct kmsg_opts ko = { 0 };
 	struct build_opts bo = { 0 };
+	struct container_spec cs = { 0 };
 	char *hist;
 
 	if (!s)
@@ -1766,6 +1767,16 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 	bo.mirror_dst = t->build.mirror_dst;
 	bo.cwd = t->build.dir;
 	bo.env = (const char *const *)t->build.env.v;
+	bo.path_map = (const char *const *)t->build.path_map.v;
+	if (t->build.container.present) {
+		const struct config_container *k = &t->build.container;
+
+		cs.engine = config_engine_names[k->engine];
+		cs.image = k->image;
+		cs.mounts = (const char *const *)k->run_mounts.v;
+		cs.workdir = k->workdir;
+		bo.container = &cs;
+	}
 	bo.sink = on_build_line;
 	bo.on_done = on_build_done;
 	bo.arg = s;

@@ -18,6 +18,9 @@ packages=(
 	libelf1 libssl3
 	# second compile check of the module against the host's headers
 	linux-headers-amd64
+	# the container cross-build (make container, its tests): the engine,
+	# the runtime that works here, podman's --init, the Debian root
+	podman runc catatonit mmdebstrap
 	# run and test
 	openssh-client openssh-server socat tmux iproute2 procps
 	libcmocka-dev valgrind clang-format
