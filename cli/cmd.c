@@ -20,19 +20,13 @@
 #include "core/config/config.h"
 
 const struct cmd_entry *const cmd_table[] = {
-	&cmd_init_entry,
-	&cmd_run_entry,
-	&cmd_status_entry,
-	&cmd_check_entry,
-	&cmd_dmesg_entry,
-	&cmd_vm_entry,
-	&cmd_target_entry,
-	&cmd_trust_entry,
-	&cmd_decode_entry,
-	&cmd_config_entry,
-	&cmd_help_entry,
-	&cmd_completion_entry,
-	NULL,
+	&cmd_init_entry,       &cmd_run_entry,
+	&cmd_bench_entry,      &cmd_status_entry,
+	&cmd_check_entry,      &cmd_dmesg_entry,
+	&cmd_vm_entry,	       &cmd_target_entry,
+	&cmd_trust_entry,      &cmd_decode_entry,
+	&cmd_config_entry,     &cmd_help_entry,
+	&cmd_completion_entry, NULL,
 };
 
 const struct cmd_opt cmd_global_opts[] = {

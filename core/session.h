@@ -31,6 +31,9 @@ struct build;
 struct bench;
 struct journal;
 struct session;
+struct actionlog;
+struct action_entry;
+struct bench_opts;
 
 enum session_change {
 	SC_CONSOLE = 1u << 0,
@@ -41,6 +44,7 @@ enum session_change {
 	SC_JOB = 1u << 5,
 	SC_VM = 1u << 6,
 	SC_MODULE = 1u << 7,
+	SC_ACTIONS = 1u << 8, /* the action log */
 };
 
 struct session_opts {
@@ -60,6 +64,9 @@ struct session_opts {
 	/* a step started or ended, deploy progress: for CLI progress */
 	void (*on_step)(struct session *s, const struct job_step *step,
 			void *arg);
+	/* an action was done, with its shell command (the action log) */
+	void (*on_action)(struct session *s, const struct action_entry *e,
+			  void *arg);
 	void *arg;
 };
 
@@ -151,6 +158,18 @@ struct crash *session_crash(const struct session *s);
 int session_module_text(const struct session *s, char *buf, size_t cap);
 /* A VM target, whose reset is the way back from a crash. */
 bool session_can_reset(const struct session *s);
+
+/*
+ * Every action done, with the shell command that does the same
+ * (core/module/actionlog.h).
+ */
+struct actionlog *session_actionlog(const struct session *s);
+/*
+ * The bench step's options from the command line (--workload, --runs,
+ * --sweep, ...): the fields set win over the config's bench.* keys.
+ * Copied.
+ */
+void session_set_bench_opts(struct session *s, const struct bench_opts *o);
 
 /* The last thing the session wants the user to know, "" if nothing. */
 const char *session_notice(const struct session *s);

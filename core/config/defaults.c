@@ -383,8 +383,16 @@ static void bench_module(struct schema_ctx *c, struct config_target *t)
 
 	if (!t->bench_argv.n && t->module.sebench) {
 		const char *argv[] = { t->module.sebench, NULL };
+		const char *user[] = { "--engine", "user", NULL };
 
 		schema_strv_set(c, &t->bench_argv, argv);
+		/* sebench has a baseline; YCSB A, a second a run */
+		if (!t->bench_baseline.n)
+			schema_strv_set(c, &t->bench_baseline, user);
+		if (!t->bench_opts.workload)
+			t->bench_opts.workload = xprintf(c, "A");
+		if (!t->bench_opts.duration_ms && !t->bench_opts.operations)
+			t->bench_opts.duration_ms = 1000;
 		return;
 	}
 	/* a local program: relative to the config file, as every path */
