@@ -645,7 +645,8 @@ static void usage(FILE *f)
 		"  --threads N          worker threads (1)\n"
 		"  --duration SEC       measured time (5); with --operations, a cap\n"
 		"  --operations N       the run phase's operations, over all threads\n"
-		"  --interval SEC       time between samples (1)\n"
+		"  --interval SEC       time between samples (a tenth of the run,\n"
+		"                       1 at most; with --operations 0.1)\n"
 		"  --no-samples         print no sample lines, only start and summary\n"
 		"  --key-size B         key length, 1..256 (16)\n"
 		"  --value-size B       value length (64)\n"
@@ -736,7 +737,7 @@ static int parse_args(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool mix_set = false;
+	bool mix_set = false, interval_set = false;
 	uint64_t v;
 	int c, idx;
 
@@ -762,6 +763,7 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'i':
 			bad = parse_secs(optarg, &cfg.interval);
+			interval_set = true;
 			break;
 		case 'k':
 			bad = parse_u64(optarg, 1, SH_KEY_MAX, &v);
@@ -849,6 +851,15 @@ static int parse_args(int argc, char **argv)
 		usage(stderr);
 		return -1;
 	}
+	/*
+	 * Without --interval: ten samples a timed run (one a second at
+	 * most), one every 0.1 s in a run of --operations.
+	 */
+	if (!interval_set)
+		cfg.interval = cfg.operations && !cfg.duration_set ? 0.1 :
+			       cfg.duration / 10 > 1		   ? 1 :
+			       cfg.duration / 10 < 0.05		   ? 0.05 :
+							  cfg.duration / 10;
 	if (cfg.interval > cfg.duration &&
 	    (cfg.duration_set || !cfg.operations))
 		cfg.interval = cfg.duration;
