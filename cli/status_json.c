@@ -12,7 +12,8 @@
  *            build_id, release, taint, crashed, crash { kind, time_s },
  *            text },
  *   bench { engine, state, started, ops_s, p50_us, p99_us, ... }
- *          (the last run, absent before the first),
+ *          (the module's last run, not the baseline's after it;
+ *          absent before the first),
  *   gdb { socket } (absent while the VM has no gdbstub).
  */
 #include <cJSON.h>
@@ -164,7 +165,7 @@ cJSON *status_json(const struct cli *c)
 		cJSON_AddStringToObject(o, "ssh", ssh_session_target(ss));
 	add_link(o, session_link(s));
 	add_module(o, s);
-	add_bench(o, bench_latest(session_bench(s)));
+	add_bench(o, bench_latest_module(session_bench(s)));
 	/*
 	 * The gdb place: "gdb": { "socket": PATH } once the VM has a
 	 * gdbstub open; absent while it has none.

@@ -425,6 +425,14 @@ const struct bench_run *bench_latest(const struct bench *b)
 	return b->nruns ? run_slot(b, b->nruns - 1) : NULL;
 }
 
+const struct bench_run *bench_latest_module(const struct bench *b)
+{
+	for (size_t i = b->nruns; i-- > 0;)
+		if (!run_slot(b, i)->baseline)
+			return run_slot(b, i);
+	return NULL;
+}
+
 const struct bench_run *bench_run_by_seq(const struct bench *b, uint64_t seq)
 {
 	uint64_t first;

@@ -152,6 +152,11 @@ size_t bench_nruns(const struct bench *b);
 /* 0 is the oldest; the newest is bench_nruns() - 1. */
 const struct bench_run *bench_run_at(const struct bench *b, size_t i);
 const struct bench_run *bench_latest(const struct bench *b);
+/*
+ * The newest run of the module's own engine, not of the user-space
+ * baseline that ran after it in its set; NULL before the first.
+ */
+const struct bench_run *bench_latest_module(const struct bench *b);
 /* The run of that seq, while it is kept; NULL after. */
 const struct bench_run *bench_run_by_seq(const struct bench *b, uint64_t seq);
 /*

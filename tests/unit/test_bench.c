@@ -291,6 +291,10 @@ static void test_sets_survive_a_restart(void **state)
 	s->reps = 1;
 	set_run(b, false, 1, "1", 100, true);
 	set_run(b, true, 1, "1", 400, true);
+	/* the status's run is the module's, not the baseline's after it */
+	assert_true(bench_latest(b)->baseline);
+	assert_false(bench_latest_module(b)->baseline);
+	assert_true(bench_latest_module(b)->summary[BM_TOTAL] == 100);
 	bench_set_end(b, true, NULL);
 	assert_int_equal(s->state, BENCH_DONE);
 	assert_int_equal(s->nruns, 2);
