@@ -70,6 +70,8 @@ row_of() { screen cyc | grep -qE "(^|[│| ])$1 +[0-9.]+[kM]? " || { screen cyc 
 check "the bench pane has a row for the module (kmod)" row_of kmod
 check "... one for the user-space baseline" row_of user
 check "... and their ratio" row_of kmod/user
+check "... and the verdict: the first set has no history to judge by" \
+	wait_screen cyc "not enough history" 5
 # H: the trend, a line per set with its commit (the checkout's: the
 # module is the checkout's example)
 commit=$(git -C "$T_ROOT" rev-parse --short=7 HEAD)
