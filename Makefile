@@ -106,6 +106,10 @@ kmdash all: $(BUILD)/kmdash
 # must free everything whatever a table holds.
 VALGRIND_TESTS := tests/unit/test_config tests/unit/test_schema
 
+# sebench's workload generator (kmod/tools/ycsb.c) in the host's unit
+# test: the very file the arm64 sebench is built from.
+$(BUILD)/asan/tests/unit/test_ycsb: $(BUILD)/asan/kmod/tools/ycsb.o
+
 asan: $(BUILD)/asan/kmdash $(TEST_SRC:%.c=$(BUILD)/asan/%) \
       $(VALGRIND_TESTS:%=$(BUILD)/%)
 

@@ -28,8 +28,9 @@ packages=(
 	gdb-multiarch
 	# what the tests call besides: file (kmod/functional, target/smoke),
 	# readelf (e2e/cycle), python3 (tui/cycle reads the recording), git
-	# (style), zsh (cli/completion), groff (cli/man renders the page)
-	file binutils python3 git zsh groff-base
+	# (style), zsh (cli/completion), groff (cli/man renders the page),
+	# xmllint (e2e/bench: the report's SVG is well-formed XML)
+	file binutils python3 git zsh groff-base libxml2-utils
 )
 
 missing=()

@@ -134,7 +134,7 @@ static void on_change(struct session *s, unsigned changes, void *arg)
 	for (int i = 0; i < PANE_COUNT; i++)
 		if (d->pane[i].ops->changes & changes)
 			d->pane[i].dirty = true;
-	if (changes & ~(unsigned)(SC_CONSOLE | SC_KMSG | SC_BENCH))
+	if (changes & ~(unsigned)(SC_CONSOLE | SC_KMSG | SC_BENCH | SC_ACTIONS))
 		d->status_dirty = true;
 	/*
 	 * The RTT and the uptime change with each probe's answer: drawn in
@@ -309,7 +309,8 @@ static void draw_overlay(struct dash *d)
 {
 	int h = d->rows - 2, w = d->cols - 4;
 
-	if (w > 110)
+	/* the action log's commands are copied: as wide as can be */
+	if (w > 110 && d->overlay != OV_ACTIONS)
 		w = 110;
 	if (h < 3 || w < 10)
 		return;
@@ -320,6 +321,8 @@ static void draw_overlay(struct dash *d)
 	werase(d->help_w);
 	if (d->overlay == OV_FAILURE)
 		failview_draw(d, d->help_w, h, w);
+	else if (d->overlay == OV_ACTIONS)
+		actionview_draw(d, d->help_w, h, w);
 	else
 		help_draw(d, d->help_w, h, w);
 	touchwin(d->help_w);
@@ -708,6 +711,15 @@ static void on_action(void *ctx, enum action_id a)
 	case ACT_LOG_WRAP:
 		pane_action(d, PANE_DMESG, a);
 		break;
+	case ACT_BENCH_TREND:
+		pane_action(d, PANE_BENCH, a);
+		break;
+	case ACT_ACTIONLOG:
+		failview_close(d);
+		d->overlay = d->overlay == OV_ACTIONS ? OV_NONE : OV_ACTIONS;
+		d->overlay_top = -1; /* the newest */
+		d->full = true;
+		break;
 	case ACT_QUIT:
 		if (job_busy_now(d)) {
 			d->mode = DM_CONFIRM_QUIT;
@@ -848,7 +860,7 @@ static void search_key(struct dash *d, int k)
 static void overlay_key(struct dash *d, int k)
 {
 	int a = keymap_lookup(&d->km, k, KM_NORMAL);
-	int page = d->overlay == OV_FAILURE ?
+	int page = d->overlay != OV_HELP ?
 			   (d->overlay_shown > 1 ? d->overlay_shown : 1) :
 			   10;
 
@@ -862,7 +874,8 @@ static void overlay_key(struct dash *d, int k)
 		d->overlay_top--;
 	else if (k == KEY_HOME)
 		d->overlay_top = 0;
-	else if (k == 27 || k == 'q' || a == ACT_HELP || a == ACT_FAILURE) {
+	else if (k == 27 || k == 'q' || a == ACT_HELP || a == ACT_FAILURE ||
+		 a == ACT_ACTIONLOG) {
 		failview_close(d);
 		d->overlay = OV_NONE;
 		d->full = true;

@@ -87,6 +87,7 @@ enum dash_overlay {
 	OV_NONE,
 	OV_HELP, /* every action, as bound */
 	OV_FAILURE, /* the last failure in full (tui/failure.c) */
+	OV_ACTIONS, /* the action log (tui/actionview.c) */
 };
 
 /* The last failed job, as the failure key shows it (tui/failure.c). */
@@ -303,5 +304,10 @@ void msgline_draw(struct dash *d, WINDOW *w, int rows, int width);
 bool failview_open(struct dash *d);
 void failview_close(struct dash *d);
 void failview_draw(struct dash *d, WINDOW *w, int h, int wd);
+
+/* --- the action log (actionview.c) ---------------------------------------- */
+
+/* Every action with its shell command; opens at the end (overlay_top -1). */
+void actionview_draw(struct dash *d, WINDOW *w, int h, int wd);
 
 #endif

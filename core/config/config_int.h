@@ -54,6 +54,8 @@ bool config_check_argv(struct schema_ctx *c, const struct schema_row *row,
 		       const cJSON *item, const char *path);
 bool config_check_env_name(struct schema_ctx *c, const struct schema_row *row,
 			   const cJSON *item, const char *path);
+bool config_check_bench_word(struct schema_ctx *c, const struct schema_row *row,
+			     const cJSON *item, const char *path);
 bool config_check_baud(struct schema_ctx *c, const struct schema_row *row,
 		       const cJSON *item, const char *path);
 void config_ssh_port_range(const void *ssh, int *min, int *max,

@@ -159,6 +159,29 @@ bool config_check_argv(struct schema_ctx *c, const struct schema_row *row,
 	return false;
 }
 
+/* bench.workload (A-F) and bench.distribution: one of their words. */
+bool config_check_bench_word(struct schema_ctx *c, const struct schema_row *row,
+			     const cJSON *item, const char *path)
+{
+	bool workload = !strcmp(row->name, "workload");
+	const char *words[8], *w;
+	size_t n = 0;
+
+	while (n < 7 && (w = workload ? bench_workload_name(n) :
+					bench_distribution_name(n)))
+		words[n++] = w;
+	words[n] = NULL;
+	if (!cJSON_IsString(item))
+		return true; /* the type check says so */
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(item->valuestring, words[i]))
+			return true;
+	schema_expected(c, item, path,
+			workload ? "a YCSB core workload: A, B, C, D, E or F" :
+				   "uniform, zipfian or latest");
+	return false;
+}
+
 /* A MAP member: its name must be an environment variable's. */
 bool config_check_env_name(struct schema_ctx *c, const struct schema_row *row,
 			   const cJSON *item, const char *path)

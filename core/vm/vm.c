@@ -10,6 +10,7 @@
 #include "core/vm/vm.h"
 #include "core/base/fsdir.h"
 #include "core/base/loop.h"
+#include "core/base/quote.h"
 #include "core/base/strutil.h"
 #include "core/vm/qmp.h"
 #include "core/vm/runstate_int.h"
@@ -47,6 +48,7 @@ struct vm {
 	char initrd_joined[PATH_MAX + 16];
 	char machine[16];
 	char err[PATH_MAX + 256], notice[PATH_MAX + 128], status[32];
+	char *cmdline; /* the last launch's argv as a shell command line */
 
 	enum vm_stage stage;
 	int64_t t0;
@@ -560,6 +562,7 @@ void vm_free(struct vm *vm)
 	free((char *)vm->cfg.ssh_key);
 	free((char *)vm->cfg.host_key_pub);
 	free((char *)vm->cfg.ready_marker);
+	free(vm->cmdline);
 	free(vm);
 }
 
@@ -1269,6 +1272,8 @@ static int launch(struct vm *vm)
 	argv = vm_build_argv(&c, vm->run, vm->port, vm->err, sizeof(vm->err));
 	if (!argv)
 		return -EINVAL;
+	free(vm->cmdline);
+	vm->cmdline = quote_argv_readable_dup((const char *const *)argv);
 	snprintf(logpath, sizeof(logpath), "%s/started", vm->run);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	snprintf(started, sizeof(started), "%lld.%09ld\n", (long long)ts.tv_sec,
@@ -1681,6 +1686,11 @@ const char *vm_notice(const struct vm *vm)
 const char *vm_dir(const struct vm *vm)
 {
 	return vm->run;
+}
+
+const char *vm_command_line(const struct vm *vm)
+{
+	return vm->cmdline ? vm->cmdline : "";
 }
 
 const char *vm_name(const struct vm *vm)
