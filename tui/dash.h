@@ -159,8 +159,9 @@ int draw_pair(struct dash *d, int fg, int bg);
  */
 int draw_term_color(struct dash *d, int kind, int index, uint32_t rgb);
 /*
- * UTF-8 text at (y, x), at most maxw columns; control characters shown as
- * '?'. Returns the columns used.
+ * UTF-8 text at (y, x), at most maxw columns, made safe by the rule of
+ * core/base/termsafe.h: a byte that is no character is drawn as \xNN.
+ * Returns the columns used.
  */
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len);
 /* printf-style into draw_text. */

@@ -12,6 +12,7 @@
 #include "core/console/console.h"
 #include "core/module/diag.h"
 #include "core/base/loop.h"
+#include "core/base/termsafe.h"
 #include "tui/dash.h"
 
 void draw_role(struct dash *d, WINDOW *w, enum theme_role r)
@@ -70,25 +71,39 @@ int draw_term_color(struct dash *d, int kind, int index, uint32_t rgb)
 	return theme_rgb_to_16(rgb, d->depth == TD_16 ? 16 : 8);
 }
 
+/*
+ * Text from anywhere, the target's included: core/base/termsafe.h's rule
+ * decides what is a character; any other byte is drawn as \xNN, as the
+ * command line prints it. A character the locale cannot show (or a tab)
+ * is a '?'.
+ */
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len)
 {
-	mbstate_t st;
 	size_t i = 0;
 	int cols = 0;
 
 	if (maxw <= 0 || wmove(w, y, x) == ERR)
 		return 0;
-	memset(&st, 0, sizeof(st));
 	while (i < len && s[i]) {
+		uint32_t cp;
+		int n = termsafe_char(s + i, len - i, 0, &cp);
 		wchar_t wc;
-		size_t n = mbrtowc(&wc, s + i, len - i, &st);
 		int cw;
 
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(&st, 0, sizeof(st));
-			wc = L'?';
-			n = 1;
+		if (n <= 0) {
+			char esc[8];
+
+			if (cols + 4 > maxw)
+				break;
+			snprintf(esc, sizeof(esc), "\\x%02x",
+				 (unsigned char)s[i]);
+			if (waddnstr(w, esc, 4) == ERR)
+				break;
+			cols += 4;
+			i++;
+			continue;
 		}
+		wc = (wchar_t)cp;
 		cw = wcwidth(wc);
 		if (cw < 0) {
 			wc = L'?';
@@ -102,7 +117,7 @@ int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len)
 				break;
 		}
 		cols += cw;
-		i += n;
+		i += (size_t)n;
 	}
 	return cols;
 }
