@@ -169,6 +169,9 @@ void statusbar_draw(struct dash *d, WINDOW *w, int width)
 	if (vm) {
 		sep(&b);
 		put(&b, TR_STATUS, "vm %s", vm_stage_name(vm_stage(vm)));
+		/* how it went: killed, powered off, stopped */
+		if (vm_stage(vm) == VM_STAGE_EXITED && vm_status(vm)[0])
+			put(&b, TR_LINK_DOWN, " (%s)", vm_status(vm));
 	}
 	sep(&b);
 	session_module_text(d->s, mtext, sizeof(mtext));
