@@ -1,0 +1,48 @@
+# Sourced by the fault-injection tests and their benchmarks (after
+# tests/lib.sh and tests/tui/lib/tmux.sh): what breaks the world, and what
+# reads kmdash's state from the outside (its journal, its fds and memory).
+#
+#   dash_pid NAME            kmdash's PID in tmux session NAME
+#   fd_count PID / rss_kb PID
+#   journal_dir [TARGET]     the newest session journal under $T_TMP/state
+#   kmsg_seqs FILE           the sequence numbers of a journal's kmsg.log
+#   console_type NAME CMD    types CMD into the target's serial console
+#                            through the dashboard's console input mode
+#   guest_dropbear           the guest's dropbear command line (target/init)
+
+# The dashboard's shell runs kmdash as its child.
+dash_pid()
+{
+	local shell
+	shell=$(tm display-message -p -t "$1" '#{pane_pid}') || return 1
+	pgrep -P "$shell" | head -1
+}
+
+fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# Session directories are named after their start (20261121-093000,
+# then -2, -3 in the same second): the newest sorts last.
+journal_dir()
+{
+	local t=${1:-qemu}
+	printf '%s\n' "$T_TMP/state/kmdash/$t"/[0-9]*-[0-9]* | sort -V | tail -1
+}
+
+# "[   12.345678] info   #42 text": 42, one a line, in the file's order.
+kmsg_seqs() { sed -n 's/^\[[ 0-9.]*\] [a-z]* *#\([0-9]*\) .*/\1/p' "$1"; }
+
+console_type()
+{
+	local name=$1 cmd=$2
+	keys "$name" 1
+	keys "$name" Enter
+	wait_screen "$name" "CONSOLE INPUT" 10 >/dev/null || return 1
+	keys "$name" -l "$cmd"
+	keys "$name" Enter
+	keys "$name" C-]
+	wait_gone "$name" "CONSOLE INPUT" 10 >/dev/null
+}
+
+# The guest's SSH server as target/init starts it: one source of truth.
+guest_dropbear() { grep -o '^\s*dropbear -r .*' "$T_ROOT/target/init" | sed 's/^\s*//'; }
