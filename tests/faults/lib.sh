@@ -9,6 +9,10 @@
 #   console_type NAME CMD    types CMD into the target's serial console
 #                            through the dashboard's console input mode
 #   guest_dropbear           the guest's dropbear command line (target/init)
+#   relay_start PORT TO      a TCP relay on 127.0.0.1:PORT to 127.0.0.1:TO
+#                            that the test can cut (tests/faults/cutrelay.c)
+#   relay_cut_after BYTES    cuts its connections once BYTES more went
+#                            from the client to the server; relay_cut: now
 
 # The dashboard's shell runs kmdash as its child.
 dash_pid()
@@ -46,3 +50,16 @@ console_type()
 
 # The guest's SSH server as target/init starts it: one source of truth.
 guest_dropbear() { grep -o '^\s*dropbear -r .*' "$T_ROOT/target/init" | sed 's/^\s*//'; }
+
+RELAY=$T_BUILD/asan/tests/faults/cutrelay
+relay_start()
+{
+	[ -x "$RELAY" ] || { echo "$RELAY is not built (make asan)" >&2; return 1; }
+	"$RELAY" "$1" "$2" "$T_TMP/relay.cut" 2>>"$T_TMP/relay.log" &
+	RELAY_PID=$!
+	track_pid "$RELAY_PID"
+	wait_until 5 bash -c "ss -Hltn 'sport = :$1' | grep -q ."
+}
+relay_cut_after() { echo "$1" >"$T_TMP/relay.cut" && kill -USR1 "$RELAY_PID"; }
+relay_cut() { relay_cut_after 0; }
+relay_cuts() { grep -c '^cut ' "$T_TMP/relay.log" 2>/dev/null; }
