@@ -4,7 +4,7 @@
 # tunnel's port; tests/faults/cutrelay.c) that resets the connection
 # after a chosen number of bytes towards the target: the module at the
 # final path is the old one or the new one, never a mix; the step's error
-# names the cause.
+# names the cause; after the next deploy no temporary file is left.
 . "$(dirname "$0")/../lib.sh"
 . "$T_ROOT/tests/tui/lib/tmux.sh"
 . "$(dirname "$0")/lib.sh"
@@ -38,6 +38,7 @@ EOF
 OLD=$(config old '')
 NEW=$(config new ', "strip": []')
 remote_sum() { vm_ssh qemu 'sha256sum </tmp/kmdash/storage_hash.ko' </dev/null | cut -d' ' -f1; }
+temps() { vm_ssh qemu 'ls -a /tmp/kmdash' </dev/null | grep 'kmdash-.*\.tmp'; }
 new_sum=$(sha256sum <"$KO" | cut -d' ' -f1)
 
 out=$("$T_BUILD/kmdash" -c "$OLD" run deploy 2>&1)
@@ -59,7 +60,9 @@ for cut in 150000 350000 560000; do
 	check "... the module at the final path is the old one or the new one" \
 		test "$got" = "$old_sum" -o "$got" = "$new_sum"
 done
+check "a cut upload leaves its temporary file (nothing to remove it)" test -n "$(temps)"
 
 out=$("$KMDASH" -c "$NEW" run deploy 2>&1)
 check "the next deploy succeeds" contains "$out" "deploy succeeded"
 check "... the new module is in place" test "$(remote_sum)" = "$new_sum"
+check "... and no temporary file is left" test -z "$(temps)"
