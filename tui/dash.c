@@ -29,6 +29,7 @@
 #include "core/console/console.h"
 #include "core/module/build.h"
 #include "core/ssh/link.h"
+#include "core/base/journal.h"
 #include "core/base/loop.h"
 #include "core/session.h"
 #include "core/vm/vm.h"
@@ -136,6 +137,11 @@ static void on_change(struct session *s, unsigned changes, void *arg)
 			d->pane[i].dirty = true;
 	if (changes & ~(unsigned)(SC_CONSOLE | SC_KMSG | SC_BENCH))
 		d->status_dirty = true;
+	/* a full disk pauses the journal (any stream): the status bar says */
+	if (journal_full(session_journal(s)) != d->journal_full) {
+		d->journal_full = !d->journal_full;
+		d->status_dirty = true;
+	}
 	if ((changes & SC_LINK) && !d->link_timer && session_link(s))
 		d->link_timer = loop_add_timer(d->loop, 1000, link_tick, d);
 	if (changes & SC_JOB) {

@@ -103,6 +103,7 @@ struct dash {
 	int rows, cols;
 	WINDOW *status_w, *keybar_w, *help_w;
 	bool status_dirty, keybar_dirty, relayout, full;
+	bool journal_full; /* as the status bar last said it */
 	uint64_t frame_timer;
 	uint64_t tick_timer; /* spinner / elapsed while a job runs */
 	uint64_t link_timer; /* the tunnel's once-a-second RTT */

@@ -11,6 +11,7 @@
 #include "core/module/build.h"
 #include "core/config/config.h"
 #include "core/ssh/link.h"
+#include "core/base/journal.h"
 #include "core/base/loop.h"
 #include "core/session.h"
 #include "core/vm/vm.h"
@@ -177,6 +178,10 @@ void statusbar_draw(struct dash *d, WINDOW *w, int width)
 	session_module_text(d->s, mtext, sizeof(mtext));
 	put(&b, m->crashed ? TR_LINK_DOWN : TR_STATUS, "%s", mtext);
 	job_part(&b);
+	if (journal_full(session_journal(d->s))) {
+		sep(&b);
+		put(&b, TR_LINK_DOWN, "journal: disk full, recording paused");
+	}
 	if (d->msg[0]) {
 		sep(&b);
 		put(&b, TR_STATUS, "%s", d->msg);
