@@ -98,7 +98,7 @@ struct dash {
 
 	/* the screen */
 	SCREEN *scr;
-	FILE *out; /* what ncurses writes to (stdout, or the recorder) */
+	FILE *out; /* what ncurses writes to (tui/termout.h) */
 	int out_fd;
 	int rows, cols;
 	WINDOW *status_w, *keybar_w, *help_w;
@@ -111,7 +111,7 @@ struct dash {
 	int64_t last_frame_us;
 	unsigned spin;
 	struct record *rec;
-	int rec_pipe; /* --record: ncurses writes here, relayed */
+	struct termout *to; /* ncurses's output on its way to the terminal */
 	bool raw_set;
 	struct termios saved_tio;
 

@@ -18,6 +18,7 @@
 
 #include "core/base/loop.h"
 #include "tui/dash.h"
+#include "tui/termout.h"
 
 #define EDITOR_ARGS 16
 
@@ -117,6 +118,8 @@ void dash_open_editor(struct dash *d, const char *file, int line)
 	raw = tcgetattr(STDIN_FILENO, &now) == 0;
 	def_prog_mode();
 	endwin();
+	/* the terminal as it was, before the editor takes it */
+	termout_drain(d->to, 2000);
 	if (d->raw_set)
 		tcsetattr(STDIN_FILENO, TCSANOW, &d->saved_tio);
 	r = run_and_wait(argv);
