@@ -77,6 +77,9 @@ wait_until()
 
 track_pid() { T_PIDS+=("$1"); }
 
+# rss_kb PID: its resident memory in KiB.
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
 # --- the embedded target ----------------------------------------------
 # Through kmdash (`kmdash vm`, the only launcher), as `make vm-start` does.
 # Without a configuration of the user's, as `make vm-start` on a fresh

@@ -28,7 +28,7 @@ read -r _ _ produced _ <"$T_TMP/gen.report"
 
 kmsg_seqs "$J/kmsg.log" >"$T_TMP/seqs"
 last=$(tail -1 "$T_TMP/seqs")
-holes=$(awk 'NR == 1 && $1 != 1 { print "starts at " $1 } NR > 1 && $1 != prev + 1 { print prev " -> " $1 } { prev = $1 }' "$T_TMP/seqs" | head -3)
+holes=$(seq_holes "$T_TMP/seqs")
 check "the journal holds records 1 to $last, none missing in between" test -z "$holes"
 check "... none twice" test -z "$(sort -n "$T_TMP/seqs" | uniq -d | head -1)"
 echo "# the producer wrote $produced records, the journal holds $last: $((produced - last)) missing (goal: at most $RATE, 1 s)"

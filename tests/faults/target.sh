@@ -44,7 +44,6 @@ ups_above() { [ "$(ups)" -gt "$1" ]; }
 wait_until 10 test -s "$J/kmsg.log"
 sleep 2 # settled: the log's backlog in, the module's state read
 fd0=$(fd_count "$pid") rss0=$(rss_kb "$pid")
-DROPBEAR=$(guest_dropbear)
 
 for i in $(seq "$RESTARTS"); do
 	up0=$(ups)
@@ -59,9 +58,9 @@ for i in $(seq "$RESTARTS"); do
 		# than it holds, whatever its size. At debug level, so that
 		# the console does not print them all; a second after the
 		# kill, when no stream can take them.
-		console_type dash "kill \$(pidof dropbear); sleep 1; echo '<7>kmdash-fault: overflow-first' >/dev/kmsg; f=\$(grep -m1 overflow-first /dev/kmsg | cut -d, -f2); n=0; while [ \$(head -n1 /dev/kmsg | cut -d, -f2) -le \$f ]; do i=0; while [ \$i -lt 500 ]; do echo \"<7>kmdash-fault: overflow \$n\" >/dev/kmsg; i=\$((i+1)); n=\$((n+1)); done; done; $DROPBEAR; echo kmdash-fault: restarted $i >/dev/kmsg"
+		sshd_restart dash "$i" "sleep 1; echo '<7>kmdash-fault: overflow-first' >/dev/kmsg; f=\$(grep -m1 overflow-first /dev/kmsg | cut -d, -f2); n=0; while [ \$(head -n1 /dev/kmsg | cut -d, -f2) -le \$f ]; do i=0; while [ \$i -lt 500 ]; do echo \"<7>kmdash-fault: overflow \$n\" >/dev/kmsg; i=\$((i+1)); n=\$((n+1)); done; done"
 	else
-		console_type dash "kill \$(pidof dropbear); sleep 1; $DROPBEAR; echo kmdash-fault: restarted $i >/dev/kmsg"
+		sshd_restart dash "$i"
 	fi
 	if ! wait_until 120 ups_above "$up0"; then
 		not_ok "restart $i: the link comes back"

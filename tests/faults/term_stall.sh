@@ -28,17 +28,6 @@ grown() { [ "$(stat -c %s "$J/kmsg.log" 2>/dev/null || echo 0)" -gt "$1" ]; }
 check "the flood reaches the journal" wait_until 30 grown 5000000
 pid=$(dash_pid dash)
 # the flood's models fill in its first seconds: memory from then on
-rss_settled()
-{
-	local a b
-	for _ in $(seq 30); do
-		a=$(rss_kb "$1")
-		sleep 1
-		b=$(rss_kb "$1")
-		[ $((b * 100)) -le $((a * 101)) ] && return 0
-	done
-	return 1
-}
 check "memory settles under the flood" rss_settled "$pid"
 # probes sent so far (the tunnel pane)
 probes() { screen dash | sed -n 's/.*probes [0-9]*\/\([0-9]*\).*/\1/p' | head -1; }
@@ -70,6 +59,6 @@ check "... each answered in time (max RTT ${max}ms, under the 2 s that drop it)"
 check "... the link never went down" bash -c "! grep -q ' link DOWN' '$J/actions.log'"
 kill_gens
 kmsg_seqs "$J/kmsg.log" >"$T_TMP/seqs"
-holes=$(awk 'NR == 1 && $1 != 1 { print "starts at " $1 } NR > 1 && $1 != prev + 1 { print prev " -> " $1 } { prev = $1 }' "$T_TMP/seqs" | head -3)
+holes=$(seq_holes "$T_TMP/seqs")
 check "no record lost (journal: 1 to $(tail -1 "$T_TMP/seqs"), contiguous)" test -z "$holes"
 check "the dashboard quits normally" quits dash
