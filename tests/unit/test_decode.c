@@ -784,6 +784,31 @@ static void test_text_escapes(void **state)
 	free(out);
 }
 
+/*
+ * A NUL inside a line (a board can send one) is a byte like another: the
+ * line was cut there while its length was kept, and the prefix parser
+ * read past the copy (ASan: heap-buffer-overflow in trace_strip_prefix).
+ */
+static void test_text_nul_inside_a_line(void **state)
+{
+	static const char in_text[] =
+		"4,250,4091855,-;CPU: 1 PID: 120 Comm: a\0b Tainted: G "
+		"OE 6.1.0-57-arm64 #1 Debian 6.1.192-3 and some more text\n";
+	struct decode_text_opts o = { 0 };
+	char *out = NULL, err[256];
+	size_t len = 0;
+	FILE *in, *mem;
+
+	in = fmemopen((void *)in_text, sizeof(in_text) - 1, "r");
+	mem = open_memstream(&out, &len);
+	decode_text(in, mem, &o, NULL, err, sizeof(err));
+	fclose(in);
+	fclose(mem);
+	expect_text(out, "Comm: a\\x00b Tainted: G OE 6.1.0-57-arm64 #1 "
+			 "Debian 6.1.192-3 and some more text\n");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -803,6 +828,7 @@ int main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_text_store),
 		cmocka_unit_test(test_text_escapes),
+		cmocka_unit_test(test_text_nul_inside_a_line),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
