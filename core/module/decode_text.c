@@ -239,7 +239,8 @@ static char **store_files(const char *dir)
 	}
 	if (d)
 		closedir(d);
-	qsort(k, n, sizeof(*k), newest_first);
+	if (n) /* qsort's array may not be NULL, even empty */
+		qsort(k, n, sizeof(*k), newest_first);
 	out = calloc(n + 1, sizeof(*out));
 	for (size_t i = 0; i < n; i++)
 		if (out)

@@ -762,6 +762,22 @@ static void test_text_store(void **state)
 	rmdir(dir);
 }
 
+/* A store without a copy yet (a target never deployed to): said, no UB. */
+static void test_text_empty_store(void **state)
+{
+	char dir[] = "/tmp/kmdash-decode.XXXXXX";
+	struct decode_text_opts o = { .store_dir = dir };
+	char *out;
+	int rc;
+
+	assert_non_null(mkdtemp(dir));
+	out = run_text("ioctl_oops.kmsg", &o, &rc);
+	assert_int_equal(rc, 1);
+	expect_text(out, "sh_do_op+0x1a8/0xcf4 [storage_hash]\n");
+	free(out);
+	rmdir(dir);
+}
+
 /* Bytes from the input never reach the terminal raw. */
 static void test_text_escapes(void **state)
 {
@@ -827,6 +843,7 @@ int main(void)
 		cmocka_unit_test(test_stale_copy),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_text_store),
+		cmocka_unit_test(test_text_empty_store),
 		cmocka_unit_test(test_text_escapes),
 		cmocka_unit_test(test_text_nul_inside_a_line),
 	};
