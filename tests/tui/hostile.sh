@@ -6,12 +6,12 @@
 # title, tmux's ESC k window name, DCS, CSI that moves the cursor or
 # queries the terminal, C1 raw and in UTF-8, raw ESC, NUL, invalid UTF-8,
 # a 1 MB line): the kernel log, uname, the module's sysfs files, insmod
-# and rmmod errors, the benchmark's labels, a build's output and the
-# serial console. What kmdash writes to its terminal is read raw (tmux
+# and rmmod errors, the benchmark's labels, a build's output, an oops
+# pasted into kmdash decode and the serial console. What kmdash writes to its terminal is read raw (tmux
 # pipe-pane: capture-pane would show what tmux made of it) and scanned by
 # tests/tui/termscan.c; tmux runs with set-clipboard on and allow-rename
 # on, and its paste buffers, pane title and window name must not change.
-# The dashboard, then kmdash dmesg, status, check and run.
+# The dashboard, then kmdash dmesg, status, check, run and decode.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/tmux.sh"
 . "$T_ROOT/tests/sshd.sh"
@@ -93,6 +93,15 @@ printf '{"type":"sample","t":0.1,"ops_s":{"get":1000,"put":0,"del":0,"total":100
 /bin/cat "$F/payload"; echo
 printf '{"type":"summary","engine":"HOSTILE-BENCH\\\\u001b]0;BENCH-TITLE\\\\u0007","elapsed_s":0.2,"ops":{"get":200,"put":0,"del":0,"total":200},"ops_s":{"get":1000,"put":0,"del":0,"total":1000},"lat_us":{"p50":1,"p99":2,"p999":3,"max":4},"calls":200,"errors":0}\\n'
 EOF
+# a trace pasted into kmdash decode: a board's oops, its task's name hostile
+trace=$T_ROOT/tests/fixtures/traces/ioctl_oops.kmsg
+{
+	grep -B1000 -m1 'Modules linked in' "$trace"
+	printf '4,250,4091855,-;CPU: 1 PID: 120 Comm: '
+	hostile TRACE
+	printf ' Tainted: G OE 6.1.0-57-arm64 #1\n'
+	sed '1,/Comm: sebench/d' "$trace"
+} >"$F/trace"
 # the build (here, but its output is a compiler's: only SGR may pass)
 # (a second first: libssh2 1.10 leaks the key exchange's buffers of a
 # session freed during its handshake, which a build that ends at once
@@ -222,6 +231,14 @@ for cmd in dmesg status check "run load" "run unload" "run bench" "run build"; d
 	check "kmdash $cmd: tmux's title, window name and buffers untouched" \
 		terminal_untouched "$name"
 done
+st=$(run_tty cli-decode "$KMDASH" --config "$CFG" decode "$F/trace")
+check "kmdash decode ran (exit $st)" test "$st" != timeout
+check "kmdash decode: no sequence of the trace reached the terminal" \
+	clean cli-decode "$T_TMP/cli-decode.raw" --strict
+check "kmdash decode: tmux's title, window name and buffers untouched" \
+	terminal_untouched cli-decode
+check "decode printed the trace back, escaped" \
+	grep -qaF 'Comm: HOSTILE-TRACE[osc52 \x1b]52;c;SGFja2Vk\x07]' "$T_TMP/cli-decode.raw"
 check "dmesg printed the board's records, escaped" \
 	grep -qaF 'HOSTILE-KMSG-RAW[osc52 \x1b]52;c;SGFja2Vk\x07]' "$T_TMP/cli-dmesg.raw"
 check "run load printed insmod's error, escaped" \
