@@ -95,13 +95,31 @@ size_t termsafe_complete(const char *s, size_t n)
 
 static const char hex[] = "0123456789abcdef";
 
+static bool printable_ascii(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+
 size_t termsafe_escape(const char *in, size_t n, unsigned flags, char *out)
 {
 	size_t i = 0, o = 0;
 
 	while (i < n) {
 		uint32_t cp;
-		int len = termsafe_char(in + i, n - i, flags, &cp);
+		int len;
+
+		/* Most text is printable ASCII: a run at a time. */
+		if (printable_ascii((unsigned char)in[i])) {
+			size_t j = i + 1;
+
+			while (j < n && printable_ascii((unsigned char)in[j]))
+				j++;
+			memmove(out + o, in + i, j - i);
+			o += j - i;
+			i = j;
+			continue;
+		}
+		len = termsafe_char(in + i, n - i, flags, &cp);
 
 		if (len > 0) {
 			/* memmove: in may be the tail of out */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,6 +178,62 @@ static void test_in_place(void **state)
 	free(want);
 }
 
+/*
+ * termsafe_escape() copies runs of printable ASCII at once: it must write
+ * what a character at a time by termsafe_char() writes, in place too.
+ */
+static size_t escape_by_char(const char *in, size_t n, unsigned flags,
+			     char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		int len = termsafe_char(in + i, n - i, flags, &cp);
+
+		if (len > 0) {
+			memcpy(out + o, in + i, (size_t)len);
+			o += (size_t)len;
+			i += (size_t)len;
+		} else {
+			o += (size_t)sprintf(out + o, "\\x%02x",
+					     (unsigned char)in[i++]);
+		}
+	}
+	return o;
+}
+
+static void test_runs_match_char_by_char(void **state)
+{
+	enum { N = 4096 };
+	static char in[N], want[TERMSAFE_MAX(N) + 1], out[TERMSAFE_MAX(N)];
+
+	srand(1616);
+	for (int round = 0; round < 2000; round++) {
+		size_t n = (size_t)(rand() % N), i = 0, len;
+		unsigned flags = round & 1 ? TERMSAFE_NEWLINE : 0;
+
+		while (i < n) {
+			/* runs of text broken by a tab, a newline, C0, C1, UTF-8 */
+			size_t run = (size_t)(rand() % 64);
+
+			for (; run && i < n; run--)
+				in[i++] = (char)(0x20 + rand() % 0x5f);
+			if (i < n)
+				in[i++] = "\t\n\x1b\x7f\x9b\xc2\xa0\xe4\xb8\x96"
+					[rand() % 10];
+		}
+		len = escape_by_char(in, n, flags, want);
+		assert_int_equal(termsafe_escape(in, n, flags, out), len);
+		assert_memory_equal(out, want, len);
+		/* in place: the input at out + 3n */
+		memcpy(out + 3 * n, in, n);
+		assert_int_equal(termsafe_escape(out + 3 * n, n, flags, out),
+				 len);
+		assert_memory_equal(out, want, len);
+	}
+}
+
 /* A 1 MB line of escapes: 4 MB out, every byte accounted for. */
 static void test_megabyte_line(void **state)
 {
@@ -201,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_char_says_when_to_wait),
 		cmocka_unit_test(test_random_bytes_never_leak),
 		cmocka_unit_test(test_in_place),
+		cmocka_unit_test(test_runs_match_char_by_char),
 		cmocka_unit_test(test_megabyte_line),
 	};
 
