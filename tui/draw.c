@@ -72,54 +72,224 @@ int draw_term_color(struct dash *d, int kind, int index, uint32_t rgb)
 }
 
 /*
- * Text from anywhere, the target's included: core/base/termsafe.h's rule
- * decides what is a character; any other byte is drawn as \xNN, as the
- * command line prints it. A character the locale cannot show (or a tab)
- * is a '?'.
+ * Where the locale is not UTF-8, "..." ends a cut text, as draw_box draws
+ * ASCII borders there. Set once when the screen opens (the locale is the
+ * process's).
  */
+static bool ellipsis_utf8 = true;
+
+void draw_set_utf8(bool utf8)
+{
+	ellipsis_utf8 = utf8;
+}
+
+int draw_ellipsis_cols(void)
+{
+	return ellipsis_utf8 ? 1 : 3;
+}
+
+/*
+ * Text from anywhere, the target's included: core/base/termsafe.h's rule
+ * decides what is a character. The next character of s: its wide
+ * character and columns; a byte that is no character is drawn as \xNN, as
+ * the command line prints it (*wc is 0, 4 columns); a character the
+ * locale cannot show (or a tab) is a '?'. Returns the bytes it takes.
+ */
+static size_t next_char(const char *s, size_t len, wchar_t *wc, int *cw)
+{
+	uint32_t cp;
+	int n = termsafe_char(s, len, 0, &cp);
+
+	if (n <= 0) {
+		*wc = 0;
+		*cw = 4;
+		return 1;
+	}
+	*wc = (wchar_t)cp;
+	*cw = wcwidth(*wc);
+	if (*cw < 0) {
+		*wc = L'?';
+		*cw = 1;
+	}
+	return (size_t)n;
+}
+
+int draw_width(const char *s, size_t len)
+{
+	size_t i = 0;
+	int cols = 0;
+
+	while (i < len && s[i]) {
+		wchar_t wc;
+		int cw;
+
+		i += next_char(s + i, len - i, &wc, &cw);
+		cols += cw;
+	}
+	return cols;
+}
+
+/* Does the rest of the text fit in maxw columns? */
+static bool fits(const char *s, size_t len, int maxw)
+{
+	size_t i = 0;
+	int cols = 0;
+
+	while (i < len && s[i]) {
+		wchar_t wc;
+		int cw;
+
+		i += next_char(s + i, len - i, &wc, &cw);
+		cols += cw;
+		if (cols > maxw)
+			return false;
+	}
+	return true;
+}
+
+static int put_ellipsis(WINDOW *w, int maxw);
+
+int draw_ellipsis(WINDOW *w, int y, int x, int maxw)
+{
+	if (wmove(w, y, x) == ERR)
+		return 0;
+	return put_ellipsis(w, maxw);
+}
+
+/* "…" (or "...") at the cursor in at most maxw columns; the columns used. */
+static int put_ellipsis(WINDOW *w, int maxw)
+{
+	int n = draw_ellipsis_cols() < maxw ? draw_ellipsis_cols() : maxw;
+
+	if (n <= 0)
+		return 0;
+	if (ellipsis_utf8)
+		waddnwstr(w, L"\u2026", 1);
+	else
+		waddnstr(w, "...", n);
+	return n;
+}
+
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len)
 {
+	int ell = draw_ellipsis_cols();
 	size_t i = 0;
 	int cols = 0;
 
 	if (maxw <= 0 || wmove(w, y, x) == ERR)
 		return 0;
 	while (i < len && s[i]) {
-		uint32_t cp;
-		int n = termsafe_char(s + i, len - i, 0, &cp);
 		wchar_t wc;
 		int cw;
+		size_t n = next_char(s + i, len - i, &wc, &cw);
 
-		if (n <= 0) {
+		/* Near the edge: cut with an ellipsis unless the rest fits. */
+		if (cols + cw > maxw - ell &&
+		    !fits(s + i, len - i, maxw - cols))
+			return cols + put_ellipsis(w, maxw - cols);
+		if (!wc) {
 			char esc[8];
 
-			if (cols + 4 > maxw)
-				break;
 			snprintf(esc, sizeof(esc), "\\x%02x",
 				 (unsigned char)s[i]);
 			if (waddnstr(w, esc, 4) == ERR)
-				break;
-			cols += 4;
-			i++;
-			continue;
-		}
-		wc = (wchar_t)cp;
-		cw = wcwidth(wc);
-		if (cw < 0) {
-			wc = L'?';
-			cw = 1;
-		}
-		if (cols + cw > maxw)
-			break;
-		if (cw > 0 || cols > 0) {
-			/* waddnwstr keeps a combining mark on its base. */
+				return cols + cw;
+		} else if (cw > 0 || cols > 0) {
+			/*
+			 * waddnwstr keeps a combining mark on its base. In the
+			 * window's last cell the character is written but the
+			 * cursor cannot move on (ERR): it counts, and ends.
+			 */
 			if (waddnwstr(w, &wc, 1) == ERR && cw > 0)
-				break;
+				return cols + cw;
 		}
 		cols += cw;
 		i += (size_t)n;
 	}
 	return cols;
+}
+
+size_t draw_break(const char *s, size_t len, int width, bool words, int *cols)
+{
+	size_t i = 0, space = 0;
+	int c = 0, space_cols = 0;
+
+	while (i < len && s[i] && s[i] != '\n') {
+		wchar_t wc;
+		int cw;
+		size_t n = next_char(s + i, len - i, &wc, &cw);
+
+		if (c + cw > width) {
+			/* a word that does not fit goes to the next row */
+			if (words && space) {
+				*cols = space_cols;
+				return space;
+			}
+			/* at least one character: every call moves on */
+			if (!i) {
+				*cols = cw;
+				return n;
+			}
+			*cols = c;
+			return i;
+		}
+		if (s[i] == ' ' && i) {
+			space = i;
+			space_cols = c;
+		}
+		c += cw;
+		i += n;
+	}
+	*cols = c;
+	return i;
+}
+
+size_t draw_next_row(const char *s, size_t len, size_t at, bool words)
+{
+	if (at < len && s[at] == '\n')
+		return at + 1;
+	while (words && at < len && s[at] == ' ')
+		at++;
+	return at;
+}
+
+int draw_wrapped(WINDOW *w, int y, int x, int width, int maxrows, const char *s,
+		 size_t len, bool words)
+{
+	size_t at = 0;
+	int row = 0, c;
+
+	len = strnlen(s, len);
+	while (at < len && row < maxrows) {
+		size_t n = draw_break(s + at, len - at, width, words, &c);
+
+		/* the last row: the rest, cut with "…" if it must be */
+		if (row == maxrows - 1)
+			n = len - at;
+		draw_text(w, y + row++, x, width, s + at, n);
+		at = draw_next_row(s, len, at + n, words);
+	}
+	return row;
+}
+
+int draw_rows(const char *s, size_t len, int width, bool words)
+{
+	size_t at = 0;
+	int rows = 0, c;
+
+	len = strnlen(s, len);
+	if (!len)
+		return 0;
+	if (width <= 0)
+		return 1;
+	do {
+		at = draw_next_row(s, len,
+				   at + draw_break(s + at, len - at, width,
+						   words, &c),
+				   words);
+		rows++;
+	} while (at < len);
+	return rows;
 }
 
 int draw_printf(WINDOW *w, int y, int x, int maxw, const char *fmt, ...)
