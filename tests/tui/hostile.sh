@@ -197,7 +197,12 @@ terminal_untouched()
 start dash 220 50 "$(dash_env) $KMDASH --config $CFG --no-boot; echo kmdash exited: \$?"
 check "the dashboard shows the board's kernel log, escaped" \
 	wait_screen dash 'HOSTILE-KMSG-LAST' 20
+check "... the 1 MB record wrapped, its OSC 52 as text" \
+	wait_screen dash 'HOSTILE-BIG[osc52 \x1b]52;c;SGFja2Vk\x07]'
+# W cuts long records to a row: the first one is back on screen
+keys dash W
 check "... the raw record's OSC 52 as text" wait_screen dash 'HOSTILE-KMSG-RAW[osc52 \x1b]52;c;SGFja2Vk\x07]'
+keys dash W
 # (it is a terminal: it obeys them, inside its pane)
 hostile CONSOLE >&8
 printf '\r\nCONSOLE-AFTER\r\n' >&8
@@ -208,6 +213,10 @@ wait_screen dash 'last: bench ok' 20 >/dev/null
 keys dash l
 check "insmod's error, quoting the board, is drawn escaped" wait_screen dash 'failed (exit 3): insmod: ERROR: HOSTILE-payload[osc52 \x1b]52' 20
 wait_screen dash 'last: load failed' 20 >/dev/null
+keys dash '!'
+check "! shows insmod's error in full, escaped" \
+	wait_screen dash 'insmod: ERROR: HOSTILE-payload[osc52 \x1b]52;c;SGFja2Vk\x07]' 5
+keys dash Escape
 keys dash b
 check "the build's output is drawn" wait_screen dash 'HOSTILE-BUILD' 20
 keys dash 5
@@ -222,7 +231,7 @@ check "... the build kept its colour (SGR passes as curses colour)" \
 check "the dashboard quits normally" quits dash
 
 # --- the command line, on a terminal -------------------------------------
-for cmd in dmesg status check "run load" "run unload" "run bench" "run build"; do
+for cmd in dmesg status "status --json" check "run load" "run unload" "run bench" "run build"; do
 	name=cli-${cmd// /-}
 	st=$(run_tty "$name" "$KMDASH" --config "$CFG" $cmd)
 	check "kmdash $cmd ran (exit $st)" test "$st" != timeout
