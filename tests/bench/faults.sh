@@ -5,7 +5,9 @@
 #     the time from dropbear's return (its marker on the console, read in
 #     QEMU's serial log) to kmdash's link UP (its journal), goal <= 2 s at
 #     p95; beside it, in the same restarts, a
-#     `while ! ssh ...; do sleep 1; done` loop started at each kill.
+#     `while ! ssh ...; do sleep 1; done` loop started at each kill;
+#     after the 20, the sequence numbers seen twice in the journal (goal
+#     0) and kmdash's open fds and RSS before and after.
 #  2. kill -9 of the dashboard during a 100k lines/s kernel-log flood, 3
 #     times: records the producer wrote that the journal misses, goal <= 1
 #     s's worth (100000); beside it OpenSSH `ssh -tt target cat /dev/kmsg
@@ -34,6 +36,7 @@ epoch() { date -d "$1" +%s.%N; }
 storm()
 {
 	local cfg=$T_TMP/storm.json log serial ups downs i t_ret t_up t_ssh k s
+	local pid fd0 fd1 rss0 rss1 dups
 	if [ ! -f "$(target_env IMAGE 2>/dev/null)" ]; then
 		echo "restart storm: the embedded target is not built (make target)"
 		return 1
@@ -44,6 +47,10 @@ storm()
 	dash_run storm 160 45 "$KMDASH" --config "$cfg"
 	wait_screen storm "link UP" 60 >/dev/null || return 1
 	log=$(journal_dir qemu)/actions.log
+	pid=$(dash_pid storm)
+	wait_until 10 test -s "$(journal_dir qemu)/kmsg.log"
+	rss_settled "$pid"
+	fd0=$(fd_count "$pid") rss0=$(rss_kb "$pid")
 	k_all=() s_all=()
 	for i in $(seq "$RESTARTS"); do
 		ups=$(grep -c ' link UP' "$log")
@@ -79,6 +86,14 @@ storm()
 	report "restart storm: kmdash link UP, p95" "$kp" s "goal <= 2 s: $(goal_max "$kp" 2); median $km, max $kx"
 	report "while ! ssh; do sleep 1; done, p95" "$sp" s "median $sm, max $sx"
 	report "kmdash / ssh loop (p95)" "$(ratio "$kp" "$sp")" x "medians: $(ratio "$km" "$sm")x"
+	# what test's 5 restarts assert (tests/faults/target.sh), after 20
+	wait_until 30 grep -q "kmdash-fault: restarted $RESTARTS" "$(journal_dir qemu)/kmsg.log"
+	dups=$(kmsg_seqs "$(journal_dir qemu)/kmsg.log" | sort -n | uniq -d | wc -l)
+	report "restart storm: sequence numbers twice" "$dups" "" "goal 0: $(goal_max "$dups" 0)"
+	rss_settled "$pid"
+	fd1=$(fd_count "$pid") rss1=$(rss_kb "$pid")
+	report "restart storm: kmdash's open fds" "$fd1" "" "before: $fd0 (goal ±1)"
+	report "restart storm: kmdash's RSS" "$rss1" KiB "before: $rss0 KiB ($(ratio "$rss1" "$rss0")x, goal ±10%)"
 	keys storm q
 	wait_exit storm 20 >/dev/null
 }
