@@ -49,8 +49,10 @@ for i in $(seq "$RESTARTS"); do
 	up0=$(ups)
 	if [ "$i" = "$BENCH_AT" ]; then
 		keys dash B
-		wait_screen dash "> bench" 20 >/dev/null
-		wait_until 20 grep -q '"type":"sample"' "$J/bench.jsonl"
+		check "a benchmark starts before outage $i" \
+			wait_screen dash "> bench" 20
+		check "... and runs: its samples reach the journal" \
+			wait_until 30 grep -qs '"type":"sample"' "$J/bench.jsonl"
 	fi
 	if [ "$i" = "$GAP_AT" ]; then
 		# Writes until the first record of the outage has left the
