@@ -28,9 +28,10 @@ CLI_SRC  := $(wildcard cli/*.c)
 # tests link as they link tui/'s pure pieces (layout, graph, keymap, theme).
 CLI_LIB_SRC := $(filter-out cli/main.c,$(CLI_SRC))
 # Host-side test programs: cmocka unit tests and the drivers that the
-# integration, tui and e2e suites run (tests/kmod/ and tests/fixtures/ hold
-# code for the arm64 guest, built by `make kmod`).
-TEST_SRC := $(wildcard tests/unit/*.c tests/integration/*.c tests/tui/*.c tests/e2e/*.c)
+# integration, tui, e2e and faults suites run (tests/kmod/ and
+# tests/fixtures/ hold code for the arm64 guest, built by `make kmod`).
+TEST_SRC := $(wildcard tests/unit/*.c tests/integration/*.c tests/tui/*.c tests/e2e/*.c \
+		      tests/faults/*.c)
 
 ifeq ($(V),1)
 Q :=

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "cli/termguard.h"
 #include "core/base/journal.h"
 #include "core/base/loop.h"
 #include "core/module/actionlog.h"
@@ -261,10 +262,12 @@ void cli_print_step(struct session *s, const struct job_step *st, void *arg)
 
 	if (st->state == JOB_RUNNING) {
 		if (job->total) {
-			if (c->tty && !c->json)
-				cli_say(c, "\r[%s] %llu/%llu KiB", name,
+			if (c->tty && !c->json) {
+				termguard_ctl("\r");
+				cli_say(c, "[%s] %llu/%llu KiB", name,
 					(unsigned long long)job->done / 1024,
 					(unsigned long long)job->total / 1024);
+			}
 			return;
 		}
 		if (c->json)
@@ -283,7 +286,7 @@ void cli_print_step(struct session *s, const struct job_step *st, void *arg)
 		return;
 	}
 	if (c->tty && job->total)
-		cli_say(c, "\r\033[K");
+		termguard_ctl("\r\033[K");
 	cli_say(c, "[%s] %s in %.2f s: %s\n", name, job_state_name(st->state),
 		step_secs(st), st->msg);
 	if (st->kind == JOB_BUILD)

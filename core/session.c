@@ -1445,7 +1445,15 @@ static void on_kmsg_end(void *arg, int rc, int exit_status, const char *msg)
 	struct session *s = arg;
 
 	s->kmsg_op = NULL;
-	kmsg_flush(s->kmsg);
+	/*
+	 * A last line without its newline is a record only when the command
+	 * ended (dmesg's last line): a stream the connection dropped was cut
+	 * anywhere, and a record's head is no record. Parsed, its shorter
+	 * text would differ from the whole one the next replay brings, which
+	 * reads as a reboot: the whole log again, every number twice.
+	 */
+	if (rc == 0)
+		kmsg_flush(s->kmsg);
 	crash_set_stream(s->crash, false);
 	changed(s, SC_KMSG);
 	if (rc == 0 && exit_status != 0)

@@ -66,6 +66,8 @@ struct vm {
 	size_t linelen;
 	/* A console line cut by a kernel message, waiting for its end. */
 	char carry[256];
+	/* The guest's kernel said it powers off: QEMU leaves by itself. */
+	bool guest_off;
 
 	struct qmp *qmp;
 	struct runstate *runstate; /* halted or running, told by QMP events */
@@ -748,6 +750,10 @@ static void scan_line(struct vm *vm, const char *line)
 	/* (Not boot_again(): this runs inside the log drain.) */
 	if (vm->stage >= VM_STAGE_KERNEL && strstr(line, "Booting Linux"))
 		restart_stages(vm);
+	/* The kernel's last words before QEMU leaves by itself. */
+	if (strstr(line, "reboot: Power down") ||
+	    strstr(line, "reboot: System halted"))
+		vm->guest_off = true;
 	if (vm->stage < VM_STAGE_KERNEL && strstr(line, "Booting Linux"))
 		set_stage(vm, VM_STAGE_KERNEL);
 	if (vm->stage < VM_STAGE_INIT && strstr(line, "Run ") &&
@@ -1040,6 +1046,7 @@ static void restart_stages(struct vm *vm)
 	vm->t0 = loop_now_ms();
 	for (int i = VM_STAGE_KERNEL; i < VM_STAGE_COUNT; i++)
 		vm->stage_at[i] = -1;
+	vm->guest_off = false;
 	vm->stage = VM_STAGE_LAUNCHING; /* so that STARTED is noted */
 	set_stage(vm, VM_STAGE_STARTED);
 }
@@ -1149,17 +1156,28 @@ static void on_exit_fd(struct loop *loop, int fd, short revents, void *arg)
 	struct vm *vm = arg;
 	bool asked = vm->quitting;
 
+	/* Its last console lines first: did the guest power off? */
 	log_drain(vm);
 	release(vm);
 	/* A VM that was told to go leaves nothing behind. */
 	if (asked) {
 		remove_dir(vm->run);
-	} else {
+		snprintf(vm->status, sizeof(vm->status), "stopped");
+	} else if (vm->guest_off) {
 		set_err(vm,
-			"QEMU (pid %d) exited unexpectedly; the console log is %s/serial.log",
+			"the guest powered off (QEMU pid %d exited); the console log is %s/serial.log",
 			(int)vm->pid, vm->run);
+		snprintf(vm->status, sizeof(vm->status), "powered off");
+	} else {
+		/*
+		 * QEMU leaves on its own only when the guest powers off: a
+		 * signal took it (kill -9, the OOM killer) or it crashed.
+		 */
+		set_err(vm,
+			"QEMU (pid %d) was killed (a signal or a crash: the guest did not power off); the console log is %s/serial.log",
+			(int)vm->pid, vm->run);
+		snprintf(vm->status, sizeof(vm->status), "killed");
 	}
-	snprintf(vm->status, sizeof(vm->status), "exited");
 	set_stage(vm, VM_STAGE_EXITED);
 }
 
@@ -1478,6 +1496,7 @@ int vm_start(struct vm *vm)
 		return -EALREADY;
 	release(vm);
 	vm->err[0] = vm->notice[0] = vm->status[0] = '\0';
+	vm->guest_off = false;
 	vm->quitting = false;
 	vm->resets = 0;
 	vm->tries = 0;
@@ -1544,6 +1563,7 @@ int vm_attach(struct vm *vm)
 
 	release(vm);
 	vm->err[0] = vm->notice[0] = vm->status[0] = '\0';
+	vm->guest_off = false;
 	vm->quitting = false;
 	err = vm_find(vm);
 	if (err < 0)
