@@ -972,50 +972,6 @@ static void on_quit_signal(struct loop *loop, int signo, void *arg)
 
 /* --- set-up ------------------------------------------------------------------ */
 
-static int apply_keys(struct dash *d, char *err, size_t errlen)
-{
-	const struct config_ui *ui = &d->cfg->ui;
-	struct keymap_binding *b;
-	char(*where)[PATH_MAX + 32];
-	size_t n = 0;
-	int r;
-
-	keymap_init(&d->km);
-	for (size_t i = 0; i < ui->n_bindings; i++)
-		n += ui->bindings[i].n_keys ? ui->bindings[i].n_keys : 1;
-	if (!n)
-		return 0;
-	b = calloc(n, sizeof(*b));
-	where = calloc(n, sizeof(*where));
-	if (!b || !where) {
-		free(b);
-		free(where);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	n = 0;
-	for (size_t i = 0; i < ui->n_bindings; i++) {
-		const struct config_binding *cb = &ui->bindings[i];
-
-		for (size_t k = 0; k < (cb->n_keys ? cb->n_keys : 1); k++) {
-			const struct jsonpos_loc *loc =
-				cb->n_keys ? &cb->keys[k].loc : &cb->loc;
-
-			snprintf(where[n], sizeof(where[n]), "%s:%d:%d",
-				 d->cfg->path ? d->cfg->path : "config",
-				 loc->line, loc->col);
-			b[n].action = cb->action;
-			b[n].key = cb->n_keys ? cb->keys[k].key : NULL;
-			b[n].where = where[n];
-			n++;
-		}
-	}
-	r = keymap_apply(&d->km, b, n, err, errlen);
-	free(b);
-	free(where);
-	return r;
-}
-
 static void load_theme(struct dash *d)
 {
 	const char *name = d->cfg->ui.theme ? d->cfg->ui.theme : "default";
@@ -1208,7 +1164,8 @@ int dash_main(const struct dash_opts *o)
 	d->cfg = o->cfg;
 	d->focus = o->single != PANE_NONE ? o->single : PANE_CONSOLE;
 	d->abs_time = o->cfg->ui.timestamps == CONFIG_TS_ABSOLUTE;
-	if (apply_keys(d, err, sizeof(err)) < 0) {
+	keymap_init(&d->km);
+	if (keymap_apply_config(&d->km, d->cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "kmdash: configuration error:\n%s\n", err);
 		free(d);
 		return 2;
