@@ -25,6 +25,10 @@ packages=(
 	# readelf (e2e/cycle), python3 (tui/cycle reads the recording), git
 	# (style), zsh (cli/completion), groff (cli/man renders the page)
 	file binutils python3 git zsh groff-base
+	# make fuzz: clang with libFuzzer and its sanitizer runtimes; the
+	# runtimes are only a recommends of clang (libclang-rt-dev is the
+	# unversioned name of libclang-rt-14-dev, as clang is of clang-14)
+	clang libclang-rt-dev
 )
 
 missing=()

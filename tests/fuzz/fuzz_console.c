@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The serial console: whatever the board writes to its UART through
+ * libvterm's parser and state into the screen grid and the scrollback of
+ * core/console/, with a window resize in the middle; then every cell, row
+ * and scrollback line is read back as the pane does.
+ *
+ * console.h promises that any split of the bytes gives the same screen
+ * ("UTF-8 and escapes may straddle"): the stream goes to two consoles,
+ * one in pieces of random sizes, one in a single piece, and their screens,
+ * scrollbacks, cursors and answers must be the same.
+ *
+ * Input: rows, cols, flags, the rows and cols of the resize, a split
+ * byte, then the stream. Sizes stay below 256: the board cannot choose
+ * the window's size (the resize comes from the developer's terminal).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core/console/console.h"
+#include "tests/fuzz/fuzz.h"
+
+enum {
+	NEWLINE_MODE = 1 << 0,
+	SMALL_SCROLLBACK = 1 << 1,
+	NO_RESIZE = 1 << 2,
+};
+
+struct side {
+	struct console *c;
+	size_t replied; /* terminal answers (ESC[6n ...) for the board */
+};
+
+static void feed(const void *piece, size_t len, void *arg)
+{
+	console_feed(arg, piece, len);
+}
+
+static void reply(const char *buf, size_t n, void *arg)
+{
+	struct side *s = arg;
+
+	s->replied += n;
+}
+
+static void check_cell(const struct console_cell *cell)
+{
+	fuzz_assert(cell->width >= 1 && cell->width <= 2, "cell width");
+	for (int i = 0; i < CONSOLE_MAX_CHARS && cell->chars[i]; i++)
+		fuzz_assert(cell->chars[i] <= 0x10ffff ||
+				    (!i &&
+				     cell->chars[i] == CONSOLE_WIDE_RIGHT),
+			    "a cell holds code points");
+}
+
+/* Cell (row, col) of the screen, the same on both. */
+static void same_cell(struct console *a, struct console *b, int row, int col)
+{
+	struct console_cell ca, cb;
+
+	fuzz_assert(!console_cell(a, row, col, &ca) &&
+			    !console_cell(b, row, col, &cb),
+		    "every cell of the screen is there");
+	check_cell(&ca);
+	fuzz_assert(!memcmp(&ca, &cb, sizeof(cb)),
+		    "any split of the stream gives the same cells");
+}
+
+/* Everything the pane reads, the same on both consoles. */
+static void read_back(struct side *sa, struct side *sb)
+{
+	struct console *a = sa->c, *b = sb->c;
+	int rows = console_rows(a), cols = console_cols(a), r, col, r2, col2;
+	char ta[4096], tb[4096];
+	struct console_cell ca, cb;
+	bool visible, visible2;
+	uint64_t first = console_sb_first(a);
+
+	for (r = 0; r < rows; r++) {
+		for (col = 0; col < cols; col++)
+			same_cell(a, b, r, col);
+		fuzz_assert(console_row_text(a, r, ta, sizeof(ta)) < sizeof(ta),
+			    "row text fits its buffer");
+		console_row_text(b, r, tb, sizeof(tb));
+		fuzz_assert(!strcmp(ta, tb), "the same row text");
+	}
+	fuzz_assert(console_cell(a, rows, 0, &ca) == -ERANGE,
+		    "below the screen: -ERANGE");
+	console_cursor(a, &r, &col, &visible);
+	console_cursor(b, &r2, &col2, &visible2);
+	fuzz_assert(r >= 0 && r < rows && col >= 0 && col < cols,
+		    "the cursor is on the screen");
+	fuzz_assert(r == r2 && col == col2 && visible == visible2,
+		    "the same cursor");
+	fuzz_assert(first == console_sb_first(b) &&
+			    console_sb_end(a) == console_sb_end(b),
+		    "the same scrollback lines");
+	for (uint64_t s = first; s < console_sb_end(a); s++) {
+		int w = console_sb_width(a, s);
+
+		fuzz_assert(w >= 0 && w == console_sb_width(b, s),
+			    "scrollback line widths");
+		for (col = 0; col <= w; col++) {
+			fuzz_assert(!console_sb_cell(a, s, col, &ca) &&
+					    !console_sb_cell(b, s, col, &cb),
+				    "held scrollback cells are there");
+			check_cell(&ca);
+			fuzz_assert(!memcmp(&ca, &cb, sizeof(cb)),
+				    "the same scrollback cells");
+		}
+		console_sb_text(a, s, ta, sizeof(ta));
+		console_sb_text(b, s, tb, sizeof(tb));
+		fuzz_assert(!strcmp(ta, tb), "the same scrollback text");
+	}
+	fuzz_assert(sa->replied == sb->replied, "the same answers");
+	console_clear_dirty(a);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_in in = { data, size };
+	uint8_t rows = fuzz_take(&in), cols = fuzz_take(&in);
+	uint8_t flags = fuzz_take(&in);
+	uint8_t rows2 = fuzz_take(&in), cols2 = fuzz_take(&in);
+	uint8_t split = fuzz_take(&in);
+	struct console_config cfg = {
+		.rows = 1 + rows % 64,
+		.cols = 1 + cols,
+		.sb_lines = flags & SMALL_SCROLLBACK ? 8 : 0,
+		.sb_bytes = flags & SMALL_SCROLLBACK ? 1024 : 0,
+		.newline_mode = flags & NEWLINE_MODE,
+	};
+	struct side a = { console_new(&cfg), 0 }, b = { console_new(&cfg), 0 };
+	size_t half = in.n / 2;
+
+	fuzz_assert(a.c && b.c, "console_new");
+	console_set_reply(a.c, reply, &a);
+	console_set_reply(b.c, reply, &b);
+	fuzz_split(in.p, half, split, split, feed, a.c);
+	console_feed(b.c, (const char *)in.p, half);
+	if (!(flags & NO_RESIZE)) {
+		fuzz_assert(!console_resize(a.c, 1 + rows2 % 64, 1 + cols2) &&
+				    !console_resize(b.c, 1 + rows2 % 64,
+						    1 + cols2),
+			    "console_resize");
+		read_back(&a, &b);
+	}
+	fuzz_split(in.p + half, in.n - half, split, split + 1, feed, a.c);
+	console_feed(b.c, (const char *)in.p + half, in.n - half);
+	read_back(&a, &b);
+	console_free(a.c);
+	console_free(b.c);
+	return 0;
+}
