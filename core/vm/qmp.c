@@ -101,9 +101,10 @@ static int parse_line(struct qmp_parser *p, const char *line, size_t len,
 	obj = cJSON_ParseWithLength(line, len);
 	if (!obj || !qmp_classify(obj, &msg)) {
 		p->garbage++;
+		/* line is not NUL-terminated: the next line, or the end */
 		snprintf(p->err, sizeof(p->err),
-			 "QMP: ignored a line that is not a QMP message: %.60s",
-			 line);
+			 "QMP: ignored a line that is not a QMP message: %.*s",
+			 (int)(len < 60 ? len : 60), line);
 		cJSON_Delete(obj);
 		return 0;
 	}

@@ -185,6 +185,9 @@ static void test_garbage_is_skipped(void **state)
 	assert_int_equal(p.garbage, 3);
 	assert_non_null(strstr(p.err, "not a QMP message"));
 	assert_int_equal(s.id[0], 7);
+	/* the line quoted is that line alone, not what follows it */
+	assert_int_equal(feed_str(&p, "oops\r\n{\"return\": {}}\r\n", &s), 1);
+	assert_string_equal(strstr(p.err, "message: "), "message: oops");
 	qmp_parser_free(&p);
 }
 
