@@ -3,12 +3,13 @@
  * The kernel log: `cat /dev/kmsg` (or `dmesg -r`, or garbage) as it
  * arrives over SSH, in any split, into the record parser, the replay and
  * reboot logic and the oops/BUG/WARNING block detector of
- * core/module/kmsg.c.
+ * core/module/kmsg.c; and its lines added as the serial console's and
+ * the decoder's are (kmsg_add_line).
  *
  * Input: a mode byte, a split byte, then the stream. The mode picks a
  * small ring (evictions), a second pass of the same stream after a
- * restart (the reconnect replay) and boot ids. Every record held must be
- * safe for a terminal, as kmsg.h promises.
+ * restart (the reconnect replay), boot ids and the added lines. Every
+ * record held must be safe for a terminal, as kmsg.h promises.
  */
 #include <string.h>
 
@@ -21,7 +22,11 @@ enum {
 	REPLAY = 1 << 2,
 	BOOT_ID = 1 << 3,
 	NO_MODULE = 1 << 4,
+	ADD_LINES = 1 << 5,
 };
+
+/* Lines kmsg_add_line() gets per input, at most. */
+#define ADDED_MAX 64
 
 static void feed(const void *piece, size_t len, void *arg)
 {
@@ -47,6 +52,24 @@ static void walk(struct kmsg *k, bool whole)
 			continue;
 		check_record(&rec, &whole);
 		kmsg_format(&rec, line, sizeof(line));
+	}
+}
+
+/* Each line as a console line or a decoded note, as crash.c adds them. */
+static void add_lines(struct kmsg *k, const uint8_t *data, size_t n)
+{
+	const char *p = (const char *)data, *end = p + n;
+
+	for (int i = 0; p < end && i < ADDED_MAX; i++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = (size_t)((nl ? nl : end) - p);
+		uint64_t pos = kmsg_add_line(
+			k, i & 1 ? KMSG_F_DECODED : KMSG_F_CONSOLE,
+			i & 2 ? -1 : (int64_t)i * 1000, len ? p[0] : 0, p, len);
+
+		fuzz_assert(pos + 1 == kmsg_end(k),
+			    "kmsg_add_line returns the line's position");
+		p += len + 1;
 	}
 }
 
@@ -78,6 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_split(in.p, in.n, split & 0x0f, split + 1, feed, k);
 	}
 	kmsg_flush(k);
+	if (mode & ADD_LINES)
+		add_lines(k, in.p, in.n);
 	walk(k, whole);
 
 	st = kmsg_stats(k);

@@ -9,12 +9,18 @@ cd "$T_ROOT" || exit 1
 
 tests/fuzz/seeds.sh "$T_TMP/corpus" >/dev/null ||
 	not_ok "fuzz seeds: tests/fuzz/seeds.sh failed"
+# fuzz_decode resolves frames against the modules `make fixtures` builds
+export KMDASH_FUZZ_KO_DIR=$T_BUILD/tests/fixtures
 for src in tests/fuzz/fuzz_*.c; do
 	name=${src#tests/fuzz/fuzz_}
 	name=${name%.c}
 	exe=$T_BUILD/asan/tests/fuzz/fuzz_$name
 	if [ ! -x "$exe" ]; then
 		not_ok "fuzz replay $name: no $exe (make asan)"
+		continue
+	fi
+	if [ "$name" = decode ] && ! [ -f "$KMDASH_FUZZ_KO_DIR/kmod_crash/crashmod.ko" ]; then
+		skip "fuzz replay decode" "no fixture modules in $KMDASH_FUZZ_KO_DIR (make fixtures)"
 		continue
 	fi
 	inputs=()

@@ -27,7 +27,7 @@ declare -A max_len=(
 )
 
 # The dictionary of tokens per harness: tests/fuzz/NAME.dict unless named.
-declare -A dict_of=([config]=json [theme]=json)
+declare -A dict_of=([config]=json [theme]=json [decode]=trace)
 
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
@@ -38,6 +38,9 @@ fi
 [ ${#names[@]} -gt 0 ] || { echo "fuzz: no harness built in $bin" >&2; exit 1; }
 
 tests/fuzz/seeds.sh "$BUILD/fuzz/corpus" >/dev/null || exit 1
+# fuzz_decode resolves frames against the modules `make fixtures` builds
+case "$BUILD" in /*) abs=$BUILD ;; *) abs=$PWD/$BUILD ;; esac
+export KMDASH_FUZZ_KO_DIR=$abs/tests/fixtures
 mkdir -p "$logs"
 if [ -n "${FUZZ_RUNS:-}" ]; then
 	budget=(-runs="$FUZZ_RUNS")
@@ -60,6 +63,10 @@ for name in "${names[@]}"; do
 	if [ -z "${max_len[$name]:-}" ]; then
 		echo "fuzz: no max_len for '$name' in $0" >&2
 		bad=1
+		continue
+	fi
+	if [ "$name" = decode ] && ! [ -f "$KMDASH_FUZZ_KO_DIR/kmod_crash/crashmod.ko" ]; then
+		echo "fuzz: decode skipped: no fixture modules in $KMDASH_FUZZ_KO_DIR (make fixtures)" >&2
 		continue
 	fi
 	work=$BUILD/fuzz/work/$name crashes=$BUILD/fuzz/crashes/$name/

@@ -32,6 +32,15 @@ for f in "$fix"/kmsg/virt-oops.*; do
 	seed kmsg "$f" '\x00\x10'
 	seed kmsg "$f" '\x0d\x83' .replay # small ring, replay, boot id
 done
+for f in "$fix"/traces/*.kmsg "$fix"/traces/panic.serial; do
+	seed kmsg "$f" '\x20\x40' # and its lines added as the console's
+done
+
+# --- trace and decode: kernel trace text, as logged or pasted --------------
+for f in "$fix"/traces/*.kmsg "$fix"/traces/panic.serial "$fix"/kmsg/virt-oops.*; do
+	seed trace "$f" ''
+	seed decode "$f" ''
+done
 
 # --- console: rows, cols, flags, rows and cols after resize, split -------
 for f in "$fix"/kmsg/virt-oops.pty "$fix"/diag/*.pty "$fix"/diag/host_gcc_color.txt; do
@@ -149,7 +158,12 @@ for cc in cc aarch64-linux-gnu-gcc; do
 	printf '%s\nint seed_init(void) { return 0; }\n' "$mi" |
 		"$cc" -x c -c -O2 -o "$out/modinfo/$cc.o" -
 done
-for ko in "${BUILD:-build}"/kmod/*.ko; do
-	[ -f "$ko" ] && [ "$(stat -c %s "$ko")" -le 1048576 ] && cp "$ko" "$out/modinfo/"
+# The modules built here (make kmod, make fixtures), as deploy uploads
+# them: without their debug sections (run.sh reads up to 256 KB of a .ko).
+strip=$(command -v aarch64-linux-gnu-strip || true)
+for ko in "${BUILD:-build}"/kmod/*.ko "${BUILD:-build}"/tests/fixtures/*/*.ko; do
+	[ -f "$ko" ] && [ -n "$strip" ] || continue
+	name=${ko#"${BUILD:-build}"/}
+	"$strip" --strip-debug -o "$out/modinfo/${name//\//_}" "$ko"
 done
 echo "seeds: $(find "$out" -type f | wc -l) files in $out"
