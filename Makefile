@@ -45,8 +45,8 @@ quiet = @printf '  %-7s %s\n' $(1) $(2)
 endif
 
 .PHONY: help deps kmdash all kmod target vm-start vm-stop vm-ssh vm-status \
-	run install uninstall man test check asan fuzz bench format check-format \
-	clean print-cflags print-libs fixtures
+	run install uninstall man test check asan fuzz fuzz-vterm bench format \
+	check-format clean print-cflags print-libs fixtures
 
 help:
 	@echo 'make deps      install the Debian packages kmdash needs (sudo if not root)'
@@ -61,6 +61,7 @@ help:
 	@echo 'make check     quick: sanitized build, style, unit, fuzz replay and CLI tests, no target' 
 	@echo 'make bench     measure boot, build, transfer and render figures'
 	@echo 'make fuzz      run every libFuzzer harness (FUZZ_SECONDS=60 each)'
+	@echo 'make fuzz-vterm  the console harness against a sanitized libvterm'
 	@echo 'make install   install into $$(DESTDIR)$$(PREFIX) (default /usr/local)'
 
 deps:
@@ -143,6 +144,18 @@ $(BUILD)/asan/tests/fuzz/%: $(BUILD)/asan/tests/fuzz/%.o \
 # FUZZ="kmsg qmp" picks harnesses; FUZZ_SECONDS (60) each, or FUZZ_RUNS.
 fuzz: $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/%)
 	@tests/fuzz/run.sh $(FUZZ)
+
+# The console harness against libvterm compiled with the sanitizers too,
+# from the Debian source of the installed version (tests/fuzz/vterm.sh).
+FUZZ_CONSOLE_OBJS := $(BUILD)/fuzz/tests/fuzz/fuzz_console.o \
+		     $(BUILD)/fuzz/tests/fuzz/fuzz.o $(BUILD)/fuzz/libkmtui.a \
+		     $(BUILD)/fuzz/libkmcore.a
+fuzz-vterm: $(FUZZ_CONSOLE_OBJS)
+	@FUZZ_CC='$(FUZZ_CC)' FUZZ_CFLAGS='$(FUZZ_CFLAGS)' \
+		FUZZ_LDFLAGS='$(SANFLAGS) -fsanitize=fuzzer' \
+		FUZZ_OBJS='$(FUZZ_CONSOLE_OBJS)' \
+		FUZZ_LIBS='$(filter-out -lvterm,$(PKG_LIBS)) $(LDLIBS)' \
+		tests/fuzz/vterm.sh
 
 # --- the embedded target and the module ----------------------------------
 

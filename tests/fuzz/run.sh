@@ -13,7 +13,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 BUILD=${BUILD:-build}
-bin=$BUILD/fuzz/tests/fuzz
+bin=${FUZZ_BIN_DIR:-$BUILD/fuzz/tests/fuzz} # vterm.sh brings its own
 logs=$BUILD/fuzz/logs
 
 # The longest input per harness: the longest thing it reads in one go.
@@ -54,7 +54,6 @@ total_execs=0 total_crashes=0 bad=0
 
 for name in "${names[@]}"; do
 	exe=$bin/fuzz_$name
-	log=$logs/$name.log
 	if [ ! -x "$exe" ]; then
 		echo "fuzz: no harness $exe (make $exe)" >&2
 		bad=1
@@ -69,8 +68,11 @@ for name in "${names[@]}"; do
 		echo "fuzz: decode skipped: no fixture modules in $KMDASH_FUZZ_KO_DIR (make fixtures)" >&2
 		continue
 	fi
-	work=$BUILD/fuzz/work/$name crashes=$BUILD/fuzz/crashes/$name/
-	tmp=$BUILD/fuzz/tmp/$name
+	# FUZZ_TAG (vterm.sh): logs and scratch of their own, the corpus shared
+	tag=$name${FUZZ_TAG:+-$FUZZ_TAG}
+	log=$logs/$tag.log
+	work=$BUILD/fuzz/work/$name crashes=$BUILD/fuzz/crashes/$tag/
+	tmp=$BUILD/fuzz/tmp/$tag
 	rm -rf "$crashes" "$tmp"
 	mkdir -p "$work" "$crashes" "$tmp"
 	dict=()
