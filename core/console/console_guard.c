@@ -49,7 +49,13 @@
  * symbols, box drawing, CJK, Hangul, full-width forms); else it is
  * cancelled.
  *
- * The screen is then the same however the reads cut the stream.
+ * The screen is then the same however the reads cut the stream, but for
+ * one limit of libvterm left as it is: combining marks that come in a
+ * later write than their character are joined to it, except in the last
+ * column (the cursor waiting to wrap), where they go to the next line.
+ * Holding every last character of a read back until the next one would
+ * cost more (a prompt would wait for the next byte) than the rare mark
+ * at the margin is worth.
  */
 #include "core/console/console_int.h"
 
