@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmdash status and kmdash check: the VM, the link, the module and the
- * last benchmark, once the link has settled; check adds the configuration
- * and the host key.
+ * kmdash status: the VM, the link, the module and the last benchmark,
+ * once the link has settled. (kmdash check is cmd_check.c.)
  */
 #include <stdio.h>
 
@@ -42,19 +41,7 @@ static const char *module_text(struct session *s, char *buf, size_t cap)
 	return buf;
 }
 
-static const char *host_key_text(const struct ssh_session *ss, bool ok)
-{
-	switch (ssh_session_why(ss)) {
-	case SSH_E_HOSTKEY_UNKNOWN:
-		return "UNKNOWN (kmdash trust)";
-	case SSH_E_HOSTKEY_CHANGED:
-		return "CHANGED (refused)";
-	default:
-		return ok ? "verified" : "not checked";
-	}
-}
-
-static int report(struct cli *c, bool check)
+static int report(struct cli *c)
 {
 	const struct config_target *t = session_target(c->s);
 	struct link *l = session_link(c->s);
@@ -75,8 +62,6 @@ static int report(struct cli *c, bool check)
 	cli_say(c, "target    %s (%s)\n", t->name,
 		c->cfg->path ? c->cfg->path :
 			       "no config file: built-in default");
-	if (check)
-		cli_say(c, "config    ok\n");
 	if (vm)
 		cli_say(c, "vm        %s%s%s (pid %d, port %d)\n",
 			vm_stage_name(vm_stage(vm)),
@@ -87,9 +72,6 @@ static int report(struct cli *c, bool check)
 			ssh_session_target(session_ssh(c->s)));
 		cli_say(c, "link      %s%s%s\n", link_state_name(link_state(l)),
 			link_message(l)[0] ? ": " : "", link_message(l));
-		if (check)
-			cli_say(c, "host key  %s\n",
-				host_key_text(session_ssh(c->s), ok));
 		if (ls.last_rtt_us >= 0 && ok)
 			cli_say(c, "rtt       %.2f ms\n",
 				ls.last_rtt_us / 1000.0);
@@ -125,7 +107,7 @@ static bool kmsg_read(struct cli *c)
 	return !session_link(c->s) || idle >= 100;
 }
 
-static int status(struct cmd_ctx *ctx, bool check)
+static int status_exec(struct cmd_ctx *ctx)
 {
 	/* the log: whether the module crashed in this boot is told there */
 	struct session_opts so = { .follow_kmsg = true };
@@ -148,20 +130,10 @@ static int status(struct cmd_ctx *ctx, bool check)
 				session_target(c.s)->ssh.probe_interval_ms +
 					1000);
 		}
-		rc = report(&c, check);
+		rc = report(&c);
 	}
 	cli_close(&c);
 	return rc;
-}
-
-static int status_exec(struct cmd_ctx *ctx)
-{
-	return status(ctx, false);
-}
-
-static int check_exec(struct cmd_ctx *ctx)
-{
-	return status(ctx, true);
 }
 
 static const struct cmd_opt status_opts[] = {
@@ -186,17 +158,4 @@ const struct cmd_entry cmd_status_entry = {
 		"pid, port), ssh, link (state, reason, rtt_us), module (state: "
 		"loaded, not_loaded or unknown; refcnt, build_id, taint, "
 		"crashed, crash), bench (the last run).",
-};
-
-const struct cmd_entry cmd_check_entry = {
-	.name = "check",
-	.opts = status_opts,
-	.flags = CMD_CONFIG,
-	.exec = check_exec,
-	.summary = "status, plus the configuration and the host key",
-	.help = "What status prints, plus whether the configuration is valid "
-		"and whether the target's host key is verified, unknown "
-		"(kmdash trust adds it) or changed (refused). The exit "
-		"status is 0 when the target is reachable, 1 when it is "
-		"not, 2 when the configuration has an error.",
 };

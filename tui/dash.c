@@ -32,6 +32,7 @@
 #include "core/base/loop.h"
 #include "core/session.h"
 #include "core/vm/vm.h"
+#include "tui/keymap_config.h"
 #include "tui/record.h"
 
 #define FRAME_MS 16
@@ -1164,7 +1165,6 @@ int dash_main(const struct dash_opts *o)
 	d->cfg = o->cfg;
 	d->focus = o->single != PANE_NONE ? o->single : PANE_CONSOLE;
 	d->abs_time = o->cfg->ui.timestamps == CONFIG_TS_ABSOLUTE;
-	keymap_init(&d->km);
 	if (keymap_apply_config(&d->km, d->cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "kmdash: configuration error:\n%s\n", err);
 		free(d);

@@ -6,7 +6,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +15,6 @@
 #include <curses.h>
 
 #include "core/base/strutil.h"
-#include "core/config/config.h"
 #include "tui/keymap.h"
 
 #define CTRL(c) ((c)&0x1f)
@@ -577,50 +575,6 @@ int keymap_apply(struct keymap *km, const struct keymap_binding *b, size_t n,
 		return -EINVAL;
 	memcpy(km->keys, next.keys, sizeof(km->keys));
 	return 0;
-}
-
-int keymap_apply_config(struct keymap *km, const struct config *cfg, char *err,
-			size_t errcap)
-{
-	const struct config_ui *ui = &cfg->ui;
-	struct keymap_binding *b;
-	char(*where)[PATH_MAX + 32];
-	size_t n = 0;
-	int r;
-
-	for (size_t i = 0; i < ui->n_bindings; i++)
-		n += ui->bindings[i].n_keys ? ui->bindings[i].n_keys : 1;
-	if (!n)
-		return 0;
-	b = calloc(n, sizeof(*b));
-	where = calloc(n, sizeof(*where));
-	if (!b || !where) {
-		free(b);
-		free(where);
-		snprintf(err, errcap, "out of memory");
-		return -ENOMEM;
-	}
-	n = 0;
-	for (size_t i = 0; i < ui->n_bindings; i++) {
-		const struct config_binding *cb = &ui->bindings[i];
-
-		for (size_t k = 0; k < (cb->n_keys ? cb->n_keys : 1); k++) {
-			const struct jsonpos_loc *loc =
-				cb->n_keys ? &cb->keys[k].loc : &cb->loc;
-
-			snprintf(where[n], sizeof(where[n]), "%s:%d:%d",
-				 cfg->path ? cfg->path : "config", loc->line,
-				 loc->col);
-			b[n].action = cb->action;
-			b[n].key = cb->n_keys ? cb->keys[k].key : NULL;
-			b[n].where = where[n];
-			n++;
-		}
-	}
-	r = keymap_apply(km, b, n, err, errcap);
-	free(b);
-	free(where);
-	return r;
 }
 
 static int item_width(const struct keymap *km, int id, const char *label)

@@ -134,16 +134,6 @@ struct keymap_binding {
 int keymap_apply(struct keymap *km, const struct keymap_binding *b, size_t n,
 		 char *err, size_t errcap);
 
-struct config;
-
-/*
- * The config's ui.keys applied with keymap_apply(), each binding's WHERE
- * being the config file and the line:col of its key. 0, -EINVAL (every
- * error in @err) or -ENOMEM.
- */
-int keymap_apply_config(struct keymap *km, const struct config *cfg, char *err,
-			size_t errcap);
-
 /* One entry of the key bar: "KEY Label", separated by two spaces. */
 struct keybar_item {
 	enum action_id id;

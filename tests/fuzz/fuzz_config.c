@@ -2,7 +2,7 @@
 /*
  * The config file: JSON with positions through config_load() of
  * core/config/ (the schema table, every error at its file:line:col), the
- * keys of ui.keys through keymap_apply_config() of tui/keymap.c, and the
+ * keys of ui.keys through keymap_apply_config() of tui/keymap_config.c, and the
  * promise of config.h that config_print()'s output is itself a valid
  * config: printed, loaded again and printed again, it is the same text.
  *
@@ -17,7 +17,7 @@
 
 #include "core/config/config.h"
 #include "tests/fuzz/fuzz.h"
-#include "tui/keymap.h"
+#include "tui/keymap_config.h"
 
 #define FIXTURE_CACHE "tests/fixtures/config/cache"
 

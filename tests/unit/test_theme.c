@@ -456,6 +456,10 @@ static void test_user_themes_override_and_add(void **state)
 	assert_int_equal(theme_load(&t, &d, "ligth", err, sizeof(err)),
 			 -ENOENT);
 	assert_non_null(strstr(err, "did you mean 'light'?"));
+	assert_int_equal(theme_load(&t, &d, "monochrom", err, sizeof(err)),
+			 -ENOENT);
+	assert_string_equal(err, "theme 'monochrom' not found; did you mean "
+				 "'monochrome'?");
 	assert_int_equal(theme_load(&t, &d, "../etc/passwd", err, sizeof(err)),
 			 -EINVAL);
 
