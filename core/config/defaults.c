@@ -258,7 +258,7 @@ static void name_module(struct schema_ctx *c, struct config_target *t,
 		t->module.name = xprintf(c, "%.*s", (int)n, base);
 	}
 	if (!t->module.name)
-		t->module.name = schema_strdup(c, "(no module)");
+		t->module.name = schema_strdup(c, CONFIG_NO_MODULE_NAME);
 }
 
 /*

@@ -607,7 +607,9 @@ static void test_print_round_trip(void **state)
 	/* a module found and built by kmdash's kbuild command too */
 	static const char *const files[] = {
 		"good/full.json", "good/tunnel.json", "good/docker.json",
-		"good/minimal.json", "module/relative.json"
+		"good/minimal.json", "module/relative.json",
+		/* no module known: neither its name nor a build to print */
+		"module/several.json"
 	};
 	char path[PATH_MAX + 16], err[512];
 
