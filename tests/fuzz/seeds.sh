@@ -8,9 +8,12 @@
 #   tests/fuzz/seeds.sh [DIR]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-out=${1:-${BUILD:-build}/fuzz/corpus}
-rm -rf "$out"
-mkdir -p "$out"
+final=${1:-${BUILD:-build}/fuzz/corpus}
+# made aside and swapped in at the end: a fuzzer of another run (make fuzz
+# and make fuzz-vterm at once) that starts meanwhile still finds its seeds
+mkdir -p "$(dirname "$final")"
+out=$(mktemp -d "$final.new.XXXXXX")
+trap 'rm -rf "$out"' EXIT
 fix=tests/fixtures
 
 # seed NAME FILE HEADER: FILE's bytes after the printf-escaped HEADER.
@@ -166,4 +169,9 @@ for ko in "${BUILD:-build}"/kmod/*.ko "${BUILD:-build}"/tests/fixtures/*/*.ko; d
 	name=${ko#"${BUILD:-build}"/}
 	"$strip" --strip-debug -o "$out/modinfo/${name//\//_}" "$ko"
 done
-echo "seeds: $(find "$out" -type f | wc -l) files in $out"
+n=$(find "$out" -type f | wc -l)
+old=$final.old.$$
+[ -d "$final" ] && mv "$final" "$old"
+mv "$out" "$final"
+rm -rf "$old"
+echo "seeds: $n files in $final"
