@@ -2,9 +2,10 @@
 /*
  * The config file: JSON with positions through config_load() of
  * core/config/ (the schema table, every error at its file:line:col), the
- * keys of ui.keys through keymap_apply_config() of tui/keymap_config.c, and the
- * promise of config.h that config_print()'s output is itself a valid
- * config: printed, loaded again and printed again, it is the same text.
+ * keys of ui.keys through keymap_apply_config() of tui/keymap_config.c,
+ * and the promise of config.h that config_print()'s output is itself a
+ * valid config: printed, loaded again and printed again, it is the same
+ * text.
  *
  * The environment is private: HOME, the cache (the config fixtures' own
  * embedded target, for the defaults it brings) and the runtime dir.
