@@ -22,6 +22,7 @@ declare -A max_len=(
 	[kmsg]=1048576 [console]=1048576 [diag]=1048576 [bench]=1048576
 	[qmp]=1048576 # line-oriented streams: 1 MB
 	[config]=65536 [theme]=65536 [sshconfig]=65536 [knownhosts]=65536
+	[modsrc]=65536
 	[modexplain]=65536 # files a person writes, one command's output
 	[modinfo]=262144   # a whole (stripped) .ko, .modinfo and all
 	[trace]=1048576 [decode]=1048576 # kernel log text

@@ -86,6 +86,20 @@ for f in themes/*.json; do
 	seed theme "$f" ''
 done
 
+# --- a module's Kbuild or Makefile: flags, the file ---------------------
+for f in kmod/Kbuild "$fix"/kmod_*/Kbuild "$fix"/config/module/*/Kbuild; do
+	seed modsrc "$f" '\x00' ".$(basename "$(dirname "$f")")"
+done
+text modsrc makefile '\x01' <<'MK'
+# an out-of-tree module's Makefile
+obj-$(CONFIG_HELLO) += hello.o
+hello-y := main.o \
+	greet.o
+KDIR ?= /lib/modules/$(shell uname -r)/build
+all:
+	$(MAKE) -C $(KDIR) M=$(PWD) modules
+MK
+
 # --- ssh_config (as tests/unit/test_sshconfig.c writes them) --------------
 text sshconfig full '' <<'CFG'
 # a comment
