@@ -141,7 +141,8 @@ $(BUILD)/asan/tests/fuzz/%: $(BUILD)/asan/tests/fuzz/%.o \
 	$(call quiet,LD,$@)
 	$(Q)$(CC) $(SANFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
-# FUZZ="kmsg qmp" picks harnesses; FUZZ_SECONDS (60) each, or FUZZ_RUNS.
+# FUZZ="kmsg qmp" picks harnesses; FUZZ_SECONDS (60) each, or FUZZ_RUNS
+# executions, or both: whichever comes first.
 fuzz: $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/%)
 	@tests/fuzz/run.sh $(FUZZ)
 
