@@ -609,7 +609,9 @@ static void test_print_round_trip(void **state)
 		"good/full.json", "good/tunnel.json", "good/docker.json",
 		"good/minimal.json", "module/relative.json",
 		/* no module known: neither its name nor a build to print */
-		"module/several.json"
+		"module/several.json",
+		/* nor is one from a .ko's file name that is no name */
+		"module/ko_no_name.json"
 	};
 	char path[PATH_MAX + 16], err[512];
 
