@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	err[0] = '\0';
 	r = modsrc_read(dir, &m, err, sizeof(err));
-	fuzz_assert(r == 0 || (r < 0 && err[0]), "a directory refused says why");
+	fuzz_assert(r == 0 || (r < 0 && err[0]),
+		    "a directory refused says why");
 	if (r < 0)
 		return 0;
 	fuzz_assert(m.n <= MODSRC_MAX_NAMES, "at most MODSRC_MAX_NAMES");
