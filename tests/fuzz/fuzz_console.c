@@ -8,7 +8,8 @@
  * console.h promises that any split of the bytes gives the same screen
  * ("UTF-8 and escapes may straddle"): the stream goes to two consoles,
  * one in pieces of random sizes, the other in one piece but for where the
- * first was cut just before a character's UTF-8 lead byte, and their
+ * first was cut just before a character's UTF-8 lead byte, or inside the
+ * character (libvterm gets its bytes in the next write then), and their
  * screens, scrollbacks, cursors and answers must be the same. (Those cuts
  * are kept because libvterm 0.1.4 joins combining marks that come in a
  * later write to their character everywhere but in the last column,
@@ -46,19 +47,50 @@ struct cuts {
 	size_t *at, n, cap;
 };
 
+/*
+ * Where libvterm's write ends for a cut at pos: before the character the
+ * cut is in (console_guard.c holds its first bytes back until the rest
+ * comes), or at pos when that is before a lead byte; else 0, no cut.
+ */
+static size_t char_start(const uint8_t *p, size_t len, size_t pos)
+{
+	size_t q = pos;
+
+	if (pos >= len)
+		return 0;
+	if (p[pos] >= 0xc0 && p[pos] <= 0xfd)
+		return pos;
+	while (q > 0 && pos - q < 5 && p[q - 1] >= 0x80 && p[q - 1] <= 0xbf)
+		q--;
+	if (q > 0 && p[q - 1] >= 0xc0 && p[q - 1] <= 0xfd) {
+		uint8_t lead = p[q - 1];
+		size_t n = lead < 0xe0 ? 2 :
+			   lead < 0xf0 ? 3 :
+			   lead < 0xf8 ? 4 :
+			   lead < 0xfc ? 5 :
+					 6;
+
+		if (pos - (q - 1) < n)
+			return q - 1;
+	}
+	return 0;
+}
+
 static void feed(const void *piece, size_t len, void *arg)
 {
 	struct cuts *k = arg;
+	size_t at;
 
 	console_feed(k->c, piece, len);
 	k->pos += len;
-	if (k->pos < k->len && k->p[k->pos] >= 0xc0 && k->p[k->pos] <= 0xfd) {
+	at = char_start(k->p, k->len, k->pos);
+	if (at && (!k->n || k->at[k->n - 1] != at)) {
 		if (k->n == k->cap) {
 			k->cap = k->cap ? 2 * k->cap : 64;
 			k->at = realloc(k->at, k->cap * sizeof(*k->at));
 			fuzz_assert(k->at != NULL, "realloc");
 		}
-		k->at[k->n++] = k->pos;
+		k->at[k->n++] = at;
 	}
 }
 
