@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 BUILD=${BUILD:-build}
-all_suites=(style unit cli target kmod integration tui e2e faults)
+all_suites=(style unit fuzz cli target kmod integration tui e2e faults)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
 logs=$BUILD/test-logs
@@ -74,6 +74,10 @@ for suite in "${suites[@]}"; do
 			CMOCKA_MESSAGE_OUTPUT=TAP run_one "unit/valgrind/${bin##*/}" \
 				valgrind -q --leak-check=full --error-exitcode=1 "$bin"
 		done
+		;;
+	fuzz)
+		# the regression corpus and seeds of the libFuzzer harnesses
+		run_one fuzz/replay bash tests/fuzz/replay.sh
 		;;
 	*)
 		if [ ! -d "tests/$suite" ]; then

@@ -256,10 +256,12 @@ static void name_module(struct schema_ctx *c, struct config_target *t,
 		const char *base = b ? b + 1 : t->module.ko;
 		size_t n = strcspn(base, ".");
 
-		t->module.name = xprintf(c, "%.*s", (int)n, base);
+		/* else none: the problem already says why it is needed */
+		if (modsrc_name_ok(base, n))
+			t->module.name = xprintf(c, "%.*s", (int)n, base);
 	}
 	if (!t->module.name)
-		t->module.name = schema_strdup(c, "(no module)");
+		t->module.name = schema_strdup(c, CONFIG_NO_MODULE_NAME);
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/config/config_int.h"
+#include "core/module/modsrc.h"
 #include "core/ssh/sshconfig.h"
 
 #define container_of(p, type, member) \
@@ -79,7 +80,8 @@ bool config_check_module_name(struct schema_ctx *c,
 			      const struct schema_row *row, const cJSON *item,
 			      const char *path)
 {
-	if (!judged(item) || valid_name(item->valuestring, 56, false))
+	if (!judged(item) ||
+	    modsrc_name_ok(item->valuestring, strlen(item->valuestring)))
 		return true;
 	schema_expected(c, item, path,
 			"a module name (letters, digits, _ and -)");

@@ -198,6 +198,16 @@ static double num(const cJSON *obj, const char *key)
 	return cJSON_IsNumber(it) ? it->valuedouble : NAN;
 }
 
+/*
+ * A count or a Unix time: a number in [0, 2^63), else 0. Converting a
+ * double out of an integer's range (NaN, 1e300, -1) is undefined, and
+ * these come from the target's sebench or from a history file.
+ */
+static uint64_t count(double v)
+{
+	return v >= 0 && v < 0x1p63 ? (uint64_t)v : 0;
+}
+
 /* ops_s and lat_us of a sample or summary into v. */
 static void read_rates(const cJSON *o, double *v)
 {
@@ -350,15 +360,11 @@ static void take_line(struct bench *b, const char *line, size_t len)
 		else
 			add_sample(r, &s);
 	} else if (!strcmp(type->valuestring, "summary")) {
-		const cJSON *err =
-			cJSON_GetObjectItemCaseSensitive(o, "errors");
-
 		if (!r->workload[0])
 			describe_workload(o, r);
 		read_rates(o, r->summary);
 		r->elapsed_s = num(o, "elapsed_s");
-		r->errors = cJSON_IsNumber(err) ? (uint64_t)err->valuedouble :
-						  0;
+		r->errors = count(num(o, "errors"));
 		r->has_summary = true;
 	} else {
 		bad_line(b, line, len);
@@ -739,7 +745,7 @@ static void load_run(struct bench *b, const cJSON *o)
 	struct bench_run *r = push_run(b);
 	const cJSON *s;
 
-	r->started = (int64_t)num(o, "started");
+	r->started = (int64_t)count(num(o, "started"));
 	string_into(o, "commit", r->commit, sizeof(r->commit));
 	string_into(o, "build_id", r->build_id, sizeof(r->build_id));
 	string_into(o, "engine", r->engine, sizeof(r->engine));
@@ -753,7 +759,7 @@ static void load_run(struct bench *b, const cJSON *o)
 		cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "baseline"));
 	r->state = state_read(o);
 	r->elapsed_s = num(o, "elapsed_s");
-	r->errors = (uint64_t)(isnan(num(o, "errors")) ? 0 : num(o, "errors"));
+	r->errors = count(num(o, "errors"));
 	metrics_read(cJSON_GetObjectItemCaseSensitive(o, "summary"),
 		     r->summary);
 	r->has_summary = !isnan(r->summary[BM_TOTAL]);

@@ -434,7 +434,8 @@ static void add_seq_record(struct kmsg *k, struct hdr *h, const char *text,
 			k->in_replay = false;
 			pending_clear(k);
 		}
-		if (h->usec + REBOOT_BACKSTEP_US < k->last_usec) {
+		/* (usec and last_usec are 0..INT64_MAX: no overflow this way) */
+		if (h->usec < k->last_usec - REBOOT_BACKSTEP_US) {
 			reboot(k);
 		} else if (h->seq > k->last_seq + 1) {
 			uint64_t n = h->seq - k->last_seq - 1;

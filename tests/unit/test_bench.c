@@ -195,6 +195,37 @@ static void test_compare_with_previous_same_workload(void **state)
 	bench_free(b);
 }
 
+/* Counts and times out of an integer's range, from sebench or a file. */
+static void test_numbers_out_of_range_are_zero(void **state)
+{
+	char path[] = "/tmp/kmdash-bench-XXXXXX";
+	int fd = mkstemp(path);
+	struct bench *b = bench_new(4);
+	static const char summary[] = "{\"type\":\"summary\",\"errors\":1e300,"
+				      "\"ops_s\":{\"total\":5}}\n";
+	static const char history[] =
+		"{\"workload\":\"w\",\"started\":-1e300,\"errors\":-3}\n"
+		"{\"workload\":\"w\",\"started\":1e19,\"errors\":1e300}\n";
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, history, sizeof(history) - 1),
+			 (ssize_t)(sizeof(history) - 1));
+	close(fd);
+	assert_int_equal(bench_history_load(b, path), 0);
+	assert_int_equal(bench_nruns(b), 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(bench_run_at(b, i)->started, 0);
+		assert_int_equal(bench_run_at(b, i)->errors, 0);
+	}
+	bench_run_begin(b, NULL, NULL);
+	bench_feed(b, summary, sizeof(summary) - 1);
+	bench_run_end(b, true, NULL);
+	assert_int_equal(bench_latest(b)->errors, 0);
+	assert_int_equal(bench_latest(b)->state, BENCH_DONE);
+	unlink(path);
+	bench_free(b);
+}
+
 static void test_history_survives_a_restart(void **state)
 {
 	char path[] = "/tmp/kmdash-bench-XXXXXX";
@@ -348,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_bad_lines_are_counted_and_skipped),
 		cmocka_unit_test(test_overlong_line_is_bad_not_fatal),
 		cmocka_unit_test(test_compare_with_previous_same_workload),
+		cmocka_unit_test(test_numbers_out_of_range_are_zero),
 		cmocka_unit_test(test_history_survives_a_restart),
 		cmocka_unit_test(test_history_is_bounded),
 		cmocka_unit_test(test_sets_survive_a_restart),

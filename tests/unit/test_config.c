@@ -636,9 +636,13 @@ static void test_print_round_trip(void **state)
 {
 	/* a module found and built by kmdash's kbuild command too */
 	static const char *const files[] = {
-		"good/full.json",	"good/tunnel.json",
-		"good/docker.json",	"good/minimal.json",
-		"module/relative.json", "module/container.json"
+		"good/full.json", "good/tunnel.json", "good/docker.json",
+		"good/minimal.json", "module/relative.json",
+		"module/container.json",
+		/* no module known: neither its name nor a build to print */
+		"module/several.json",
+		/* nor is one from a .ko's file name that is no name */
+		"module/ko_no_name.json"
 	};
 	char path[PATH_MAX + 16], err[512];
 

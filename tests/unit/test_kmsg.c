@@ -366,6 +366,18 @@ static void test_reboot_with_seq_past_the_last(void **state)
 	kmsg_free(k);
 }
 
+/* The largest time /dev/kmsg can hold is a time, not an overflow. */
+static void test_time_at_the_end_of_int64(void **state)
+{
+	struct kmsg *k = kmsg_new(NULL);
+
+	feed(k, "6,1,5,-;first\n6,2,9223372036854775807,-;last\n");
+	assert_int_equal(kmsg_stats(k)->records, 2);
+	assert_int_equal(kmsg_stats(k)->reboots, 0);
+	assert_int_equal(rec(k, 1).usec, INT64_MAX);
+	kmsg_free(k);
+}
+
 static void test_boot_id(void **state)
 {
 	struct kmsg *k = kmsg_new(NULL);
@@ -584,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_reconnect_replay_has_no_duplicates),
 		cmocka_unit_test(test_reboot_is_recognised),
 		cmocka_unit_test(test_reboot_with_seq_past_the_last),
+		cmocka_unit_test(test_time_at_the_end_of_int64),
 		cmocka_unit_test(test_boot_id),
 		cmocka_unit_test(test_dmesg_r_fallback),
 		cmocka_unit_test(test_garbage_and_binary),
