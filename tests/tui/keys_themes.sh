@@ -13,7 +13,7 @@ CFG=$T_TMP/config.json
 serial_target_config "$CFG" "$S"
 
 # --- help -------------------------------------------------------------------
-dash_run help 200 50 "$KMDASH" --config "$CFG"
+dash_run help 200 64 "$KMDASH" --config "$CFG"
 wait_screen help "5 Bench" >/dev/null
 keys help '?'
 check "? opens the help overlay" wait_screen help "kmdash keys"
@@ -45,7 +45,7 @@ check "help: quits" quits help
 # --- remapping ----------------------------------------------------------------
 RCFG=$T_TMP/remap.json
 serial_target_config "$RCFG" "$S" '"ui": { "keys": { "help": ["h", "F2"], "zoom": ["Z"] } }'
-dash_run remap 200 50 "$KMDASH" --config "$RCFG"
+dash_run remap 200 64 "$KMDASH" --config "$RCFG"
 wait_screen remap "5 Bench" >/dev/null
 check "the key bar shows the remapped key" wait_screen remap "h Help"
 keys remap h

@@ -67,6 +67,9 @@ check "... never the swap file's" no_swap
 check "... whose change the reloaded module shows" \
 	wait_screen wat "watchmod: loaded, gen=4 word=two" 180
 
+# the reload's job ends after its load line (the step waits for the log)
+job_ended() { ! screen wat | head -1 | grep -qF "build+reload >"; }
+check "... and its job ends" wait_until 30 job_ended
 keys wat w
 check "w again: not watching" wait_screen wat "not watching watchmod/ any more"
 gone() { ! screen wat | grep -qF "watching watchmod/ ("; }
