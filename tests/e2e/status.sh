@@ -56,7 +56,10 @@ same_ops() { python3 -c 'import sys; sys.exit(not (sys.argv[2] and abs(float(sys
 	"$(field "$json" bench.ops_s)" "$(sed -n 's/^bench .*, \([0-9]*\) ops\/s.*/\1/p' <<<"$text")"; }
 check "the last benchmark's ops/s, as the text says it" same_ops
 check "... and its state" is bench.state ok
-check "no gdbstub: no gdb key" is gdb "(absent)"
+# the embedded VM always has a gdbstub, on a socket in its 0700 directory
+check "the gdbstub: its socket in the VM's run directory" \
+	is gdb.socket "$KMDASH_RUNTIME_DIR/vm-qemu/gdb.sock"
+check "... and no debugger on it" is gdb.state free
 
 "$KM" --config "$CFG" run unload >/dev/null 2>&1
 json=$("$KM" --config "$CFG" status --json)
