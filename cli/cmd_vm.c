@@ -23,8 +23,7 @@
 #include "core/config/config.h"
 #include "core/vm/vm.h"
 
-/* How long start waits for SSH, stop for QEMU to go, reset for QEMU. */
-#define VM_BOOT_WAIT_MS 90000
+/* How long stop waits for QEMU to go, reset for QEMU (start: the config). */
 #define VM_STOP_WAIT_MS 15000
 #define VM_RESET_WAIT_MS 10000
 /* The console lines shown when a boot does not come up. */
@@ -158,6 +157,9 @@ static int verb_start(struct vmcmd *v)
 	struct cli *c = &v->c;
 	struct vm *vm = v->vm;
 	const char *marker = v->vc.ready_marker;
+	int wait = v->vc.boot_timeout_ms > 0 ? v->vc.boot_timeout_ms :
+					       VM_BOOT_TIMEOUT_MS;
+	char stages[256];
 	int r;
 
 	r = vm_start(vm);
@@ -174,14 +176,14 @@ static int verb_start(struct vmcmd *v)
 		vm_error_line(v, "%s", vm_error(vm));
 		return 1;
 	}
-	cli_run_until(c, vm_launched_or_dead, VM_BOOT_WAIT_MS);
+	cli_run_until(c, vm_launched_or_dead, wait);
 	if (vm_stage(vm) >= VM_STAGE_STARTED && vm_stage(vm) < VM_STAGE_EXITED)
 		cli_say(c,
 			"booting %s (pid %d, ssh port %d), waiting for %s%s%s\n",
 			vm_machine(vm), (int)vm_pid(vm), vm_port(vm),
 			marker ? "'" : "SSH", marker ? marker : "",
 			marker ? "'" : "");
-	cli_run_until(c, vm_ready_or_dead, VM_BOOT_WAIT_MS);
+	cli_run_until(c, vm_ready_or_dead, wait);
 	if (vm_stage(vm) == VM_STAGE_SSH_READY) {
 		cli_say(c,
 			"ready after %.1f s\n"
@@ -199,19 +201,20 @@ static int verb_start(struct vmcmd *v)
 		return 130;
 	}
 	print_console_tail(vm_dir(vm));
+	/* which boot stage it got to: the console says how far */
+	vm_boot_progress(vm, stages, sizeof(stages));
 	if (vm_stage(vm) == VM_STAGE_EXITED || vm_stage(vm) == VM_STAGE_FAILED)
 		vm_error_line(v, "%s", vm_error(vm));
 	else if (vm_stage_ms(vm, VM_STAGE_MARKER) >= 0 || !marker)
 		vm_error_line(
 			v,
-			"no SSH server answered on 127.0.0.1:%d within %d s (console log: %s/serial.log); 'kmdash vm stop%s' to clean up",
-			vm_port(vm), VM_BOOT_WAIT_MS / 1000, vm_dir(vm),
-			v->again);
+			"no SSH server answered on 127.0.0.1:%d within %d s (boot stages %s; console log: %s/serial.log); 'kmdash vm stop%s' to clean up",
+			vm_port(vm), wait / 1000, stages, vm_dir(vm), v->again);
 	else
 		vm_error_line(
 			v,
-			"no ready marker after %d s (console log: %s/serial.log); 'kmdash vm stop%s' to clean up",
-			VM_BOOT_WAIT_MS / 1000, vm_dir(vm), v->again);
+			"no ready marker after %d s (boot stages %s; console log: %s/serial.log); 'kmdash vm stop%s' to clean up",
+			wait / 1000, stages, vm_dir(vm), v->again);
 	return 1;
 }
 

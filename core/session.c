@@ -593,16 +593,21 @@ static bool link_up(const struct session *s)
 static void link_wait_expired(struct loop *loop, void *arg)
 {
 	struct session *s = arg;
-	char msg[512];
+	char msg[768], stages[256] = "";
 
 	s->wait_timer = 0;
 	if (!s->waiting)
 		return;
 	s->waiting = NULL;
-	snprintf(msg, sizeof(msg), "target not reachable: %s",
+	/* a VM that never answered: how far its boot got */
+	if (s->vm && !s->link)
+		vm_boot_progress(s->vm, stages, sizeof(stages));
+	snprintf(msg, sizeof(msg), "target not reachable: %s%s%s%s",
 		 s->link ? link_message(s->link) :
 		 s->vm	 ? "the VM did not come up" :
-			   "no connection");
+			   "no connection",
+		 stages[0] ? " (boot stages " : "", stages,
+		 stages[0] ? ")" : "");
 	step_done(s, false, msg);
 }
 
