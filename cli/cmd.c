@@ -19,12 +19,15 @@
 #include "core/base/strutil.h"
 #include "core/config/config.h"
 
+/* one command a line, in the order help lists them */
+/* clang-format off */
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
 	&cmd_status_entry,
 	&cmd_check_entry,
 	&cmd_dmesg_entry,
 	&cmd_vm_entry,
+	&cmd_image_entry,
 	&cmd_trust_entry,
 	&cmd_decode_entry,
 	&cmd_config_entry,
@@ -32,6 +35,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_completion_entry,
 	NULL,
 };
+/* clang-format on */
 
 const struct cmd_opt cmd_global_opts[] = {
 	{ "config", 'c', "FILE",

@@ -37,6 +37,7 @@ enum cmd_opt_id {
 	OPT_PORT,
 	OPT_INITRD_EXTRA,
 	OPT_TARGET_ENV,
+	OPT_USER,
 	OPT_MAX,
 };
 
@@ -115,6 +116,7 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_dmesg_entry;
 extern const struct cmd_entry cmd_vm_entry;
+extern const struct cmd_entry cmd_image_entry;
 extern const struct cmd_entry cmd_trust_entry;
 extern const struct cmd_entry cmd_decode_entry;
 extern const struct cmd_entry cmd_config_entry;
