@@ -30,8 +30,11 @@
 
 /* Bumped when the edits change: an image prepared before is redone. */
 #define PREPARE_VERSION 1
-/* Room for the edits and the boot files besides the copy. */
-#define SPARE_BYTES (UINT64_C(128) << 20)
+/*
+ * Room for the edits and the boot files besides the copy, when checking
+ * before the copy (an estimate: a disk that fills later is said too).
+ */
+#define SPARE_BYTES (UINT64_C(16) << 20)
 #define EM_ARM 40
 #define EM_X86_64 62
 #define EM_AARCH64 183

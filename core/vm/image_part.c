@@ -65,6 +65,14 @@ int image_read_table(const char *path, const char *shown, uint64_t size,
 	int rc = 0;
 
 	memset(t, 0, sizeof(*t));
+	if (size < 1024) {
+		fdisk_unref_context(cx);
+		snprintf(
+			err, errlen,
+			"%s is no SD card image: %llu bytes, too small for a partition table",
+			shown, (unsigned long long)size);
+		return -EINVAL;
+	}
 	if (!cx) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
