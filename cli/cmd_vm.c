@@ -382,8 +382,17 @@ static int vm_setup(struct vmcmd *v)
 		return 2;
 	}
 	if (config_target_vm(ctx->cfg, t, &v->vc, err, sizeof(err)) < 0) {
-		vm_error_line(v, "%s", err);
-		return t->has_vm ? 1 : 2;
+		/*
+		 * A VM that runs is found by its name alone: only start needs
+		 * the boot files (the target may be gone since it started).
+		 */
+		if (!t->has_vm || !strcmp(ctx->argv[0], "start")) {
+			vm_error_line(v, "%s", err);
+			return t->has_vm ? 1 : 2;
+		}
+		v->vc = (struct vm_config){
+			.name = t->name, .runtime_dir = ctx->cfg->runtime_dir
+		};
 	}
 	if (name && !config_name_ok(name)) {
 		vm_error_line(
