@@ -47,6 +47,12 @@
 #define SETTLE_MAX_MS 2000
 /* Without a mark (no right to write /dev/kmsg): the log quiet this long. */
 #define SETTLE_QUIET_MS 150
+/*
+ * A step that failed with its connection waits this long for the link to
+ * say why (the first reconnect comes after 250 ms): "tunnel port closed"
+ * is what the user can act on, "connection lost" is not.
+ */
+#define LOST_VERDICT_MS 3000
 #define MARK_PREFIX "kmdash: mark "
 #define BENCH_HISTORY_RUNS 50
 /* Console bytes replayed from QEMU's serial log on attach. */
@@ -306,6 +312,33 @@ static void fail_by_crash(struct session *s, const struct crash_event *ev)
 	step_done(s, false, why);
 }
 
+/*
+ * Why a board stopped answering, as the link found out reconnecting: the
+ * way to it (a VM says for itself why it went), or NULL while unknown.
+ */
+static const char *path_verdict(const struct session *s)
+{
+	if (s->vm || !s->link || link_up(s))
+		return NULL;
+	switch (link_reason(s->link)) {
+	case LINK_R_TUNNEL_CLOSED:
+	case LINK_R_BOARD_GONE:
+	case LINK_R_UNREACHABLE:
+	case LINK_R_JUMP:
+		return link_reason_text(link_reason(s->link));
+	default:
+		return NULL;
+	}
+}
+
+/* The step failed with the connection, and the link has not said why. */
+static bool lost_unexplained(const struct session *s)
+{
+	return !s->settle_ok && !s->vm && s->link && !link_up(s) &&
+	       !path_verdict(s) && link_reason(s->link) == LINK_R_LOST &&
+	       loop_now_ms() - s->settle_start_ms < LOST_VERDICT_MS;
+}
+
 static void step_judge(struct session *s)
 {
 	const struct job_step *st = &s->job.steps[s->job.cur];
@@ -323,6 +356,12 @@ static void step_judge(struct session *s)
 		bench_finish(s, s->settle_ok,
 			     s->settle_ok ? "" : s->settle_msg);
 	snprintf(msg, sizeof(msg), "%s", s->settle_msg);
+	/* the connection went: why, as the link found out reconnecting */
+	if (!s->settle_ok && path_verdict(s))
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			 "; link %s [%s]: %s",
+			 link_state_name(link_state(s->link)), path_verdict(s),
+			 link_message(s->link));
 	if (st->kind == JOB_UNLOAD && s->settle_kind == MODERR_IN_USE &&
 	    s->module.crashed)
 		explain_stuck(s, msg, sizeof(msg));
@@ -344,8 +383,9 @@ static void settle_expired(struct loop *loop, void *arg)
 
 	s->settle_timer = 0;
 	/* a console block still waiting for its twin decides first */
-	if (crash_pending(s->crash) &&
-	    loop_now_ms() - s->settle_start_ms < SETTLE_MAX_MS) {
+	if ((crash_pending(s->crash) &&
+	     loop_now_ms() - s->settle_start_ms < SETTLE_MAX_MS) ||
+	    lost_unexplained(s)) {
 		s->settle_timer =
 			loop_add_timer(s->loop, 50, settle_expired, s);
 		return;
@@ -394,7 +434,7 @@ static void step_settle(struct session *s, bool ok, const char *msg)
 			return;
 		}
 	}
-	if (crash_pending(s->crash)) {
+	if (crash_pending(s->crash) || lost_unexplained(s)) {
 		s->settle_timer =
 			loop_add_timer(s->loop, 50, settle_expired, s);
 		return;
