@@ -173,7 +173,7 @@ static int check_machine(struct prep *p)
 
 static int make_dirs(struct prep *p)
 {
-	char why[PATH_MAX + 128];
+	char why[PATH_MAX + 128], probe[PATH_MAX + 16];
 	int rc;
 
 	snprintf(p->r->dir, sizeof(p->r->dir), "%s/image/%s", p->o->cache_dir,
@@ -188,9 +188,9 @@ static int make_dirs(struct prep *p)
 		return fail(p, rc, "cannot create %s: %s", p->r->dir,
 			    strerror(-rc));
 	/* a directory that exists tells nothing: try to write in it */
-	snprintf(p->keys, sizeof(p->keys), "%s/.probe", p->r->dir);
-	rc = write_file(p->keys, "", 0600);
-	unlink(p->keys);
+	snprintf(probe, sizeof(probe), "%s/.probe", p->r->dir);
+	rc = write_file(probe, "", 0600);
+	unlink(probe);
 	if (rc == -ENOSPC)
 		return no_space(p);
 	if (rc)
@@ -719,6 +719,14 @@ static int authorize(struct prep *p)
 	if (n < 0) {
 		free(keys);
 		return (int)n;
+	}
+	/* never write back a part of what the user had */
+	if (n >= 65535) {
+		free(keys);
+		return fail(
+			p, -EFBIG,
+			"%s: the root file system's %s is larger than 64 KiB: add kmdash's key (%s.pub) yourself",
+			p->src, path, p->r->client_key);
 	}
 	klen = (size_t)n;
 	plen = strcspn(pub, "\n");

@@ -219,6 +219,14 @@ ln -s /bin/busybox "$T_TMP/nouser/sbin/init"
 printf 'root:x:0:0::/root:/bin/sh\npi:x:1000:1000::/home/pi:/bin/sh\n' >"$T_TMP/nouser/etc/passwd"
 small_image "$T_TMP/nouser.img" "$T_TMP/nouser" && ok "an image whose uid 1000 has no home"
 bad "no user with a home" "$T_TMP/nouser.img" "$T_TMP/nouser.img: the root file system's /etc/passwd has no user with uid 1000 and a home directory"
+cp -a "$T_TMP/nouser" "$T_TMP/bigkeys"
+mkdir -p "$T_TMP/bigkeys/home/pi/.ssh"
+for i in $(seq 200); do
+	printf 'ssh-ed25519 %0340d user%d@example\n' 0 "$i"
+done >"$T_TMP/bigkeys/home/pi/.ssh/authorized_keys"
+small_image "$T_TMP/bigkeys.img" "$T_TMP/bigkeys" && ok "an image whose authorized_keys is 70 KB"
+bad "an authorized_keys too large to keep whole" "$T_TMP/bigkeys.img" \
+	"$T_TMP/bigkeys.img: the root file system's /home/pi/.ssh/authorized_keys is larger than 64 KiB: add kmdash's key"
 bad "--user of nobody" "$RPI_IMG" "$RPI_IMG: there is no user 'carol' in the root file system's /etc/passwd" --user carol
 bad "not an image at all" /etc/hostname "/etc/hostname is no SD card image"
 
