@@ -48,7 +48,7 @@ endif
 help:
 	@echo 'make deps      install the Debian packages kmdash needs (sudo if not root)'
 	@echo 'make [kmdash]  build the dashboard into $(BUILD)/kmdash'
-	@echo 'make target    build the embedded ARM64 target (cached in ~/.cache/kmdash)'
+	@echo 'make target    build the embedded ARM64 target (kmdash target build; cached in ~/.cache/kmdash)'
 	@echo 'make kmod      cross-build the module in kmod/ (KMOD_SRC=dir for another)'
 	@echo 'make vm-start  boot the target (MACHINE=virt|raspi3b, PORT=n)'
 	@echo 'make vm-ssh    open a shell on the target; make vm-stop stops it'
@@ -111,13 +111,16 @@ asan: $(BUILD)/asan/kmdash $(TEST_SRC:%.c=$(BUILD)/asan/%) \
 
 # --- the embedded target and the module ----------------------------------
 
-target:
-	@target/build-target.sh
+# kmdash's own verb, which an installed kmdash has too (kmdash target build).
+target: $(BUILD)/kmdash
+	@$(BUILD)/kmdash target build
 
 # One machinery for every module: KMOD_SRC names the source directory.
+# The example's Kbuild also builds its tools (sectl, sebench) and its test
+# program (shtest) for the target: build/kmod/tools/, build/kmod/tests/.
 KMOD_SRC ?= kmod
 KMOD_OUT ?= $(BUILD)/$(KMOD_SRC)
-kmod: $(if $(filter kmod,$(KMOD_SRC)),kmod-tools)
+kmod:
 	@target/kbuild.sh $(KMOD_SRC) $(KMOD_OUT)
 
 # The modules the unit tests decode traces of (tests/fixtures/traces/):
@@ -130,23 +133,7 @@ fixtures: kmod
 			KMOD_OUT=$(BUILD)/tests/fixtures/$$m || exit 1; \
 	done
 
-# The engine's tools and test programs: static arm64 binaries for the target.
-.PHONY: kmod-tools kmod-native
-KMOD_CC ?= aarch64-linux-gnu-gcc
-KMOD_TOOL_CFLAGS = -std=gnu11 -static -O2 -g -Wall -Wextra -Werror -Wshadow \
-		   -Wstrict-prototypes -pthread
-KMOD_TOOL_DEPS := kmod/storage_hash.h kmod/tools/shdev.h kmod/tools/shdev.c
-kmod-tools: $(BUILD)/kmod/tools/sectl $(BUILD)/kmod/tools/sebench \
-	    $(BUILD)/kmod/tests/shtest
-$(BUILD)/kmod/tools/%: kmod/tools/%.c $(KMOD_TOOL_DEPS)
-	@mkdir -p $(@D)
-	$(call quiet,CC,$@)
-	$(Q)$(KMOD_CC) $(KMOD_TOOL_CFLAGS) -o $@ $< kmod/tools/shdev.c -lm
-$(BUILD)/kmod/tests/%: kmod/tests/%.c $(KMOD_TOOL_DEPS)
-	@mkdir -p $(@D)
-	$(call quiet,CC,$@)
-	$(Q)$(KMOD_CC) $(KMOD_TOOL_CFLAGS) -Ikmod/tools -o $@ $< kmod/tools/shdev.c -lm
-
+.PHONY: kmod-native
 # Second compile check of the module: the host's amd64 headers (make deps).
 KMOD_NATIVE_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
 kmod-native:
@@ -185,11 +172,23 @@ INSTALL_BIN ?= $(BUILD)/kmdash
 BASH_COMPLETION := $(PREFIX)/share/bash-completion/completions/kmdash
 ZSH_COMPLETION  := $(PREFIX)/share/zsh/site-functions/_kmdash
 MAN_PAGE        := cli/kmdash.1
+# What kmdash needs at run time, found next to the binary
+# (core/base/datadir.h): the embedded target's recipe (byte for byte: its
+# hash decides whether a built target is reused), the storage_hash example
+# with its tools' sources (its Kbuild builds them), the themes.
+DATA_DIR       := $(PREFIX)/share/kmdash
+TARGET_RECIPE  := target/common.sh target/init target/inittab
+EXAMPLE_SRC    := kmod/Kbuild kmod/README.md $(wildcard kmod/*.[ch] \
+		  kmod/tools/*.[ch] kmod/tests/*.[ch])
 
 install: $(INSTALL_BIN)
 	install -D -m 0755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/kmdash
-	install -d $(DESTDIR)$(PREFIX)/share/kmdash/themes
-	install -m 0644 themes/*.json $(DESTDIR)$(PREFIX)/share/kmdash/themes/
+	install -d $(DESTDIR)$(DATA_DIR)/themes $(DESTDIR)$(DATA_DIR)/target
+	install -m 0644 themes/*.json $(DESTDIR)$(DATA_DIR)/themes/
+	install -m 0755 target/build-target.sh $(DESTDIR)$(DATA_DIR)/target/
+	install -m 0644 $(TARGET_RECIPE) $(DESTDIR)$(DATA_DIR)/target/
+	for f in $(EXAMPLE_SRC); do \
+		install -D -m 0644 $$f $(DESTDIR)$(DATA_DIR)/$$f || exit 1; done
 	install -D -m 0644 $(MAN_PAGE) $(DESTDIR)$(PREFIX)/share/man/man1/kmdash.1
 	install -d $(dir $(DESTDIR)$(BASH_COMPLETION)) $(dir $(DESTDIR)$(ZSH_COMPLETION))
 	$(INSTALL_BIN) completion bash >$(DESTDIR)$(BASH_COMPLETION)
@@ -197,7 +196,7 @@ install: $(INSTALL_BIN)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/kmdash
-	rm -rf $(DESTDIR)$(PREFIX)/share/kmdash/themes
+	rm -rf $(DESTDIR)$(DATA_DIR)
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/kmdash.1
 	rm -f $(DESTDIR)$(BASH_COMPLETION) $(DESTDIR)$(ZSH_COMPLETION)
 

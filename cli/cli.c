@@ -21,9 +21,13 @@
 #include "core/ssh/link.h"
 #include "core/vm/vm.h"
 
-struct config *cli_load_config(const char *path)
+struct config *cli_load_config(const struct cmd_ctx *ctx)
 {
-	struct config_opts o = { .path = path };
+	struct config_opts o = {
+		.path = ctx->opt['c'],
+		.module_dir = ctx->opt[OPT_MODULE],
+		.example = cmd_has(ctx, OPT_EXAMPLE),
+	};
 	static char err[8192];
 	struct config *cfg = config_load(&o, err, sizeof(err));
 

@@ -31,8 +31,11 @@ struct cli {
 	uint64_t kmsg_next; /* the next kernel record to print */
 };
 
-/* Loads the configuration, printing every error; NULL on failure. */
-struct config *cli_load_config(const char *path);
+/*
+ * Loads the configuration of a command line (--config, --module,
+ * --example), printing every error; NULL on failure.
+ */
+struct config *cli_load_config(const struct cmd_ctx *ctx);
 
 void cli_init(struct cli *c, const struct cmd_ctx *ctx);
 /*

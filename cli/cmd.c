@@ -22,11 +22,13 @@
 /* one command a line, in the order help lists them */
 /* clang-format off */
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_init_entry,
 	&cmd_run_entry,
 	&cmd_status_entry,
 	&cmd_check_entry,
 	&cmd_dmesg_entry,
 	&cmd_vm_entry,
+	&cmd_target_entry,
 	&cmd_image_entry,
 	&cmd_trust_entry,
 	&cmd_decode_entry,
@@ -45,6 +47,13 @@ const struct cmd_opt cmd_global_opts[] = {
 	{ "target", 't', "NAME",
 	  "a target of the configuration (default: its default_target)",
 	  CMD_COMPLETE_TARGET, NULL },
+	{ "module", OPT_MODULE, "DIR",
+	  "the module in DIR (default: the nearest directory upwards with a "
+	  "Kbuild, or a Makefile with obj-m; else the config's module.dir)",
+	  CMD_COMPLETE_FILE, NULL },
+	{ "example", OPT_EXAMPLE, NULL,
+	  "the storage_hash example kmdash installs, built in the cache",
+	  CMD_COMPLETE_NONE, NULL },
 	{ "help", 'h', NULL, "the usage, options and help of the command",
 	  CMD_COMPLETE_NONE, NULL },
 	{ "version", OPT_VERSION, NULL, "the version and the libraries in use",
@@ -379,7 +388,7 @@ int cmd_exec(struct cmd_ctx *ctx)
 		return 0;
 	}
 	if (e->flags & CMD_CONFIG) {
-		ctx->cfg = cli_load_config(ctx->opt['c']);
+		ctx->cfg = cli_load_config(ctx);
 		if (!ctx->cfg)
 			return 2;
 	}

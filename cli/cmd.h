@@ -37,6 +37,9 @@ enum cmd_opt_id {
 	OPT_PORT,
 	OPT_INITRD_EXTRA,
 	OPT_TARGET_ENV,
+	OPT_MODULE,
+	OPT_EXAMPLE,
+	OPT_JUMP,
 	OPT_USER,
 	OPT_MAX,
 };
@@ -108,7 +111,10 @@ struct cmd_ctx {
 extern const struct cmd_entry *const cmd_table[];
 /* Without a command: the dashboard. */
 extern const struct cmd_entry cmd_dash_entry;
-/* Options every command takes (--config, --target, --help, --version). */
+/*
+ * Options every command takes (--config, --target, --module, --example,
+ * --help, --version).
+ */
 extern const struct cmd_opt cmd_global_opts[];
 
 extern const struct cmd_entry cmd_run_entry;
@@ -116,6 +122,8 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_dmesg_entry;
 extern const struct cmd_entry cmd_vm_entry;
+extern const struct cmd_entry cmd_init_entry;
+extern const struct cmd_entry cmd_target_entry;
 extern const struct cmd_entry cmd_image_entry;
 extern const struct cmd_entry cmd_trust_entry;
 extern const struct cmd_entry cmd_decode_entry;

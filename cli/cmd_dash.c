@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Without a command: the dashboard (tui/), with its own options. */
+#include <limits.h>
 #include <stdio.h>
 
 #include "cli/cmd.h"
+#include "core/base/datadir.h"
 #include "tui/tui.h"
 
 static const char *pane_word(size_t i)
@@ -12,12 +14,14 @@ static const char *pane_word(size_t i)
 
 static int dash_exec(struct cmd_ctx *ctx)
 {
+	char exe[PATH_MAX];
 	struct dash_opts o = {
 		.cfg = ctx->cfg,
 		.target = ctx->opt['t'],
 		.single = PANE_NONE,
 		.record_path = ctx->opt[OPT_RECORD],
-		.exe_path = ctx->exe,
+		/* the themes next to the binary, however it was started */
+		.exe_path = datadir_exe(exe, sizeof(exe)) == 0 ? exe : ctx->exe,
 		.start_vm = !cmd_has(ctx, OPT_NO_BOOT),
 	};
 

@@ -270,6 +270,20 @@ static void roff_args(FILE *out, const char *s)
 	}
 }
 
+/* "-c" then sep then "--config FILE", in bold and italics. */
+static void roff_opt_name(FILE *out, const struct cmd_opt *o, const char *sep)
+{
+	if (o->id < 128)
+		fprintf(out, "\\fB\\-%c\\fR%s", o->id, sep);
+	fputs("\\fB\\-\\-", out);
+	roff_word(out, o->name, strlen(o->name), false);
+	fputs("\\fR", out);
+	if (o->arg) {
+		fputs(" ", out);
+		roff_args(out, o->arg);
+	}
+}
+
 static void roff_usage(FILE *out, const struct cmd_entry *e)
 {
 	const struct cmd_opt *o;
@@ -278,15 +292,7 @@ static void roff_usage(FILE *out, const struct cmd_entry *e)
 	fprintf(out, "\\fBkmdash %s\\fR", e->name);
 	for (o = e->opts; o && o->name; o++) {
 		fputs(" [", out);
-		if (o->id < 128)
-			fprintf(out, "\\fB\\-%c\\fR|", o->id);
-		fputs("\\fB\\-\\-", out);
-		roff_word(out, o->name, strlen(o->name), false);
-		fputs("\\fR", out);
-		if (o->arg) {
-			fputs(" ", out);
-			roff_args(out, o->arg);
-		}
+		roff_opt_name(out, o, "|");
 		fputs("]", out);
 	}
 	if (e->args) {
@@ -304,15 +310,7 @@ static void roff_opt(FILE *out, const struct cmd_opt *o)
 	char text[512];
 
 	fputs(".TP\n", out);
-	if (o->id < 128)
-		fprintf(out, "\\fB\\-%c\\fR, ", o->id);
-	fputs("\\fB\\-\\-", out);
-	roff_word(out, o->name, strlen(o->name), false);
-	fputs("\\fR", out);
-	if (o->arg) {
-		fputs(" ", out);
-		roff_args(out, o->arg);
-	}
+	roff_opt_name(out, o, ", ");
 	fputc('\n', out);
 	roff_text(out, opt_text(o, text, sizeof(text)));
 }

@@ -196,14 +196,29 @@ static void print_done(struct run *r)
 		cli_say(c, "journal: %s\n", journal_dir(session_journal(c->s)));
 }
 
+/* Some step runs on the target: not a build alone, which needs no VM. */
+static bool needs_target(const struct cmd_ctx *ctx)
+{
+	struct job_step steps[JOB_MAX_STEPS];
+	char err[256];
+	int n = job_plan((const char *const *)ctx->argv, (size_t)ctx->argc,
+			 steps, JOB_MAX_STEPS, err, sizeof(err));
+
+	for (int i = 0; i < n; i++)
+		if (steps[i].kind != JOB_BUILD)
+			return true;
+	return n < 0; /* session_run says what is wrong */
+}
+
 static int run_steps(struct run *r)
 {
 	struct cli *c = &r->c;
+	bool target = needs_target(c->ctx);
 	struct session_opts so = {
-		.start_vm = true,
-		.follow_kmsg = true,
+		.start_vm = target,
+		.follow_kmsg = target,
 		/* a panic kills the log stream: the console still tells it */
-		.serial = true,
+		.serial = target,
 		.journal = true,
 		.on_step = on_step,
 		.on_change = on_change,

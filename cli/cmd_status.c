@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmdash status and kmdash check: the VM, the link, the module and the
- * last benchmark, once the link has settled; check adds the configuration
- * and the host key.
+ * kmdash status: the VM, the link, the module and the last benchmark,
+ * once the link has settled. (kmdash check is cmd_check.c.)
  */
-#include <cJSON.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "cli/status_json.h"
 #include "core/config/config.h"
 #include "core/module/bench.h"
 #include "core/session.h"
@@ -42,36 +41,7 @@ static const char *module_text(struct session *s, char *buf, size_t cap)
 	return buf;
 }
 
-static const char *host_key_text(const struct ssh_session *ss, bool ok)
-{
-	switch (ssh_session_why(ss)) {
-	case SSH_E_HOSTKEY_UNKNOWN:
-		return "UNKNOWN (kmdash trust)";
-	case SSH_E_HOSTKEY_CHANGED:
-		return "CHANGED (refused)";
-	default:
-		return ok ? "verified" : "not checked";
-	}
-}
-
-static void report_json(struct cli *c, struct link *l, struct vm *vm,
-			const struct link_stats *ls, const char *mod)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "target", session_target(c->s)->name);
-	cJSON_AddStringToObject(o, "config", c->cfg->path ? c->cfg->path : "");
-	if (vm)
-		cJSON_AddStringToObject(o, "vm", vm_stage_name(vm_stage(vm)));
-	cJSON_AddStringToObject(o, "link",
-				l ? link_state_name(link_state(l)) : "none");
-	cJSON_AddStringToObject(o, "reason", l ? link_message(l) : "");
-	cJSON_AddNumberToObject(o, "rtt_us", ls->last_rtt_us);
-	cJSON_AddStringToObject(o, "module", mod);
-	cli_emit_json(o);
-}
-
-static int report(struct cli *c, bool check)
+static int report(struct cli *c)
 {
 	const struct config_target *t = session_target(c->s);
 	struct link *l = session_link(c->s);
@@ -86,14 +56,12 @@ static int report(struct cli *c, bool check)
 		link_stats(l, &ls);
 	mod = module_text(c->s, modbuf, sizeof(modbuf));
 	if (c->json) {
-		report_json(c, l, vm, &ls, mod);
+		cli_emit_json(status_json(c));
 		return ok ? 0 : 1;
 	}
 	cli_say(c, "target    %s (%s)\n", t->name,
 		c->cfg->path ? c->cfg->path :
 			       "no config file: built-in default");
-	if (check)
-		cli_say(c, "config    ok\n");
 	if (vm)
 		cli_say(c, "vm        %s%s%s (pid %d, port %d)\n",
 			vm_stage_name(vm_stage(vm)),
@@ -104,9 +72,6 @@ static int report(struct cli *c, bool check)
 			ssh_session_target(session_ssh(c->s)));
 		cli_say(c, "link      %s%s%s\n", link_state_name(link_state(l)),
 			link_message(l)[0] ? ": " : "", link_message(l));
-		if (check)
-			cli_say(c, "host key  %s\n",
-				host_key_text(session_ssh(c->s), ok));
 		if (ls.last_rtt_us >= 0 && ok)
 			cli_say(c, "rtt       %.2f ms\n",
 				ls.last_rtt_us / 1000.0);
@@ -122,6 +87,18 @@ static int report(struct cli *c, bool check)
 	return ok ? 0 : 1;
 }
 
+/* The link's first probe has come back: there is an RTT to tell. */
+static bool rtt_known(struct cli *c)
+{
+	struct link *l = session_link(c->s);
+	struct link_stats ls;
+
+	if (!l || link_state(l) != LINK_UP)
+		return true;
+	link_stats(l, &ls);
+	return ls.last_rtt_us >= 0;
+}
+
 /* The kernel log's backlog is in: a crash in it is the module's state. */
 static bool kmsg_read(struct cli *c)
 {
@@ -130,7 +107,7 @@ static bool kmsg_read(struct cli *c)
 	return !session_link(c->s) || idle >= 100;
 }
 
-static int status(struct cmd_ctx *ctx, bool check)
+static int status_exec(struct cmd_ctx *ctx)
 {
 	/* the log: whether the module crashed in this boot is told there */
 	struct session_opts so = { .follow_kmsg = true };
@@ -145,22 +122,18 @@ static int status(struct cmd_ctx *ctx, bool check)
 				      2000);
 		cli_run_until(&c, module_known, 5000);
 		if (session_link(c.s) &&
-		    link_state(session_link(c.s)) == LINK_UP)
+		    link_state(session_link(c.s)) == LINK_UP) {
 			cli_run_until(&c, kmsg_read, 2000);
-		rc = report(&c, check);
+			/* the probe runs once an interval: one comes by then */
+			cli_run_until(
+				&c, rtt_known,
+				session_target(c.s)->ssh.probe_interval_ms +
+					1000);
+		}
+		rc = report(&c);
 	}
 	cli_close(&c);
 	return rc;
-}
-
-static int status_exec(struct cmd_ctx *ctx)
-{
-	return status(ctx, false);
-}
-
-static int check_exec(struct cmd_ctx *ctx)
-{
-	return status(ctx, true);
 }
 
 static const struct cmd_opt status_opts[] = {
@@ -180,18 +153,9 @@ const struct cmd_entry cmd_status_entry = {
 		"embedded target), the SSH link with its state and reason, "
 		"the round-trip time, whether the module is loaded, and the "
 		"last benchmark run. The exit status is 0 when the target is "
-		"reachable, 1 when it is not.",
-};
-
-const struct cmd_entry cmd_check_entry = {
-	.name = "check",
-	.opts = status_opts,
-	.flags = CMD_CONFIG,
-	.exec = check_exec,
-	.summary = "status, plus the configuration and the host key",
-	.help = "What status prints, plus whether the configuration is valid "
-		"and whether the target's host key is verified, unknown "
-		"(kmdash trust adds it) or changed (refused). The exit "
-		"status is 0 when the target is reachable, 1 when it is "
-		"not, 2 when the configuration has an error.",
+		"reachable, 1 when it is not. With --json the same facts are "
+		"one object, its states fixed words: config, vm (name, stage, "
+		"pid, port), ssh, link (state, reason, rtt_us), module (state: "
+		"loaded, not_loaded or unknown; refcnt, build_id, taint, "
+		"crashed, crash), bench (the last run).",
 };

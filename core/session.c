@@ -38,8 +38,13 @@
 #include "core/ssh/ssh.h"
 #include "core/vm/vm.h"
 
-/* How long a step waits for the link before it fails. */
+/* How long a step waits for a VM that boots before it fails. */
 #define LINK_WAIT_MS 90000
+/*
+ * A step waits for one connection attempt, which ends within the connect
+ * timeout: this much more before the step gives up on it all the same.
+ */
+#define ATTEMPT_GRACE_MS 1000
 /*
  * After a remote step, its mark in the kernel log comes back by the
  * stream in milliseconds; a stream that lags this much is not waited for.
@@ -68,6 +73,8 @@ struct session {
 	struct serial *serial;
 	struct console *console;
 	struct ssh_session *ssh;
+	/* each attempt's end, for a step that waits for one */
+	struct ssh_watch *ssh_watch;
 	struct link *link; /* probes ssh */
 	enum link_state last_link;
 	struct deploy *deploy;
@@ -241,6 +248,14 @@ static void on_deploy_done(void *arg, int rc, enum moderr kind, const char *msg)
 		s->module.crashed = false;
 		snprintf(s->module.build_id, sizeof(s->module.build_id), "%s",
 			 deploy_loaded_id(s->deploy));
+		changed(s, SC_MODULE);
+	}
+	/* gone now (or it never was there): not at the next query either */
+	if (st->kind == JOB_UNLOAD && (rc == 0 || kind == MODERR_NOT_LOADED)) {
+		s->module.state = MOD_NOT_LOADED;
+		s->module.refcnt = -1;
+		s->module.crashed = false;
+		s->module.build_id[0] = '\0';
 		changed(s, SC_MODULE);
 	}
 	/* the crash that explains "in use" may come with the log: at judging */
@@ -507,15 +522,26 @@ static void on_bench_end(void *arg, int rc, int exit_status, const char *msg)
 	step_settle(s, ok, ok ? text : why);
 }
 
-/* The module source's commit, read from .git without running git. */
-static void git_head(const char *repo, char *out, size_t cap)
+/*
+ * The module source's commit, read from .git without running git: the
+ * repository the module directory is in.
+ */
+static void git_head(const char *dir, char *out, size_t cap)
 {
-	char path[PATH_MAX], line[256], ref[256];
-	FILE *f;
+	char path[PATH_MAX + 300], line[256], ref[256], repo[PATH_MAX];
+	FILE *f = NULL;
 
 	out[0] = '\0';
-	snprintf(path, sizeof(path), "%s/.git/HEAD", repo);
-	f = fopen(path, "re");
+	snprintf(repo, sizeof(repo), "%s", dir ? dir : "");
+	while (repo[0]) {
+		char *slash = strrchr(repo, '/');
+
+		snprintf(path, sizeof(path), "%s/.git/HEAD", repo);
+		f = fopen(path, "re");
+		if (f || !slash)
+			break;
+		*slash = '\0';
+	}
 	if (!f || !fgets(line, sizeof(line), f)) {
 		if (f)
 			fclose(f);
@@ -552,15 +578,13 @@ static void git_head(const char *repo, char *out, size_t cap)
 		fclose(f);
 }
 
+/* The benchmark program's name: "sebench". */
 static const char *bench_tool(const struct session *s)
 {
-	const char *b = s->t->module.sebench ?
-				strrchr(s->t->module.sebench, '/') :
-				NULL;
+	const char *prog = s->t->bench_argv.n ? s->t->bench_argv.v[0] : NULL;
+	const char *b = prog ? strrchr(prog, '/') : NULL;
 
-	return b		    ? b + 1 :
-	       s->t->module.sebench ? s->t->module.sebench :
-				      "bench";
+	return b ? b + 1 : prog ? prog : "bench";
 }
 
 static int start_bench(struct session *s)
@@ -568,14 +592,18 @@ static int start_bench(struct session *s)
 	const char *argv[72];
 	char tool[PATH_MAX], qdir[PATH_MAX * 4 + 8], commit[16], *args, *cmd;
 	size_t n = 0;
-	const char *sebench = s->t->module.sebench;
-	const char *b;
+	const struct config_strv *bv = &s->t->bench_argv;
 
-	if (!sebench)
+	if (!bv->n)
 		return -ENOENT;
-	b = strrchr(sebench, '/');
-	snprintf(tool, sizeof(tool), "./%s", b ? b + 1 : sebench);
+	/* a local program was uploaded beside the module; a name is run */
+	if (strchr(bv->v[0], '/'))
+		snprintf(tool, sizeof(tool), "./%s", bench_tool(s));
+	else
+		snprintf(tool, sizeof(tool), "%s", bv->v[0]);
 	argv[n++] = tool;
+	for (size_t i = 1; i < bv->n && n < 70; i++)
+		argv[n++] = bv->v[i];
 	for (size_t i = 0; i < s->t->bench_args.n && n < 70; i++)
 		argv[n++] = s->t->bench_args.v[i];
 	argv[n] = NULL;
@@ -590,7 +618,7 @@ static int start_bench(struct session *s)
 	free(args);
 	if (!cmd)
 		return -ENOMEM;
-	git_head(s->cfg->repo_dir, commit, sizeof(commit));
+	git_head(s->t->module.dir, commit, sizeof(commit));
 	bench_run_begin(s->bench, commit, s->module.build_id);
 	s->bench_op = ssh_stream_open(s->ssh, cmd, SSH_STREAM_PTY,
 				      on_bench_data, on_bench_end, s);
@@ -630,25 +658,101 @@ static bool link_up(const struct session *s)
 			   link_state(s->link) == LINK_DEGRADED);
 }
 
+/* The VM of a VM target is on its way up: booting, or again after R. */
+static bool vm_booting(const struct session *s)
+{
+	enum vm_stage st = s->vm ? vm_stage(s->vm) : VM_STAGE_OFF;
+
+	return st >= VM_STAGE_LAUNCHING && st < VM_STAGE_SSH_READY;
+}
+
+/* The step waiting for the target fails, saying why. */
+static void fail_waiting(struct session *s, const char *why)
+{
+	s->waiting = NULL;
+	loop_cancel_timer(s->loop, s->wait_timer);
+	s->wait_timer = 0;
+	step_done(s, false, why);
+}
+
 static void link_wait_expired(struct loop *loop, void *arg)
 {
 	struct session *s = arg;
-	char msg[768], stages[256] = "";
+	char msg[768], stages[256];
 
 	s->wait_timer = 0;
 	if (!s->waiting)
 		return;
-	s->waiting = NULL;
-	/* a VM that never answered: how far its boot got */
-	if (s->vm && !s->link)
+	if (vm_booting(s)) {
+		/* how far its boot got, the words vm start uses */
 		vm_boot_progress(s->vm, stages, sizeof(stages));
-	snprintf(msg, sizeof(msg), "target not reachable: %s%s%s%s",
-		 s->link ? link_message(s->link) :
-		 s->vm	 ? "the VM did not come up" :
-			   "no connection",
-		 stages[0] ? " (boot stages " : "", stages,
-		 stages[0] ? ")" : "");
-	step_done(s, false, msg);
+		snprintf(
+			msg, sizeof(msg),
+			"the VM '%s' has not come up after %d s (boot stages %s): see its serial.log",
+			vm_name(s->vm), LINK_WAIT_MS / 1000, stages);
+	} else if (s->link && link_message(s->link)[0]) {
+		snprintf(msg, sizeof(msg), "target not reachable: %s",
+			 link_message(s->link));
+	} else {
+		snprintf(
+			msg, sizeof(msg),
+			"target not reachable: no answer from %s in %.1f s (ssh.connect_timeout_ms)",
+			s->ssh ? ssh_session_target(s->ssh) : s->t->ssh.host,
+			s->t->ssh.connect_timeout_ms / 1000.0);
+	}
+	fail_waiting(s, msg);
+}
+
+/*
+ * An attempt to connect ended: a step waiting for it fails with its
+ * reason, the words `kmdash check` shows (refused, no answer, auth, host
+ * key, name not resolved). A rebooting VM's refusals are no news.
+ */
+static void on_ssh_attempt(struct ssh_session *ss, enum ssh_state st,
+			   enum ssh_why why, const char *msg, void *arg)
+{
+	struct session *s = arg;
+	char text[768];
+
+	if (st != SSH_DOWN || !s->waiting || vm_booting(s))
+		return;
+	snprintf(text, sizeof(text), "target not reachable: %s",
+		 msg && msg[0] ? msg : "the connection failed");
+	fail_waiting(s, text);
+}
+
+/*
+ * A step needs the target and the link is not up. A VM that boots is
+ * waited for (LINK_WAIT_MS); otherwise the step waits for one attempt
+ * to connect, made now, and fails with its reason: no step waits longer
+ * than the connect timeout for a target that does not answer.
+ */
+static int wait_for_target(struct session *s, const struct job_step *st)
+{
+	enum vm_stage vs = s->vm ? vm_stage(s->vm) : VM_STAGE_OFF;
+	char msg[512];
+
+	if (s->vm && (vs == VM_STAGE_OFF || vs >= VM_STAGE_STOPPING)) {
+		snprintf(
+			msg, sizeof(msg),
+			"the VM '%s' is not running: s starts it (kmdash vm start)",
+			vm_name(s->vm));
+		step_done(s, false, msg);
+		return 0;
+	}
+	s->waiting = st;
+	if (vm_booting(s) || !s->link) {
+		s->wait_timer = loop_add_timer(s->loop, LINK_WAIT_MS,
+					       link_wait_expired, s);
+		return 0;
+	}
+	s->wait_timer = loop_add_timer(
+		s->loop, s->t->ssh.connect_timeout_ms + ATTEMPT_GRACE_MS,
+		link_wait_expired, s);
+	/* not the backoff's next try, maybe 30 s away: one now */
+	if (link_state(s->link) == LINK_DOWN)
+		ssh_session_reconnect_now(s->ssh);
+	return 0;
 }
 
 static void resume_waiting_step(struct session *s)
@@ -687,15 +791,17 @@ static int step_start(void *ctx, const struct job_step *st)
 		journal_action(s->journal, "%s started",
 			       job_step_name(st->kind));
 	step_event(s, st);
-	if (st->kind == JOB_BUILD)
-		return build_start(s->build, s->loop);
+	if (st->kind == JOB_BUILD) {
+		/* one that cannot start says why in its result line */
+		if (build_start(s->build, s->loop) < 0) {
+			changed(s, SC_BUILD);
+			step_done(s, false, build_result(s->build));
+		}
+		return 0;
+	}
 	if (link_up(s))
 		return start_remote_step(s, st);
-	/* Wait for the link (a VM still booting, a tunnel coming back). */
-	s->waiting = st;
-	s->wait_timer =
-		loop_add_timer(s->loop, LINK_WAIT_MS, link_wait_expired, s);
-	return 0;
+	return wait_for_target(s, st);
 }
 
 static void step_cancel(void *ctx, const struct job_step *st)
@@ -745,6 +851,58 @@ static void on_job_change(struct job *job, void *arg)
 		s->o.on_job_done(s, job, s->o.arg);
 }
 
+/* How a benchmark is added, for a module that has none. */
+static void no_bench(const struct session *s, char *err, size_t errlen)
+{
+	snprintf(
+		err, errlen,
+		"no benchmark for %s: add \"bench\": { \"argv\": [\"./mybench\"] } "
+		"to the target in %s: a program (uploaded with the module) or "
+		"a command on the target that prints the JSON lines of "
+		"kmod/README.md",
+		s->t->module.name,
+		s->cfg->path ? s->cfg->path :
+			       "the config (kmdash init writes one)");
+}
+
+/*
+ * What the steps need that the configuration lacks, said before anything
+ * runs: the module and its build, a benchmark. A cycle without a
+ * benchmark ends at the load. The number of steps left, or -errno.
+ */
+static int plan_check(const struct session *s, const char *const *words,
+		      size_t nwords, struct job_step *steps, size_t n,
+		      char *err, size_t errlen)
+{
+	const struct config_target *t = s->t;
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (steps[i].kind == JOB_BUILD && t->build.missing) {
+			snprintf(err, errlen, "%s", t->build.missing);
+			return -ENOENT;
+		}
+		if (steps[i].kind != JOB_BUILD && steps[i].kind != JOB_BENCH &&
+		    !t->module.ko) {
+			snprintf(err, errlen, "%s", t->module.problem);
+			return -ENOENT;
+		}
+		if (steps[i].kind == JOB_BENCH && !t->bench_argv.n) {
+			bool asked = false;
+
+			for (size_t w = 0; w < nwords; w++)
+				asked |= !strcmp(words[w], "bench");
+			if (asked) {
+				no_bench(s, err, errlen);
+				return -ENOENT;
+			}
+			continue;
+		}
+		steps[kept++] = steps[i];
+	}
+	return (int)kept;
+}
+
 int session_run(struct session *s, const char *const *words, size_t nwords,
 		char *err, size_t errlen)
 {
@@ -753,6 +911,9 @@ int session_run(struct session *s, const char *const *words, size_t nwords,
 	int n, r;
 
 	n = job_plan(words, nwords, steps, JOB_MAX_STEPS, err, errlen);
+	if (n < 0)
+		return n;
+	n = plan_check(s, words, nwords, steps, (size_t)n, err, errlen);
 	if (n < 0)
 		return n;
 	for (size_t i = 0; i < nwords; i++) {
@@ -1157,6 +1318,9 @@ static void free_link(struct session *s)
 	s->kmsg_op = NULL;
 	link_free(s->link);
 	s->link = NULL;
+	if (s->ssh)
+		ssh_session_unwatch(s->ssh, s->ssh_watch);
+	s->ssh_watch = NULL;
 	ssh_session_free(s->ssh);
 	s->ssh = NULL;
 }
@@ -1213,7 +1377,8 @@ static int start_link(struct session *s, int port, char *err, size_t errlen)
 	if (!s->ssh)
 		return -EINVAL;
 	s->link = link_new(s->loop, s->ssh, &lp, on_link, s);
-	if (!s->link) {
+	s->ssh_watch = ssh_session_watch(s->ssh, on_ssh_attempt, s);
+	if (!s->link || !s->ssh_watch) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -1240,6 +1405,9 @@ static void on_vm(struct vm *vm, enum vm_note what, const char *detail,
 	    (!s->link || link_state(s->link) == LINK_DOWN)) {
 		if (!s->link && start_link(s, vm_port(vm), err, sizeof(err)))
 			notice(s, "%s", err);
+		/* a rebooted guest answers now, not at the backoff's next try */
+		else if (s->link)
+			ssh_session_reconnect_now(s->ssh);
 	}
 	if (what == VM_NOTE_STAGE && s->waiting &&
 	    (vm_stage(vm) == VM_STAGE_FAILED ||
@@ -1412,23 +1580,33 @@ static char *state_path(const struct session *s, const char *file)
 
 /*
  * Traces decode against the kept copies of deployed .ko files (in the
- * target's state directory), paths shown relative to the checkout.
+ * target's state directory), paths shown from the module directory's
+ * parent: "kmod/storage_hash.c:291".
  */
 static int make_crash(struct session *s)
 {
 	char *store = kostore_default_dir(s->t->name);
+	char base[PATH_MAX];
+	const char *slash = s->t->module.dir ? strrchr(s->t->module.dir, '/') :
+					       NULL;
 	struct crash_opts co = {
 		.loop = s->loop,
 		.kmsg = s->kmsg,
 		.module = s->t->module.name,
 		.ko = s->t->module.ko,
 		.store_dir = store,
-		.show_base = s->cfg->repo_dir,
+		.show_base = slash ? base : NULL,
 		.vmlinux = s->t->kernel_vmlinux,
 		.on_event = on_crash,
 		.arg = s,
 	};
 
+	if (slash)
+		snprintf(base, sizeof(base), "%.*s",
+			 slash == s->t->module.dir ?
+				 1 :
+				 (int)(slash - s->t->module.dir),
+			 s->t->module.dir);
 	if (store)
 		snprintf(s->ko_store, sizeof(s->ko_store), "%s", store);
 	s->crash = crash_new(&co);
@@ -1478,6 +1656,9 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 	s->bench = bench_new(BENCH_HISTORY_RUNS);
 	s->deploy = deploy_new(loop, NULL);
 	bo.argv = (const char *const *)t->build.argv.v;
+	bo.no_command = t->build.missing;
+	bo.mirror_src = t->build.mirror_src;
+	bo.mirror_dst = t->build.mirror_dst;
 	bo.cwd = t->build.dir;
 	bo.env = (const char *const *)t->build.env.v;
 	bo.sink = on_build_line;
@@ -1517,8 +1698,10 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 	s->dm.ko = t->module.ko;
 	s->dm.params = (const char *const *)t->module.params.v;
 	s->dm.remote_dir = t->module.remote_dir;
-	s->dm.tools[0] = t->module.sebench;
-	s->dm.tools[1] = t->module.sectl;
+	/* a local benchmark program goes with the module, as the tools */
+	if (t->bench_argv.n && strchr(t->bench_argv.v[0], '/'))
+		s->dm.tools[0] = t->bench_argv.v[0];
+	s->dm.tools[s->dm.tools[0] ? 1 : 0] = t->module.sectl;
 	s->dm.sudo = t->kmsg_sudo;
 	s->dm.strip = (const char *const *)t->module.strip.v;
 	snprintf(s->stage_dir, sizeof(s->stage_dir), "%s/deploy-%s",

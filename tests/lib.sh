@@ -12,12 +12,17 @@ chmod 700 "$T_TMP"
 export KMDASH_RUNTIME_DIR=$T_TMP/run
 T_PIDS=()
 T_VMS=()
+T_NETS=() # "VETH NETNS" of blackhole_up
 
 t_cleanup()
 {
 	local name pid
 	for name in "${T_VMS[@]}"; do
 		vm stop --name "$name" >/dev/null 2>&1
+	done
+	for n in "${T_NETS[@]}"; do
+		ip link del "${n% *}" 2>/dev/null
+		ip netns del "${n#* }" 2>/dev/null
 	done
 	for pid in "${T_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
@@ -76,6 +81,36 @@ wait_until()
 }
 
 track_pid() { T_PIDS+=("$1"); }
+
+# private_cache: the builds of modules go to a cache of the test's own,
+# removed with it; the embedded target stays the shared one (a symlink).
+private_cache()
+{
+	local shared
+	shared=$(. "$T_ROOT/target/common.sh" && echo "$KMDASH_CACHE")
+	export KMDASH_CACHE_DIR=$T_TMP/cache
+	mkdir -p "$KMDASH_CACHE_DIR"
+	ln -sfn "$shared/target" "$KMDASH_CACHE_DIR/target"
+}
+
+# blackhole_up: BLACKHOLE becomes an address whose packets go nowhere (no
+# answer, no error: a connect to it times out): a veth pair into a network
+# namespace, the address's neighbour a MAC nobody has. Removed on exit.
+# Fails without root or network namespaces.
+blackhole_up()
+{
+	local ns=kmbh$$ va=kmha$$ vb=kmhb$$ net=10.201.$(($$ % 250)).
+	[ "$(id -u)" -eq 0 ] && ip netns add "$ns" 2>/dev/null || return 1
+	T_NETS+=("$va $ns")
+	ip link add "$va" type veth peer name "$vb" &&
+		ip link set "$vb" netns "$ns" &&
+		ip addr add "${net}1/30" dev "$va" &&
+		ip link set "$va" up &&
+		ip netns exec "$ns" ip link set "$vb" up &&
+		ip neigh replace "${net}2" lladdr 02:00:00:00:00:01 dev "$va" \
+			nud permanent || return 1
+	BLACKHOLE=${net}2
+}
 
 # --- the embedded target ----------------------------------------------
 # Through kmdash (`kmdash vm`, the only launcher), as `make vm-start` does.

@@ -32,6 +32,7 @@
 #include "core/base/loop.h"
 #include "core/session.h"
 #include "core/vm/vm.h"
+#include "tui/keymap_config.h"
 #include "tui/record.h"
 
 #define FRAME_MS 16
@@ -54,6 +55,11 @@ static void frame_cb(struct loop *loop, void *arg);
 void dash_dirty_all(struct dash *d)
 {
 	d->full = true;
+	schedule(d);
+}
+
+void dash_schedule(struct dash *d)
+{
 	schedule(d);
 }
 
@@ -140,6 +146,8 @@ static void on_change(struct session *s, unsigned changes, void *arg)
 		d->link_timer = loop_add_timer(d->loop, 1000, link_tick, d);
 	if (changes & SC_JOB) {
 		d->keybar_dirty = true;
+		if (job_busy_now(d) && !d->job_busy)
+			failure_job_started(d);
 		arm_tick(d);
 	}
 	schedule(d);
@@ -149,7 +157,10 @@ static void on_job_done(struct session *s, const struct job *job, void *arg)
 {
 	struct dash *d = arg;
 
-	dash_message(d, "%s %s", job->name, job_state_name(job->state));
+	/* a failure goes to the message line, in full */
+	failure_job_done(d, job);
+	if (job->state != JOB_FAILED)
+		dash_message(d, "%s %s", job->name, job_state_name(job->state));
 	arm_tick(d);
 }
 
@@ -168,9 +179,11 @@ static void free_windows(struct dash *d)
 		delwin(d->status_w);
 	if (d->keybar_w)
 		delwin(d->keybar_w);
+	if (d->msgline_w)
+		delwin(d->msgline_w);
 	if (d->help_w)
 		delwin(d->help_w);
-	d->status_w = d->keybar_w = d->help_w = NULL;
+	d->status_w = d->keybar_w = d->msgline_w = d->help_w = NULL;
 }
 
 static WINDOW *win_at(struct rect r)
@@ -187,6 +200,7 @@ static void apply_layout(struct dash *d)
 		.zoom = d->zoom,
 		.single = d->o->single,
 		.status_top = true,
+		.msg_rows = d->msg_rows,
 	};
 
 	free_windows(d);
@@ -203,6 +217,7 @@ static void apply_layout(struct dash *d)
 	}
 	d->status_w = win_at(d->lay.status);
 	d->keybar_w = win_at(d->lay.keybar);
+	d->msgline_w = win_at(d->lay.msgline);
 	/* The console is as large as its pane: output wraps where it shows. */
 	if (d->pane[PANE_CONSOLE].inner)
 		session_console_resize(d->s, d->pane[PANE_CONSOLE].r.h - 2,
@@ -284,7 +299,8 @@ static void draw_too_small(struct dash *d)
 	wnoutrefresh(stdscr);
 }
 
-static void draw_help(struct dash *d)
+/* The help or the failure, over the panes. */
+static void draw_overlay(struct dash *d)
 {
 	int h = d->rows - 2, w = d->cols - 4;
 
@@ -297,7 +313,10 @@ static void draw_help(struct dash *d)
 	if (!d->help_w)
 		return;
 	werase(d->help_w);
-	help_draw(d, d->help_w, h, w);
+	if (d->overlay == OV_FAILURE)
+		failview_draw(d, d->help_w, h, w);
+	else
+		help_draw(d, d->help_w, h, w);
 	touchwin(d->help_w);
 	wnoutrefresh(d->help_w);
 }
@@ -362,7 +381,8 @@ static bool term_ready(struct dash *d)
 
 static void frame(struct dash *d)
 {
-	bool overlay = d->help;
+	bool overlay = d->overlay != OV_NONE;
+	int mr;
 
 	if (!term_ready(d)) {
 		/* Keep the dirty marks: the next frame draws the latest. */
@@ -372,6 +392,12 @@ static void frame(struct dash *d)
 	d->last_frame_us = loop_now_us();
 	/* A resize storm can outrun SIGWINCH: the size is checked anyway. */
 	check_size(d);
+	/* the message line's rows follow what it has to say */
+	mr = msgline_rows(d, d->cols);
+	if (mr != d->msg_rows) {
+		d->msg_rows = mr;
+		d->relayout = true;
+	}
 	if (d->relayout)
 		apply_layout(d);
 	if (d->lay.mode == LAYOUT_TOO_SMALL) {
@@ -402,9 +428,13 @@ static void frame(struct dash *d)
 		keybar_draw(d, d->keybar_w, d->cols);
 		wnoutrefresh(d->keybar_w);
 	}
-	d->status_dirty = d->keybar_dirty = false;
+	if (d->msgline_w && (d->msgline_dirty || d->status_dirty || d->full)) {
+		msgline_draw(d, d->msgline_w, d->lay.msgline.h, d->cols);
+		wnoutrefresh(d->msgline_w);
+	}
+	d->status_dirty = d->keybar_dirty = d->msgline_dirty = false;
 	if (overlay)
-		draw_help(d);
+		draw_overlay(d);
 	d->full = false;
 	doupdate();
 	relay(d);
@@ -498,7 +528,7 @@ static void theme_next(struct dash *d)
 	if (theme_load(&t, &d->tdirs, d->themes[d->theme_idx], err,
 		       sizeof(err)) < 0) {
 		first_error(err, sizeof(err));
-		dash_message(d, "%s", err);
+		dash_alert(d, "%s", err);
 		return;
 	}
 	d->theme = t;
@@ -560,11 +590,11 @@ static void on_action(void *ctx, enum action_id a)
 		else
 			r = session_vm_start(d->s, err, sizeof(err));
 		if (r < 0)
-			dash_message(d, "%s", err);
+			dash_alert(d, "%s", err);
 		break;
 	case ACT_VM_RESET:
 		if (session_vm_reset(d->s, err, sizeof(err)) < 0)
-			dash_message(d, "%s", err);
+			dash_alert(d, "%s", err);
 		else
 			dash_message(d, "reset sent");
 		break;
@@ -627,10 +657,20 @@ static void on_action(void *ctx, enum action_id a)
 		d->status_dirty = true;
 		break;
 	case ACT_HELP:
-		d->help = !d->help;
-		d->help_top = 0;
-		if (!d->help)
-			d->full = true;
+		failview_close(d);
+		d->overlay = d->overlay == OV_HELP ? OV_NONE : OV_HELP;
+		d->overlay_top = 0;
+		d->full = true;
+		break;
+	case ACT_FAILURE:
+		if (d->overlay == OV_FAILURE)
+			failview_close(d);
+		else
+			failview_open(d);
+		d->full = true;
+		break;
+	case ACT_LOG_WRAP:
+		pane_action(d, PANE_DMESG, a);
 		break;
 	case ACT_QUIT:
 		if (job_busy_now(d)) {
@@ -768,6 +808,34 @@ static void search_key(struct dash *d, int k)
 	schedule(d);
 }
 
+/* A key while the help or the failure is open: scroll, or close it. */
+static void overlay_key(struct dash *d, int k)
+{
+	int a = keymap_lookup(&d->km, k, KM_NORMAL);
+	int page = d->overlay == OV_FAILURE ?
+			   (d->overlay_shown > 1 ? d->overlay_shown : 1) :
+			   10;
+
+	if (k == KEY_NPAGE || k == ' ')
+		d->overlay_top += page;
+	else if (k == KEY_DOWN)
+		d->overlay_top++;
+	else if (k == KEY_PPAGE)
+		d->overlay_top -= page;
+	else if (k == KEY_UP)
+		d->overlay_top--;
+	else if (k == KEY_HOME)
+		d->overlay_top = 0;
+	else if (k == 27 || k == 'q' || a == ACT_HELP || a == ACT_FAILURE) {
+		failview_close(d);
+		d->overlay = OV_NONE;
+		d->full = true;
+	}
+	if (d->overlay_top < 0)
+		d->overlay_top = 0;
+	schedule(d);
+}
+
 static void on_key(struct dash *d, int k)
 {
 	if (k == KEY_MOUSE) {
@@ -786,7 +854,7 @@ static void on_key(struct dash *d, int k)
 
 			/* the steps wait for the target to come back */
 			if (session_vm_reset(d->s, err, sizeof(err)) < 0)
-				dash_message(d, "%s", err);
+				dash_alert(d, "%s", err);
 			else
 				run_step(d, "cycle");
 		}
@@ -818,19 +886,8 @@ static void on_key(struct dash *d, int k)
 	default:
 		break;
 	}
-	if (d->help) {
-		if (k == KEY_NPAGE || k == KEY_DOWN || k == ' ')
-			d->help_top += k == KEY_DOWN ? 1 : 10;
-		else if (k == KEY_PPAGE || k == KEY_UP)
-			d->help_top -= k == KEY_UP ? 1 : 10;
-		else if (k == 27 || k == 'q' ||
-			 keymap_lookup(&d->km, k, KM_NORMAL) == ACT_HELP) {
-			d->help = false;
-			d->full = true;
-		}
-		if (d->help_top < 0)
-			d->help_top = 0;
-		schedule(d);
+	if (d->overlay != OV_NONE) {
+		overlay_key(d, k);
 		return;
 	}
 	/* Ctrl-C: raw mode keeps it for the console; here it quits. */
@@ -838,12 +895,18 @@ static void on_key(struct dash *d, int k)
 		on_action(d, ACT_QUIT);
 		return;
 	}
-	if (keymap_dispatch(&d->km, k, KM_NORMAL) == -ENOENT && k == 27 &&
-	    d->zoom) {
+	if (keymap_dispatch(&d->km, k, KM_NORMAL) != -ENOENT || k != 27)
+		return;
+	/* Esc: the message line goes first, then the zoom */
+	if (d->alert[0]) {
+		d->alert[0] = d->alert_short[0] = '\0';
+		d->alert_failure = false;
+		d->msgline_dirty = true;
+	} else if (d->zoom) {
 		d->zoom = false;
 		d->relayout = true;
-		schedule(d);
 	}
+	schedule(d);
 }
 
 static void on_stdin(struct loop *loop, int fd, short revents, void *arg)
@@ -910,63 +973,24 @@ static void on_quit_signal(struct loop *loop, int signo, void *arg)
 
 /* --- set-up ------------------------------------------------------------------ */
 
-static int apply_keys(struct dash *d, char *err, size_t errlen)
-{
-	const struct config_ui *ui = &d->cfg->ui;
-	struct keymap_binding *b;
-	char(*where)[PATH_MAX + 32];
-	size_t n = 0;
-	int r;
-
-	keymap_init(&d->km);
-	for (size_t i = 0; i < ui->n_bindings; i++)
-		n += ui->bindings[i].n_keys ? ui->bindings[i].n_keys : 1;
-	if (!n)
-		return 0;
-	b = calloc(n, sizeof(*b));
-	where = calloc(n, sizeof(*where));
-	if (!b || !where) {
-		free(b);
-		free(where);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	n = 0;
-	for (size_t i = 0; i < ui->n_bindings; i++) {
-		const struct config_binding *cb = &ui->bindings[i];
-
-		for (size_t k = 0; k < (cb->n_keys ? cb->n_keys : 1); k++) {
-			const struct jsonpos_loc *loc =
-				cb->n_keys ? &cb->keys[k].loc : &cb->loc;
-
-			snprintf(where[n], sizeof(where[n]), "%s:%d:%d",
-				 d->cfg->path ? d->cfg->path : "config",
-				 loc->line, loc->col);
-			b[n].action = cb->action;
-			b[n].key = cb->n_keys ? cb->keys[k].key : NULL;
-			b[n].where = where[n];
-			n++;
-		}
-	}
-	r = keymap_apply(&d->km, b, n, err, errlen);
-	free(b);
-	free(where);
-	return r;
-}
-
 static void load_theme(struct dash *d)
 {
 	const char *name = d->cfg->ui.theme ? d->cfg->ui.theme : "default";
 	char err[560];
+	int r;
 
 	theme_dirs_init(&d->tdirs, getenv("XDG_CONFIG_HOME"), getenv("HOME"),
 			d->o->exe_path);
-	d->nthemes = theme_list(&d->tdirs, d->themes, 16);
-	if (theme_load(&d->theme, &d->tdirs, name, err, sizeof(err)) < 0) {
-		/* theme_load() left the default in place: say so, go on. */
+	d->nthemes = theme_list(&d->tdirs, d->themes, THEME_LIST_MAX);
+	r = theme_load(&d->theme, &d->tdirs, name, err, sizeof(err));
+	if (r < 0) {
+		/*
+		 * theme_load() left the default in place: say so, go on. A
+		 * name not found says it itself, in few words (40 columns).
+		 */
 		first_error(err, sizeof(err));
-		snprintf(d->theme_err, sizeof(d->theme_err),
-			 "default theme in use: %s", err);
+		snprintf(d->theme_err, sizeof(d->theme_err), "%s%s",
+			 r == -ENOENT ? "" : "default theme in use: ", err);
 	}
 	for (int i = 0; i < d->nthemes; i++)
 		if (!strcmp(d->themes[i], name))
@@ -1060,6 +1084,7 @@ static int screen_open(struct dash *d, char *err, size_t errlen)
 	d->pair_next = 1 + TR_COUNT;
 	cs = nl_langinfo(CODESET);
 	d->utf8 = cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
+	draw_set_utf8(d->utf8);
 	gs = (enum graph_style)d->cfg->ui.graph; /* same order as config */
 	d->graph = graph_style_resolve(gs, cs);
 	if (d->rec) {
@@ -1140,7 +1165,7 @@ int dash_main(const struct dash_opts *o)
 	d->cfg = o->cfg;
 	d->focus = o->single != PANE_NONE ? o->single : PANE_CONSOLE;
 	d->abs_time = o->cfg->ui.timestamps == CONFIG_TS_ABSOLUTE;
-	if (apply_keys(d, err, sizeof(err)) < 0) {
+	if (keymap_apply_config(&d->km, d->cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "kmdash: configuration error:\n%s\n", err);
 		free(d);
 		return 2;
@@ -1183,9 +1208,9 @@ int dash_main(const struct dash_opts *o)
 
 	apply_layout(d);
 	if (d->theme_err[0])
-		dash_message(d, "%s", d->theme_err);
+		dash_alert(d, "%s", d->theme_err);
 	if (session_start(d->s, err, sizeof(err)) < 0)
-		dash_message(d, "%s", err);
+		dash_alert(d, "%s", err);
 	if (session_link(d->s))
 		d->link_timer = loop_add_timer(d->loop, 1000, link_tick, d);
 	/* The first frame at once: start-up is measured to it. */
@@ -1193,6 +1218,7 @@ int dash_main(const struct dash_opts *o)
 	loop_run(d->loop);
 out:
 	screen_close(d);
+	failview_close(d);
 	for (int i = 0; i < PANE_COUNT; i++)
 		if (d->pane[i].ops->fini)
 			d->pane[i].ops->fini(d->pane[i].priv);

@@ -18,6 +18,7 @@
 #include <curses.h>
 #include <termios.h>
 
+#include "core/module/job.h"
 #include "tui/graph.h"
 #include "tui/keymap.h"
 #include "tui/layout.h"
@@ -80,6 +81,34 @@ enum dash_mode {
 	DM_CONFIRM_RESET,
 };
 
+/* An overlay over the panes, with its own keys (PgUp/PgDn, Esc). */
+enum dash_overlay {
+	OV_NONE,
+	OV_HELP, /* every action, as bound */
+	OV_FAILURE, /* the last failure in full (tui/failure.c) */
+};
+
+/* The last failed job, as the failure key shows it (tui/failure.c). */
+struct dash_failure {
+	bool set;
+	char job[64];
+	enum job_step_kind kind; /* the step that failed */
+	int64_t ms; /* how long it ran */
+	char msg[1024];
+	/* the kernel crash that failed it: its trace in the kernel log */
+	bool crash;
+	uint64_t crash_pos;
+	char crash_text[768];
+	char crash_note[256];
+};
+
+/* One line of the failure overlay. */
+struct failview_line {
+	char *text;
+	enum theme_role role;
+	bool words; /* wrap at spaces (a message), not anywhere (a log) */
+};
+
 struct dash {
 	const struct dash_opts *o;
 	const struct config *cfg;
@@ -91,8 +120,9 @@ struct dash {
 	enum pane_id focus;
 	bool zoom;
 	enum dash_mode mode;
-	bool help;
-	int help_top;
+	enum dash_overlay overlay;
+	int overlay_top; /* its first line shown */
+	int overlay_shown; /* lines it showed whole, for PgDn */
 	char search[128];
 	size_t search_len;
 
@@ -118,7 +148,7 @@ struct dash {
 	struct theme theme;
 	struct theme_curses tc;
 	struct theme_dirs tdirs;
-	char themes[16][THEME_NAME_MAX];
+	char themes[THEME_LIST_MAX][THEME_NAME_MAX];
 	int nthemes, theme_idx;
 	enum theme_depth depth;
 	enum graph_style graph;
@@ -135,12 +165,34 @@ struct dash {
 
 	char msg[256]; /* one-shot message in the status bar */
 	uint64_t msg_timer; /* takes the message away */
+
+	/* the message line above the key bar (tui/failure.c) */
+	WINDOW *msgline_w;
+	char alert[1280]; /* what failed, in full; "" when nothing did */
+	char alert_short[1280]; /* the same in fewer words, or "" */
+	bool alert_failure; /* a job's failure: the next job takes it away */
+	int msg_rows; /* the rows the layout gave it */
+	bool msgline_dirty;
+	bool job_busy; /* a job runs (as last told) */
+	uint64_t job_crash_mark; /* crashes after it are the job's */
+	struct dash_failure fail;
+	struct failview_line *fv;
+	size_t nfv;
 	bool quit;
 };
 
 /* Mark everything for the next frame. */
 void dash_dirty_all(struct dash *d);
+/* A frame soon, for what is marked dirty. */
+void dash_schedule(struct dash *d);
 void dash_message(struct dash *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * An error the user must see (a theme that did not load, a VM that would
+ * not start): the message line shows it, wrapped, until Esc or another
+ * error replaces it.
+ */
+void dash_alert(struct dash *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*
  * FILE at LINE in $VISUAL/$EDITOR: a new tmux window inside tmux, else the
@@ -158,11 +210,36 @@ int draw_pair(struct dash *d, int fg, int bg);
  * terminal takes, -1 for the default, after the theme's depth.
  */
 int draw_term_color(struct dash *d, int kind, int index, uint32_t rgb);
+/* The locale is UTF-8: a cut text ends in "…", else in "...". */
+void draw_set_utf8(bool utf8);
+int draw_ellipsis_cols(void);
+/* The ellipsis at (y, x), in at most maxw columns; the columns used. */
+int draw_ellipsis(WINDOW *w, int y, int x, int maxw);
 /*
  * UTF-8 text at (y, x), at most maxw columns; control characters shown as
- * '?'. Returns the columns used.
+ * '?'. Text that does not fit ends in the ellipsis. Returns the columns
+ * used.
  */
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len);
+/* The columns the text takes (as draw_text counts them). */
+int draw_width(const char *s, size_t len);
+/*
+ * Wrapping: the bytes of s that make its first row of at most width
+ * columns (at least one character; a newline ends a row). With words, the
+ * row ends before the last space that fits, when there is one. *cols gets
+ * the row's columns. draw_next_row() is where the row after it starts
+ * (past the newline, or the spaces at a word break); draw_rows() how many
+ * rows the whole text takes.
+ */
+size_t draw_break(const char *s, size_t len, int width, bool words, int *cols);
+size_t draw_next_row(const char *s, size_t len, size_t at, bool words);
+int draw_rows(const char *s, size_t len, int width, bool words);
+/*
+ * The text wrapped into at most maxrows rows of width columns from (y, x),
+ * the last row cut with the ellipsis when it is not all. Returns the rows.
+ */
+int draw_wrapped(WINDOW *w, int y, int x, int width, int maxrows, const char *s,
+		 size_t len, bool words);
 /* printf-style into draw_text. */
 int draw_printf(WINDOW *w, int y, int x, int maxw, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -195,5 +272,18 @@ enum theme_role dash_link_role(const struct link *l);
 void statusbar_draw(struct dash *d, WINDOW *w, int width);
 void keybar_draw(struct dash *d, WINDOW *w, int width);
 void help_draw(struct dash *d, WINDOW *w, int h, int wd);
+
+/* --- failures (failure.c) ------------------------------------------------ */
+
+/* A job started / ended: the failure it had is kept and said. */
+void failure_job_started(struct dash *d);
+void failure_job_done(struct dash *d, const struct job *job);
+/* The message line's rows for this width (0: nothing to say). */
+int msgline_rows(struct dash *d, int width);
+void msgline_draw(struct dash *d, WINDOW *w, int rows, int width);
+/* The failure key: the overlay; false (and a message) with no failure. */
+bool failview_open(struct dash *d);
+void failview_close(struct dash *d);
+void failview_draw(struct dash *d, WINDOW *w, int h, int wd);
 
 #endif

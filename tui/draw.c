@@ -70,8 +70,108 @@ int draw_term_color(struct dash *d, int kind, int index, uint32_t rgb)
 	return theme_rgb_to_16(rgb, d->depth == TD_16 ? 16 : 8);
 }
 
+/*
+ * Where the locale is not UTF-8, "..." ends a cut text, as draw_box draws
+ * ASCII borders there. Set once when the screen opens (the locale is the
+ * process's).
+ */
+static bool ellipsis_utf8 = true;
+
+void draw_set_utf8(bool utf8)
+{
+	ellipsis_utf8 = utf8;
+}
+
+int draw_ellipsis_cols(void)
+{
+	return ellipsis_utf8 ? 1 : 3;
+}
+
+/*
+ * The next character of s: its wide character ('?' for an invalid byte or
+ * a control character) and its columns. Returns the bytes it takes (>= 1).
+ */
+static size_t next_char(const char *s, size_t len, mbstate_t *st, wchar_t *wc,
+			int *cw)
+{
+	size_t n = mbrtowc(wc, s, len, st);
+
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+		memset(st, 0, sizeof(*st));
+		*wc = L'?';
+		n = 1;
+	}
+	*cw = wcwidth(*wc);
+	if (*cw < 0) {
+		*wc = L'?';
+		*cw = 1;
+	}
+	return n;
+}
+
+int draw_width(const char *s, size_t len)
+{
+	mbstate_t st;
+	size_t i = 0;
+	int cols = 0;
+
+	memset(&st, 0, sizeof(st));
+	while (i < len && s[i]) {
+		wchar_t wc;
+		int cw;
+
+		i += next_char(s + i, len - i, &st, &wc, &cw);
+		cols += cw;
+	}
+	return cols;
+}
+
+/* Does the rest of the text fit in maxw columns? */
+static bool fits(const char *s, size_t len, int maxw)
+{
+	mbstate_t st;
+	size_t i = 0;
+	int cols = 0;
+
+	memset(&st, 0, sizeof(st));
+	while (i < len && s[i]) {
+		wchar_t wc;
+		int cw;
+
+		i += next_char(s + i, len - i, &st, &wc, &cw);
+		cols += cw;
+		if (cols > maxw)
+			return false;
+	}
+	return true;
+}
+
+static int put_ellipsis(WINDOW *w, int maxw);
+
+int draw_ellipsis(WINDOW *w, int y, int x, int maxw)
+{
+	if (wmove(w, y, x) == ERR)
+		return 0;
+	return put_ellipsis(w, maxw);
+}
+
+/* "…" (or "...") at the cursor in at most maxw columns; the columns used. */
+static int put_ellipsis(WINDOW *w, int maxw)
+{
+	int n = draw_ellipsis_cols() < maxw ? draw_ellipsis_cols() : maxw;
+
+	if (n <= 0)
+		return 0;
+	if (ellipsis_utf8)
+		waddnwstr(w, L"\u2026", 1);
+	else
+		waddnstr(w, "...", n);
+	return n;
+}
+
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len)
 {
+	int ell = draw_ellipsis_cols();
 	mbstate_t st;
 	size_t i = 0;
 	int cols = 0;
@@ -81,30 +181,111 @@ int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len)
 	memset(&st, 0, sizeof(st));
 	while (i < len && s[i]) {
 		wchar_t wc;
-		size_t n = mbrtowc(&wc, s + i, len - i, &st);
 		int cw;
+		size_t n = next_char(s + i, len - i, &st, &wc, &cw);
 
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(&st, 0, sizeof(st));
-			wc = L'?';
-			n = 1;
-		}
-		cw = wcwidth(wc);
-		if (cw < 0) {
-			wc = L'?';
-			cw = 1;
-		}
-		if (cols + cw > maxw)
-			break;
+		/* Near the edge: cut with an ellipsis unless the rest fits. */
+		if (cols + cw > maxw - ell &&
+		    !fits(s + i, len - i, maxw - cols))
+			return cols + put_ellipsis(w, maxw - cols);
 		if (cw > 0 || cols > 0) {
-			/* waddnwstr keeps a combining mark on its base. */
+			/*
+			 * waddnwstr keeps a combining mark on its base. In the
+			 * window's last cell the character is written but the
+			 * cursor cannot move on (ERR): it counts, and ends.
+			 */
 			if (waddnwstr(w, &wc, 1) == ERR && cw > 0)
-				break;
+				return cols + cw;
 		}
 		cols += cw;
 		i += n;
 	}
 	return cols;
+}
+
+size_t draw_break(const char *s, size_t len, int width, bool words, int *cols)
+{
+	mbstate_t st;
+	size_t i = 0, space = 0;
+	int c = 0, space_cols = 0;
+
+	memset(&st, 0, sizeof(st));
+	while (i < len && s[i] && s[i] != '\n') {
+		wchar_t wc;
+		int cw;
+		size_t n = next_char(s + i, len - i, &st, &wc, &cw);
+
+		if (c + cw > width) {
+			/* a word that does not fit goes to the next row */
+			if (words && space) {
+				*cols = space_cols;
+				return space;
+			}
+			/* at least one character: every call moves on */
+			if (!i) {
+				*cols = cw;
+				return n;
+			}
+			*cols = c;
+			return i;
+		}
+		if (s[i] == ' ' && i) {
+			space = i;
+			space_cols = c;
+		}
+		c += cw;
+		i += n;
+	}
+	*cols = c;
+	return i;
+}
+
+size_t draw_next_row(const char *s, size_t len, size_t at, bool words)
+{
+	if (at < len && s[at] == '\n')
+		return at + 1;
+	while (words && at < len && s[at] == ' ')
+		at++;
+	return at;
+}
+
+int draw_wrapped(WINDOW *w, int y, int x, int width, int maxrows, const char *s,
+		 size_t len, bool words)
+{
+	size_t at = 0;
+	int row = 0, c;
+
+	len = strnlen(s, len);
+	while (at < len && row < maxrows) {
+		size_t n = draw_break(s + at, len - at, width, words, &c);
+
+		/* the last row: the rest, cut with "…" if it must be */
+		if (row == maxrows - 1)
+			n = len - at;
+		draw_text(w, y + row++, x, width, s + at, n);
+		at = draw_next_row(s, len, at + n, words);
+	}
+	return row;
+}
+
+int draw_rows(const char *s, size_t len, int width, bool words)
+{
+	size_t at = 0;
+	int rows = 0, c;
+
+	len = strnlen(s, len);
+	if (!len)
+		return 0;
+	if (width <= 0)
+		return 1;
+	do {
+		at = draw_next_row(s, len,
+				   at + draw_break(s + at, len - at, width,
+						   words, &c),
+				   words);
+		rows++;
+	} while (at < len);
+	return rows;
 }
 
 int draw_printf(WINDOW *w, int y, int x, int maxw, const char *fmt, ...)

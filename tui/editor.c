@@ -97,12 +97,12 @@ void dash_open_editor(struct dash *d, const char *file, int line)
 		return;
 	}
 	if (access(file, R_OK) < 0) {
-		dash_message(d, "cannot open %s: %s", file, strerror(errno));
+		dash_alert(d, "cannot open %s: %s", file, strerror(errno));
 		return;
 	}
 	if (editor_argv(words, sizeof(words), file, line, plus, sizeof(plus),
 			argv, sizeof(argv) / sizeof(argv[0])) < 0) {
-		dash_message(d, "$EDITOR is empty: set VISUAL or EDITOR");
+		dash_alert(d, "$EDITOR is empty: set VISUAL or EDITOR");
 		return;
 	}
 	if (getenv("TMUX")) {
@@ -126,5 +126,5 @@ void dash_open_editor(struct dash *d, const char *file, int line)
 	clearok(curscr, TRUE);
 	dash_dirty_all(d);
 	if (r != 0)
-		dash_message(d, "%s exited with status %d", argv[0], r);
+		dash_alert(d, "%s exited with status %d", argv[0], r);
 }

@@ -21,7 +21,7 @@ void help_draw(struct dash *d, WINDOW *w, int h, int wd)
 		nl = strchr(p, '\n');
 		if (!nl)
 			nl = p + strlen(p);
-		if (line >= d->help_top) {
+		if (line >= d->overlay_top) {
 			/* group headings have no indent */
 			draw_role(d, w, *p != ' ' ? TR_TITLE : TR_NORMAL);
 			draw_text(w, y++, 2, wd - 4, p, (size_t)(nl - p));

@@ -25,70 +25,77 @@ static const struct action_info actions[ACT_COUNT] = {
 			"Cross-build the module",
 			"Module",
 			KM_NORMAL,
-			3,
+			6,
 			{ 'b' } },
 	[ACT_DEPLOY] = { "deploy",
 			 "Deploy",
 			 "Upload the module to the target and verify it",
 			 "Module",
 			 KM_NORMAL,
-			 5,
+			 7,
 			 { 'd' } },
 	[ACT_LOAD] = { "load",
 		       "Load",
 		       "Load the module (insmod)",
 		       "Module",
 		       KM_NORMAL,
-		       6,
+		       8,
 		       { 'l' } },
 	[ACT_UNLOAD] = { "unload",
 			 "Unload",
 			 "Unload the module (rmmod)",
 			 "Module",
 			 KM_NORMAL,
-			 8,
+			 3,
 			 { 'u' } },
 	[ACT_RELOAD] = { "reload",
 			 "Reload",
 			 "Unload, deploy and load again",
 			 "Module",
 			 KM_NORMAL,
-			 12,
+			 2,
 			 { 'r' } },
 	[ACT_BENCH] = { "bench",
 			"Bench",
 			"Run the benchmark on the target",
 			"Module",
 			KM_NORMAL,
-			7,
+			11,
 			{ 'B' } },
 	[ACT_CYCLE] = { "cycle",
 			"Cycle",
 			"Full cycle: build, unload what is loaded, deploy, load, benchmark (after a crash on a VM: reset it first)",
 			"Module",
 			KM_NORMAL,
-			4,
+			1,
 			{ 'a' } },
 	[ACT_CANCEL] = { "cancel",
 			 "Cancel",
 			 "Cancel the running job",
 			 "Module",
 			 KM_NORMAL,
-			 9,
+			 4,
 			 { 'c' } },
+	[ACT_FAILURE] = { "failure",
+			  "Failure",
+			  "Show the last failure in full: the step's message, the compiler output, the decoded trace",
+			  "Module",
+			  KM_NORMAL,
+			  0,
+			  { '!' } },
 	[ACT_VM_TOGGLE] = { "vm",
 			    "VM",
-			    "Start or stop the virtual machine",
+			    "Start the virtual machine, or stop it (toggles)",
 			    "Target",
 			    KM_NORMAL,
-			    13,
+			    12,
 			    { 's' } },
 	[ACT_VM_RESET] = { "vm-reset",
 			   "Reset",
 			   "Reset the virtual machine (hard reboot)",
 			   "Target",
 			   KM_NORMAL,
-			   16,
+			   5,
 			   { 'R' } },
 	[ACT_CONSOLE_INPUT] = { "console",
 				"Console",
@@ -109,7 +116,7 @@ static const struct action_info actions[ACT_COUNT] = {
 			     "Focus the next pane",
 			     "View",
 			     KM_NORMAL,
-			     11,
+			     13,
 			     { '\t' } },
 	[ACT_FOCUS_PREV] = { "focus-prev",
 			     "Prev pane",
@@ -155,10 +162,10 @@ static const struct action_info actions[ACT_COUNT] = {
 			  { '5' } },
 	[ACT_ZOOM] = { "zoom",
 		       "Zoom",
-		       "Zoom the focused pane (again: back)",
+		       "Zoom the focused pane, or back to every pane (toggles)",
 		       "View",
 		       KM_NORMAL,
-		       10,
+		       14,
 		       { 'z' } },
 	[ACT_THEME_NEXT] = { "theme",
 			     "Theme",
@@ -169,17 +176,17 @@ static const struct action_info actions[ACT_COUNT] = {
 			     { 't' } },
 	[ACT_TIMESTAMPS] = { "timestamps",
 			     "Times",
-			     "Kernel log times: since boot or wall clock",
+			     "Kernel log times: since boot, or wall clock (toggles)",
 			     "View",
 			     KM_NORMAL,
 			     0,
 			     { 'T' } },
 	[ACT_FOLLOW] = { "follow",
 			 "Follow",
-			 "Follow new output (scroll to the end)",
+			 "Follow new output, or pause where it is (toggles)",
 			 "View",
 			 KM_NORMAL,
-			 15,
+			 16,
 			 { 'f' } },
 	[ACT_LOG_LEVEL] = { "log-level",
 			    "Level",
@@ -190,7 +197,7 @@ static const struct action_info actions[ACT_COUNT] = {
 			    { 'v' } },
 	[ACT_LOG_MODULE] = { "log-module",
 			     "Module",
-			     "Kernel log: only the module's lines, or all",
+			     "Kernel log: only the module's lines, or every line (toggles)",
 			     "View",
 			     KM_NORMAL,
 			     0,
@@ -202,6 +209,13 @@ static const struct action_info actions[ACT_COUNT] = {
 		       KM_NORMAL,
 		       0,
 		       { 'o' } },
+	[ACT_LOG_WRAP] = { "log-wrap",
+			   "Wrap",
+			   "Kernel log: wrap long lines, or cut them (toggles)",
+			   "View",
+			   KM_NORMAL,
+			   0,
+			   { 'W' } },
 	[ACT_PAGE_UP] = { "page-up",
 			  "PgUp",
 			  "Scroll the focused pane up",
@@ -221,7 +235,7 @@ static const struct action_info actions[ACT_COUNT] = {
 			 "Search the focused pane",
 			 "Search",
 			 KM_NORMAL,
-			 14,
+			 15,
 			 { '/' } },
 	[ACT_NEXT_HIT] = { "next",
 			   "Next",
@@ -239,17 +253,17 @@ static const struct action_info actions[ACT_COUNT] = {
 			   { 'N' } },
 	[ACT_HELP] = { "help",
 		       "Help",
-		       "Show or hide this help",
+		       "Show this help, or hide it (toggles)",
 		       "General",
 		       KM_NORMAL,
-		       1,
+		       9,
 		       { '?', KEY_F(1) } },
 	[ACT_QUIT] = { "quit",
 		       "Quit",
 		       "Quit kmdash (the target keeps running)",
 		       "General",
 		       KM_NORMAL,
-		       2,
+		       10,
 		       { 'q' } },
 };
 
@@ -563,48 +577,73 @@ int keymap_apply(struct keymap *km, const struct keymap_binding *b, size_t n,
 	return 0;
 }
 
-static int item_width(const struct keymap *km, int id, char *kname)
+static int item_width(const struct keymap *km, int id, const char *label)
 {
-	keymap_key_name(km->keys[id][0], kname, KEYMAP_KEY_NAME_MAX);
-	return (int)(strlen(kname) + 1 + strlen(actions[id].label));
+	char kname[KEYMAP_KEY_NAME_MAX];
+
+	keymap_key_name(km->keys[id][0], kname, sizeof(kname));
+	return (int)(strlen(kname) + 1 + strlen(label));
+}
+
+static void add_item(const struct keymap *km, int id, const char *label,
+		     struct keybar_item *it, int *x)
+{
+	it->id = (enum action_id)id;
+	it->x = *x;
+	keymap_key_name(km->keys[id][0], it->key, sizeof(it->key));
+	it->label = label;
+	*x += item_width(km, id, label) + 2;
 }
 
 int keymap_bar(const struct keymap *km, enum keymap_mode mode, int width,
 	       struct keybar_item *items, int max)
 {
-	char kname[KEYMAP_KEY_NAME_MAX], shown[ACT_COUNT] = { 0 };
-	int used = 0, n = 0, x = 0;
+	int order[ACT_COUNT], n = 0, shown = 0, used = 0, x = 0, help = -1;
+	const char *help_label = NULL;
 
-	/* Admit by priority until the next one does not fit. */
-	for (int prio = 1; prio <= ACT_COUNT; prio++) {
-		for (int i = 0; i < ACT_COUNT; i++) {
-			int need;
-
-			if (actions[i].bar_prio != prio ||
-			    !(actions[i].modes & (int)mode) || !km->keys[i][0])
-				continue;
-			need = item_width(km, i, kname) + (used ? 2 : 0);
-			if (used + need > width || n == max)
-				goto place;
-			used += need;
-			shown[i] = 1;
-			n++;
+	/* The candidates by priority; help goes last, whatever its own. */
+	for (int prio = 1; prio <= ACT_COUNT; prio++)
+		for (int i = 0; i < ACT_COUNT; i++)
+			if (actions[i].bar_prio == prio &&
+			    (actions[i].modes & (int)mode) && km->keys[i][0]) {
+				if (i == ACT_HELP)
+					help = i;
+				else
+					order[n++] = i;
+			}
+	for (int i = 0; i < n; i++)
+		used += item_width(km, order[i], actions[order[i]].label) +
+			(i ? 2 : 0);
+	if (help >= 0) {
+		used += item_width(km, help, actions[help].label) + (n ? 2 : 0);
+		help_label = actions[help].label;
+	}
+	if (used > width || n + (help >= 0) > max) {
+		/* Cut: help says there is more, and keeps its room. */
+		help_label = help >= 0 ? "more" : NULL;
+		used = help >= 0 ? item_width(km, help, help_label) : 0;
+		if (used > width || max < 1) {
+			help_label = NULL;
+			used = 0;
 		}
+		for (shown = 0; shown < n; shown++) {
+			int need = item_width(km, order[shown],
+					      actions[order[shown]].label) +
+				   (used ? 2 : 0);
+
+			if (used + need > width ||
+			    shown + 1 + (help_label != NULL) > max)
+				break;
+			used += need;
+		}
+	} else {
+		shown = n;
 	}
-place:
-	n = 0;
-	for (int i = 0; i < ACT_COUNT; i++) {
-		if (!shown[i])
-			continue;
-		items[n].id = (enum action_id)i;
-		items[n].x = x;
-		keymap_key_name(km->keys[i][0], items[n].key,
-				sizeof(items[n].key));
-		items[n].label = actions[i].label;
-		x += item_width(km, i, kname) + 2;
-		n++;
-	}
-	return n;
+	for (int i = 0; i < shown; i++)
+		add_item(km, order[i], actions[order[i]].label, &items[i], &x);
+	if (help_label)
+		add_item(km, help, help_label, &items[shown++], &x);
+	return shown;
 }
 
 int keymap_bar_text(const struct keymap *km, enum keymap_mode mode, int width,
@@ -665,8 +704,10 @@ int keymap_help(const struct keymap *km, char *buf, size_t cap)
 			kl += snprintf(keys + kl, sizeof(keys) - (size_t)kl,
 				       "%s%s", k ? ", " : "", kname);
 		}
-		append(buf, cap, &len, "  %-12s %s\n",
-		       keys[0] ? keys : "(unbound)", actions[i].help);
+		/* the name is what ui.keys takes, for remapping */
+		append(buf, cap, &len, "  %-12s %-14s %s\n",
+		       keys[0] ? keys : "(unbound)", actions[i].name,
+		       actions[i].help);
 	}
 	return len;
 }

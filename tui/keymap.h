@@ -20,6 +20,7 @@ enum action_id {
 	ACT_BENCH,
 	ACT_CYCLE,
 	ACT_CANCEL,
+	ACT_FAILURE,
 	/* Target */
 	ACT_VM_TOGGLE,
 	ACT_VM_RESET,
@@ -40,6 +41,7 @@ enum action_id {
 	ACT_LOG_LEVEL,
 	ACT_LOG_MODULE,
 	ACT_OOPS,
+	ACT_LOG_WRAP,
 	ACT_PAGE_UP,
 	ACT_PAGE_DOWN,
 	/* Search */
@@ -68,7 +70,11 @@ struct action_info {
 	const char *help; /* help overlay */
 	const char *group; /* help overlay heading */
 	int modes; /* KM_NORMAL | KM_CONSOLE */
-	int bar_prio; /* 1 = kept longest in a narrow key bar; 0 = never shown */
+	/*
+	 * The key bar's order, and what a narrow one keeps: 1 first; 0 = never
+	 * shown. Help comes last, as "? more" when the bar is cut.
+	 */
+	int bar_prio;
 	int defkeys[KEYMAP_MAX_KEYS]; /* 0-terminated */
 };
 
@@ -138,8 +144,9 @@ struct keybar_item {
 
 /*
  * The htop-style bottom line for @width columns: actions bound in @mode
- * with a bar priority, in table order; when they do not all fit, the
- * lowest priorities are dropped first. Returns the number of items.
+ * with a bar priority, in priority order, help last. When they do not all
+ * fit, the lowest priorities are dropped and help becomes "? more" (the
+ * help lists everything). Returns the number of items.
  */
 int keymap_bar(const struct keymap *km, enum keymap_mode mode, int width,
 	       struct keybar_item *items, int max);
@@ -148,9 +155,9 @@ int keymap_bar_text(const struct keymap *km, enum keymap_mode mode, int width,
 		    char *buf, size_t cap);
 
 /*
- * The help overlay: every action, grouped, one per line:
- * "  b, F5        Build the module (cross-compile)". Returns the length
- * snprintf-style (the text is cut at @cap).
+ * The help overlay: every action, grouped, one per line, with its name
+ * for ui.keys: "  b, F5        build          Cross-build the module".
+ * Returns the length snprintf-style (the text is cut at @cap).
  */
 int keymap_help(const struct keymap *km, char *buf, size_t cap);
 

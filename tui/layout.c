@@ -101,6 +101,7 @@ void layout_compute(const struct layout_req *req, struct layout *l)
 	int min_cols = single ? LAYOUT_SINGLE_MIN_COLS : LAYOUT_MIN_COLS;
 	int min_rows = single ? LAYOUT_SINGLE_MIN_ROWS : LAYOUT_MIN_ROWS;
 	struct rect area;
+	int msg;
 
 	memset(l, 0, sizeof(*l));
 	if (focus < 0 || focus >= PANE_COUNT)
@@ -114,14 +115,23 @@ void layout_compute(const struct layout_req *req, struct layout *l)
 		return;
 	}
 
-	/* Key bar on the last line; the status bar on the first or above it. */
+	/*
+	 * Key bar on the last line, the message line above it; the status
+	 * bar on the first line or above those. The panes keep one row each
+	 * (stacked: the focused one's border and a line) before a message
+	 * takes a row.
+	 */
+	msg = clamp(req->msg_rows, 0, LAYOUT_MSG_MAX_ROWS);
+	msg = clamp(msg, 0, rows - 2 - (single ? 2 : PANE_COUNT + 2));
 	l->keybar = mkrect(0, rows - 1, cols, 1);
+	if (msg)
+		l->msgline = mkrect(0, rows - 1 - msg, cols, msg);
 	if (req->status_top) {
 		l->status = mkrect(0, 0, cols, 1);
-		area = mkrect(0, 1, cols, rows - 2);
+		area = mkrect(0, 1, cols, rows - 2 - msg);
 	} else {
-		l->status = mkrect(0, rows - 2, cols, 1);
-		area = mkrect(0, 0, cols, rows - 2);
+		l->status = mkrect(0, rows - 2 - msg, cols, 1);
+		area = mkrect(0, 0, cols, rows - 2 - msg);
 	}
 
 	if (single || req->zoom) {

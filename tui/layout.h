@@ -47,7 +47,15 @@ struct layout_req {
 	bool zoom;
 	enum pane_id single; /* PANE_NONE, or the --pane NAME pane */
 	bool status_top; /* status bar on the first line instead of above the key bar */
+	/*
+	 * Rows of the message line above the key bar (what failed, in
+	 * full): 0 when there is nothing to say, at most LAYOUT_MSG_MAX_ROWS.
+	 * Fewer where the panes would lose their last rows.
+	 */
+	int msg_rows;
 };
+
+#define LAYOUT_MSG_MAX_ROWS 2
 
 struct layout {
 	enum layout_mode mode;
@@ -56,6 +64,7 @@ struct layout {
 	bool collapsed[PANE_COUNT];
 	struct rect status; /* one line */
 	struct rect keybar; /* always the bottom line */
+	struct rect msgline; /* just above the key bar; empty when 0 rows */
 	struct rect message; /* the whole screen when LAYOUT_TOO_SMALL */
 };
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config/config.h"
 #include "core/module/bench.h"
 #include "core/session.h"
 #include "tui/dash.h"
@@ -212,9 +213,12 @@ static void bench_draw(struct dash *d, struct pane *p, WINDOW *w, int h, int wd)
 		live_line(d, w, h, wd);
 	}
 	if (!cur) {
-		draw_printf(
-			w, 0, 0, wd,
-			"no benchmark yet: B runs it, a runs the full cycle");
+		draw_printf(w, 0, 0, wd, "%s",
+			    session_target(d->s)->bench_argv.n ?
+				    "no benchmark yet: B runs it, a runs the "
+				    "full cycle" :
+				    "no benchmark configured: B says how to "
+				    "add one (bench.argv)");
 		return;
 	}
 	if (cur->state == BENCH_RUNNING)

@@ -2,12 +2,17 @@
 /*
  * The build: its live output with gcc's colours kept, diagnostics counted
  * and highlighted, a spinner and the elapsed time while it runs, the
- * result line when it ends; n / N walk the errors and warnings.
+ * result line when it ends; n / N walk the errors and warnings, their notes
+ * with them (the counts are what n / N walk). Before the first build of
+ * the session, the .ko already built, if there is one.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
+#include "core/config/config.h"
 #include "core/module/build.h"
 #include "core/module/diag.h"
 #include "core/base/ring.h"
@@ -49,6 +54,43 @@ static enum theme_role kind_role(uint32_t kind)
 	}
 }
 
+/* "3 min ago" */
+static void age(char *buf, size_t cap, time_t then)
+{
+	long long s = (long long)(time(NULL) - then);
+
+	if (s < 5)
+		snprintf(buf, cap, "just now");
+	else if (s < 60)
+		snprintf(buf, cap, "%lld s ago", s);
+	else if (s < 3600)
+		snprintf(buf, cap, "%lld min ago", s / 60);
+	else if (s < 2 * 86400)
+		snprintf(buf, cap, "%lld h ago", s / 3600);
+	else
+		snprintf(buf, cap, "%lld days ago", s / 86400);
+}
+
+/*
+ * A build from before this session: the .ko at the configured path
+ * ("built 3 min ago, ok, storage_hash.ko 39 KiB"); false if there is none.
+ */
+static bool existing_build(struct dash *d, char *buf, size_t cap)
+{
+	const char *ko = session_target(d->s)->module.ko;
+	const char *base = ko ? strrchr(ko, '/') : NULL;
+	char when[32], size[32];
+	struct stat st;
+
+	if (!ko || stat(ko, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	age(when, sizeof(when), st.st_mtime);
+	draw_bytes(size, sizeof(size), (uint64_t)st.st_size);
+	snprintf(buf, cap, "built %s, ok, %s %s", when, base ? base + 1 : ko,
+		 size);
+	return true;
+}
+
 static void header(struct dash *d, WINDOW *w, int wd)
 {
 	struct build *b = session_build(d->s);
@@ -64,8 +106,17 @@ static void header(struct dash *d, WINDOW *w, int wd)
 		draw_role(d, w, TR_NORMAL);
 		x += draw_printf(w, 0, x, wd - x, "%s", build_step(b));
 	} else if (st == BUILD_IDLE) {
-		x = draw_printf(w, 0, 0, wd,
+		char before[PATH_MAX + 64];
+
+		if (existing_build(d, before, sizeof(before))) {
+			draw_role(d, w, TR_DELTA_BETTER);
+			x = draw_printf(w, 0, 0, wd, "%s", before);
+			draw_role(d, w, TR_NORMAL);
+		} else {
+			x = draw_printf(
+				w, 0, 0, wd,
 				"not built yet: b builds, a runs the cycle");
+		}
 	} else {
 		draw_role(d, w,
 			  st == BUILD_OK ? TR_DELTA_BETTER : TR_DELTA_WORSE);
@@ -90,6 +141,37 @@ static void header(struct dash *d, WINDOW *w, int wd)
 	}
 }
 
+/*
+ * The selected diagnostic's number among those n / N walk (errors and
+ * warnings: its notes go with it), as the header counts them.
+ */
+static unsigned diag_rank(const struct build *b, size_t sel)
+{
+	unsigned rank = 1;
+
+	for (size_t i = 0; i < sel; i++)
+		if (build_diag(b, i)->sev != DIAG_SEV_NOTE)
+			rank++;
+	return rank;
+}
+
+/* " (+2 notes)": the notes gcc printed after it. */
+static const char *notes_text(const struct build *b, size_t sel, char *buf,
+			      size_t cap)
+{
+	unsigned n = 0;
+
+	for (size_t i = sel + 1;
+	     i < build_diag_count(b) && build_diag(b, i)->sev == DIAG_SEV_NOTE;
+	     i++)
+		n++;
+	if (n)
+		snprintf(buf, cap, " (+%u note%s)", n, n == 1 ? "" : "s");
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
 static void build_draw(struct dash *d, struct pane *p, WINDOW *w, int h, int wd)
 {
 	struct build_view *v = p->priv;
@@ -98,7 +180,7 @@ static void build_draw(struct dash *d, struct pane *p, WINDOW *w, int h, int wd)
 	uint64_t first = ring_first_seq(r), end = ring_end_seq(r), start;
 	int body = h - 1, y = 1;
 	const struct diag *sel = NULL;
-	char plain[1024];
+	char plain[1024], notes[32];
 
 	header(d, w, wd);
 	if (v->sel >= 0 && (size_t)v->sel < build_diag_count(b))
@@ -148,9 +230,12 @@ static void build_draw(struct dash *d, struct pane *p, WINDOW *w, int h, int wd)
 		draw_role(d, w,
 			  sel->sev >= DIAG_SEV_ERROR ? TR_DIAG_ERROR :
 						       TR_DIAG_WARNING);
-		draw_printf(w, h - 1, 0, wd, "[%ld/%zu] %s:%d:%d: %s",
-			    v->sel + 1, build_diag_count(b), file, line, col,
-			    sel->message);
+		draw_printf(w, h - 1, 0, wd, "[%u/%u] %s:%d:%d: %s%s",
+			    diag_rank(b, (size_t)v->sel),
+			    build_errors(b) + build_warnings(b), file, line,
+			    col, sel->message,
+			    notes_text(b, (size_t)v->sel, notes,
+				       sizeof(notes)));
 		draw_role(d, w, TR_NORMAL);
 	}
 }
@@ -169,7 +254,10 @@ static void build_summary(struct dash *d, struct pane *p, char *buf, size_t cap,
 			 build_warnings(b));
 		break;
 	case BUILD_IDLE:
-		snprintf(buf, cap, "not built yet");
+		if (existing_build(d, buf, cap))
+			*role = TR_DELTA_BETTER;
+		else
+			snprintf(buf, cap, "not built yet");
 		break;
 	default:
 		*role = build_state(b) == BUILD_OK ? TR_DELTA_BETTER :

@@ -57,9 +57,19 @@ static void tunnel_draw(struct dash *d, struct pane *p, WINDOW *w, int h,
 				  link_reason(l) != LINK_R_NONE ?
 					  link_reason_text(link_reason(l)) :
 					  "";
-		draw_text(w, y, x, wd - x, why, strlen(why));
+
+		bool up = link_state(l) == LINK_UP ||
+			  link_state(l) == LINK_DEGRADED;
+
+		/*
+		 * The reason in full: the rows below wait for it. Down,
+		 * it is all there is to say (no RTT comes).
+		 */
+		y = why[0] ? draw_wrapped(w, 0, x, wd - x,
+					  up && h > 2 ? h - 2 : h, why,
+					  strlen(why), true) :
+			     1;
 	}
-	y++;
 	if (y < h) {
 		int32_t s[RTT_MAX];
 		double v[RTT_MAX], scale = 0;

@@ -20,6 +20,7 @@ struct bar {
 	struct dash *d;
 	WINDOW *w;
 	int x, width;
+	bool cut; /* the line is full and its end says so */
 };
 
 static void put(struct bar *b, enum theme_role role, const char *fmt, ...)
@@ -30,11 +31,21 @@ static void put(struct bar *b, enum theme_role role, const char *fmt, ...)
 	char buf[512];
 	va_list ap;
 
-	if (b->x >= b->width)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	if (b->x >= b->width) {
+		/* more to say than room: the last column says so */
+		if (!b->cut && buf[0] && b->width > 0) {
+			int e = draw_ellipsis_cols() < b->width ?
+					draw_ellipsis_cols() :
+					b->width;
+
+			draw_ellipsis(b->w, 0, b->width - e, e);
+		}
+		b->cut = true;
+		return;
+	}
 	draw_role(b->d, b->w, role);
 	b->x += draw_text(b->w, 0, b->x, b->width - b->x, buf, strlen(buf));
 }
@@ -97,17 +108,8 @@ static void job_part(struct bar *b)
 		if (j->state == JOB_OK && warnings)
 			put(b, TR_LOG_WARNING, ", with %u kernel warning%s",
 			    warnings, warnings == 1 ? "" : "s");
+		/* a failure's reason is on the message line, in full */
 		put(b, TR_STATUS, " %s", t);
-		for (size_t i = 0; i < j->nsteps; i++) {
-			const struct job_step *f = &j->steps[i];
-
-			if (f->state != JOB_FAILED || !f->msg[0])
-				continue;
-			draw_duration(t, sizeof(t),
-				      (f->end_us - f->start_us) / 1000);
-			put(b, TR_STATUS, ": %s failed after %s: %s",
-			    job_step_name(f->kind), t, f->msg);
-		}
 		return;
 	}
 	st = j->cur < j->nsteps ? &j->steps[j->cur] : NULL;
@@ -141,7 +143,7 @@ static void job_part(struct bar *b)
 
 void statusbar_draw(struct dash *d, WINDOW *w, int width)
 {
-	struct bar b = { d, w, 0, width };
+	struct bar b = { d, w, 0, width, false };
 	struct link *l = session_link(d->s);
 	struct vm *vm = session_vm(d->s);
 	const struct session_module *m = session_module(d->s);
@@ -174,13 +176,10 @@ void statusbar_draw(struct dash *d, WINDOW *w, int width)
 	session_module_text(d->s, mtext, sizeof(mtext));
 	put(&b, m->crashed ? TR_LINK_DOWN : TR_STATUS, "%s", mtext);
 	job_part(&b);
+	/* the session's notice is on the message line (tui/failure.c) */
 	if (d->msg[0]) {
 		sep(&b);
 		put(&b, TR_STATUS, "%s", d->msg);
-	} else if (session_notice(d->s)[0] &&
-		   !(l && link_state(l) == LINK_UP)) {
-		sep(&b);
-		put(&b, TR_STATUS, "%s", session_notice(d->s));
 	}
 	draw_role(d, w, TR_NORMAL);
 }

@@ -19,6 +19,7 @@
 
 #include "core/base/jsonerr.h"
 #include "core/base/jsonpos.h"
+#include "core/base/strutil.h"
 
 static const char *const role_names[TR_COUNT] = {
 	[TR_NORMAL] = "normal",
@@ -743,7 +744,9 @@ int theme_load(struct theme *t, const struct theme_dirs *d, const char *name,
 	       char *err, size_t cap)
 {
 	char path[PATH_MAX + THEME_NAME_MAX + 8];
-	int ret = theme_find(d, name, path, sizeof(path)), n;
+	char names[THEME_LIST_MAX][THEME_NAME_MAX];
+	const char *cands[THEME_LIST_MAX], *near;
+	int ret = theme_find(d, name, path, sizeof(path)), n, nnames;
 
 	if (ret == 0)
 		return theme_load_file(t, path, err, cap);
@@ -759,6 +762,20 @@ int theme_load(struct theme *t, const struct theme_dirs *d, const char *name,
 			 "theme '%s': not a theme name (a file name without "
 			 ".json, e.g. solarized-dark); using the default theme",
 			 name ? name : "");
+		return ret;
+	}
+	/*
+	 * "did you mean": two edits, three in a long name (a swap of two
+	 * letters is two: "solarised-drak" is three from solarized-dark).
+	 */
+	nnames = theme_list(d, names, THEME_LIST_MAX);
+	for (int i = 0; i < nnames; i++)
+		cands[i] = names[i];
+	near = str_closest(name, cands, (size_t)nnames,
+			   strlen(name) >= 12 ? 3 : 2);
+	if (near) {
+		snprintf(err, cap, "theme '%s' not found; did you mean '%s'?",
+			 name, near);
 		return ret;
 	}
 	n = snprintf(err, cap,

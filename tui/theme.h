@@ -72,6 +72,8 @@ struct theme_style {
 };
 
 #define THEME_NAME_MAX 64
+/* Themes listed at most (the built-ins, the shipped ones, the user's). */
+#define THEME_LIST_MAX 32
 
 struct theme {
 	char name[THEME_NAME_MAX];

@@ -15,8 +15,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/base/datadir.h"
 #include "core/base/strutil.h"
 #include "core/config/config_int.h"
+#include "core/module/modsrc.h"
+
+static char *xprintf_dir(struct schema_ctx *c, const char *dir, const char *sub)
+{
+	char *s = str_printf("%s%s", dir, sub);
+
+	if (!s)
+		c->oom = true;
+	return s;
+}
 
 /* --- where things are ------------------------------------------------------ */
 
@@ -53,23 +64,95 @@ char *config_default_path(void)
 	return NULL;
 }
 
-/* repo_dir, cache_dir, runtime_dir; false when out of memory */
+/* A kmdash source tree: the data files and the sources. */
+static bool is_checkout(const char *dir)
+{
+	char p[PATH_MAX + 64], q[PATH_MAX + 64];
+
+	snprintf(p, sizeof(p), "%s/" DATADIR_MARKER, dir);
+	snprintf(q, sizeof(q), "%s/core/session.c", dir);
+	return access(p, F_OK) == 0 && access(q, F_OK) == 0;
+}
+
+/* The kmdash checkout that here is in, or NULL. */
+static char *find_checkout(struct schema_ctx *c, const char *here)
+{
+	char p[PATH_MAX];
+
+	if (!here || !realpath(here, p))
+		return NULL;
+	for (;;) {
+		char *slash = strrchr(p, '/');
+
+		if (is_checkout(p))
+			return schema_strdup(c, p);
+		if (!slash || slash == p)
+			return NULL;
+		*slash = '\0';
+	}
+}
+
+/*
+ * The module the command line names (--module, relative to where kmdash
+ * runs; --example), else the one found from there upwards.
+ */
+static void locate_module(struct schema_ctx *c, struct config *cfg,
+			  const struct config_opts *opts, const char *here)
+{
+	struct modsrc m;
+	char err[PATH_MAX + 256];
+
+	if (opts && opts->module_dir) {
+		cfg->module_explicit = true;
+		cfg->module_arg =
+			opts->module_dir[0] == '/' || !here ?
+				schema_strdup(c, opts->module_dir) :
+				str_printf("%s/%s", here, opts->module_dir);
+		if (!cfg->module_arg)
+			c->oom = true;
+		return;
+	}
+	if (opts && opts->example) {
+		cfg->module_explicit = true;
+		if (cfg->data_dir)
+			cfg->module_arg =
+				xprintf_dir(c, cfg->data_dir, "/kmod");
+		else
+			cfg->module_search = schema_strdup(
+				c, "the storage_hash example is not installed: "
+				   "no share/kmdash next to this kmdash "
+				   "(make install)");
+		return;
+	}
+	if (!here)
+		return;
+	if (modsrc_find(here, str_home_dir(), &m, err, sizeof(err)) == 0)
+		cfg->module_arg = schema_strdup(c, m.dir);
+	else
+		cfg->module_search = schema_strdup(c, err);
+}
+
+/* where things are; false when out of memory */
 static bool locate(struct schema_ctx *c, struct config *cfg,
 		   const struct config_opts *opts)
 {
-	char cwd[PATH_MAX], run[PATH_MAX];
+	char cwd[PATH_MAX], run[PATH_MAX], data[PATH_MAX];
+	const char *here = opts && opts->cwd ? opts->cwd :
+					       getcwd(cwd, sizeof(cwd));
 
 	if (opts && opts->repo_dir)
 		cfg->repo_dir = schema_strdup(c, opts->repo_dir);
 	else
-		cfg->repo_dir =
-			schema_strdup(c, getcwd(cwd, sizeof(cwd)) ? cwd : ".");
+		cfg->repo_dir = find_checkout(c, here);
+	if (datadir_find(data, sizeof(data)) == 0)
+		cfg->data_dir = schema_strdup(c, data);
+	locate_module(c, cfg, opts, here);
 	cfg->cache_dir = env_dir(c, "KMDASH_CACHE_DIR", "XDG_CACHE_HOME",
 				 ".cache", "kmdash");
 	/* the VM's rule: where `kmdash vm` and the session look */
 	if (vm_runtime_base(run, sizeof(run)) == 0)
 		cfg->runtime_dir = schema_strdup(c, run);
-	return cfg->repo_dir && cfg->runtime_dir && !c->oom;
+	return cfg->runtime_dir && !c->oom;
 }
 
 /* --- the document ------------------------------------------------------------ */

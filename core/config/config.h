@@ -12,7 +12,10 @@
  *   config.json:12:15: targets[0].ssh.port: expected an integer 1-65535, got "abc"
  *
  * Paths may start with "~" or "~user"; relative paths are taken relative to
- * the directory kmdash runs in. Every key is a row of one table
+ * the config file's directory, never to the directory kmdash runs in: only
+ * the module is found from there (the nearest directory upwards with a
+ * Kbuild, or a Makefile with obj-m; core/module/modsrc.h), as git finds
+ * its repository. Every key is a row of one table
  * (core/config/table.c); config_print() shows them all with every default
  * filled in.
  */
@@ -90,14 +93,28 @@ struct config_serial {
 };
 
 struct config_build {
+	/* empty when there is none: then missing says why */
 	struct config_strv argv;
 	char *dir; /* working directory, NULL: kmdash's */
 	struct config_strv env; /* extra "NAME=VALUE" entries */
+	char *kdir; /* the user's kernel tree; NULL: the embedded target's */
+	/*
+	 * kmdash's own kbuild build: the module directory and its mirror
+	 * in the cache, where the objects go (core/module/mirror.h); NULL
+	 * for a build command of the user's.
+	 */
+	char *mirror_src, *mirror_dst;
+	char *missing; /* why there is no build command, or NULL */
 };
 
 struct config_module {
-	char *name;
-	char *ko; /* local path of the built module */
+	char *dir; /* the module's source directory, or NULL */
+	char *name; /* from obj-m, or the config's */
+	char *ko; /* local path of the built module, or NULL (see problem) */
+	/* why the module is not known ("no kernel module in ..."), or NULL */
+	char *problem;
+	/* it is the storage_hash example (kmdash's kmod/) */
+	bool example;
 	struct config_strv params; /* "name=value" for insmod */
 	char *remote_dir;
 	char *sectl; /* local paths of the on-target tools to upload */
@@ -126,7 +143,12 @@ struct config_target {
 	bool kmsg_sudo; /* read /dev/kmsg through sudo -n */
 	/* a debug vmlinux for the kernel's own frames of a trace, or NULL */
 	char *kernel_vmlinux;
-	struct config_strv bench_args;
+	/*
+	 * The benchmark program and its arguments (empty: none); argv[0]
+	 * with a '/' is a local file, uploaded with the module.
+	 */
+	struct config_strv bench_argv;
+	struct config_strv bench_args; /* appended to bench_argv */
 };
 
 struct config_key {
@@ -157,7 +179,14 @@ struct config {
 	size_t default_target; /* index into targets */
 	struct config_ui ui;
 	/* where things are */
-	char *repo_dir;
+	char *repo_dir; /* the kmdash checkout kmdash runs in, or NULL */
+	/* the run-time files: PREFIX/share/kmdash or a checkout; or NULL */
+	char *data_dir;
+	/* the module directory of --module, --example, or found; or NULL */
+	char *module_arg;
+	bool module_explicit; /* module_arg came from --module or --example */
+	/* why none was found from where kmdash runs */
+	char *module_search;
 	char *cache_dir;
 	char *runtime_dir;
 	/* the embedded target's target.env (the path) */
@@ -170,7 +199,15 @@ struct config {
 
 struct config_opts {
 	const char *path; /* NULL: the XDG default, which may be missing */
-	const char *repo_dir; /* NULL: the current directory */
+	/* where the module is looked for; NULL: the current directory */
+	const char *cwd;
+	/*
+	 * The kmdash checkout kmdash runs in (its storage_hash example is
+	 * the default module); NULL: found from cwd upwards, if any.
+	 */
+	const char *repo_dir;
+	const char *module_dir; /* --module: relative to cwd */
+	bool example; /* --example: the installed storage_hash example */
 };
 
 /*

@@ -6,16 +6,19 @@
  * serial socket) and what depends on where kmdash runs. The constant
  * defaults are in the table (table.c); these are set here and nowhere
  * else, before the user's keys apply (config_target_defaults) or, when
- * they follow from the user's keys, after (config_target_derived).
+ * they follow from the user's keys, after (config_target_derived): the
+ * module (its directory, name and .ko), its build and its benchmark.
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/base/strutil.h"
 #include "core/config/config_int.h"
+#include "core/module/modsrc.h"
 
 /* str_printf that marks c out of memory; the format is a literal. */
 #define xprintf(c, ...) oom_check((c), str_printf(__VA_ARGS__))
@@ -99,7 +102,6 @@ void config_target_defaults(struct schema_ctx *c, struct config_target *t,
 {
 	const struct config *cfg = config_load_of(c)->cfg;
 	const struct vm_target *te = &cfg->embedded;
-	const char *build[] = { "make", "-C", cfg->repo_dir, "kmod", NULL };
 	const char *home = str_home_dir();
 
 	t->has_vm = profile != CONFIG_VM_NONE;
@@ -128,21 +130,283 @@ void config_target_defaults(struct schema_ctx *c, struct config_target *t,
 		t->ssh.agent = true;
 		default_identities(c, t);
 	}
-	schema_strv_set(c, &t->build.argv, build);
-	t->module.sectl =
-		xprintf(c, "%s/build/kmod/tools/sectl", cfg->repo_dir);
-	t->module.sebench =
-		xprintf(c, "%s/build/kmod/tools/sebench", cfg->repo_dir);
 }
 
-/* What follows from the user's keys: the .ko is named after the module. */
-void config_target_derived(struct schema_ctx *c, struct config_target *t)
+/* --- the module, its build and its benchmark -------------------------------- */
+
+/* What names a module: its directory's Kbuild or Makefile. */
+struct module_src {
+	bool known; /* src was read */
+	struct modsrc src;
+	bool in_checkout; /* the example of the kmdash checkout kmdash runs in */
+};
+
+/* A stable tag of a directory (FNV-1a): its own build tree in the cache. */
+static unsigned int dir_tag(const char *s)
+{
+	unsigned int h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* dir/sub, resolved, equals real. */
+static bool is_dir(const char *dir, const char *sub, const char *real)
+{
+	char p[PATH_MAX + 16], r[PATH_MAX];
+
+	if (!dir)
+		return false;
+	snprintf(p, sizeof(p), "%s%s", dir, sub);
+	return realpath(p, r) && !strcmp(r, real);
+}
+
+static void set_problem(struct schema_ctx *c, struct config_target *t,
+			const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_problem(struct schema_ctx *c, struct config_target *t,
+			const char *fmt, ...)
+{
+	char msg[PATH_MAX + 512];
+	va_list ap;
+
+	if (t->module.problem)
+		return; /* the first says why */
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	t->module.problem = schema_strdup(c, msg);
+}
+
+/*
+ * Which directory: --module or --example, else the config's module.dir,
+ * else the one found from where kmdash runs, else the example of the
+ * kmdash checkout kmdash runs in.
+ */
+static void find_module(struct schema_ctx *c, struct config_target *t,
+			struct module_src *ms)
 {
 	const struct config *cfg = config_load_of(c)->cfg;
+	char err[PATH_MAX + 256], repo_kmod[PATH_MAX];
+	const char *dir = NULL;
 
-	if (!t->module.ko && t->module.name)
-		t->module.ko = xprintf(c, "%s/build/kmod/%s.ko", cfg->repo_dir,
-				       t->module.name);
+	if (cfg->module_explicit)
+		dir = cfg->module_arg;
+	else if (t->module.dir)
+		dir = t->module.dir;
+	else if (cfg->module_arg)
+		dir = cfg->module_arg;
+	else if (cfg->repo_dir) {
+		snprintf(repo_kmod, sizeof(repo_kmod), "%s/kmod",
+			 cfg->repo_dir);
+		dir = repo_kmod;
+	}
+	if (!dir) {
+		set_problem(c, t,
+			    "%s: cd into your module's directory, or name it "
+			    "(--module DIR, or module.dir in the config), or "
+			    "try the storage_hash example (--example)",
+			    cfg->module_search ? cfg->module_search :
+						 "no kernel module");
+		return;
+	}
+	if (modsrc_read(dir, &ms->src, err, sizeof(err)) < 0) {
+		set_problem(c, t, "%s", err);
+		return;
+	}
+	ms->known = true;
+	schema_set_str(c, &t->module.dir, ms->src.dir);
+	ms->in_checkout = is_dir(cfg->repo_dir, "/kmod", ms->src.dir);
+	t->module.example = ms->in_checkout ||
+			    is_dir(cfg->data_dir, "/kmod", ms->src.dir);
+}
+
+/* The module's name: the config's, else obj-m's one name. */
+static void name_module(struct schema_ctx *c, struct config_target *t,
+			const struct module_src *ms)
+{
+	const struct modsrc *m = &ms->src;
+	char names[MODSRC_MAX_NAMES * (MODSRC_NAME_MAX + 2)];
+
+	modsrc_names_text(m, names, sizeof(names));
+	if (ms->known && t->module.name && m->n &&
+	    modsrc_name_index(m, t->module.name) < 0)
+		set_problem(c, t,
+			    "module.name \"%s\" is not a module %s builds "
+			    "(obj-m: %s)",
+			    t->module.name, m->file, names);
+	else if (ms->known && !t->module.name && m->n == 1)
+		t->module.name = schema_strdup(c, m->names[0]);
+	else if (ms->known && !t->module.name && m->n > 1)
+		set_problem(c, t,
+			    "%s builds several modules (%s): say which with "
+			    "module.name in the config",
+			    m->file, names);
+	else if (ms->known && !t->module.name)
+		set_problem(c, t,
+			    "cannot tell the module's name from %s (no obj-m "
+			    "line names a .o): set module.name in the config",
+			    m->file[0] ? m->file : m->dir);
+	if (!t->module.name && t->module.ko) {
+		/* an explicit .ko names it */
+		const char *b = strrchr(t->module.ko, '/');
+		const char *base = b ? b + 1 : t->module.ko;
+		size_t n = strcspn(base, ".");
+
+		t->module.name = xprintf(c, "%.*s", (int)n, base);
+	}
+	if (!t->module.name)
+		t->module.name = schema_strdup(c, "(no module)");
+}
+
+/*
+ * Where the module's objects go: CACHE/build/TARGET/DIR-TAG, a mirror of
+ * its sources made before every build, whatever the build command (a
+ * printed config's explicit argv builds there too). NULL: no cache.
+ */
+static char *build_out(struct schema_ctx *c, const struct config_target *t,
+		       const struct module_src *ms)
+{
+	const struct config *cfg = config_load_of(c)->cfg;
+	const char *base = strrchr(ms->src.dir, '/');
+
+	if (!cfg->cache_dir)
+		return NULL;
+	return xprintf(c, "%s/build/%s/%s-%08x", cfg->cache_dir, t->name,
+		       base ? base + 1 : ms->src.dir, dir_tag(ms->src.dir));
+}
+
+/* kbuild for the module directory against the target's kernel, into out. */
+static void kbuild_module(struct schema_ctx *c, struct config_target *t,
+			  const char *out)
+{
+	const struct config *cfg = config_load_of(c)->cfg;
+	char *m;
+
+	/* the embedded target's headers, unless the config names a tree */
+	if (!t->build.kdir)
+		t->build.kdir = schema_strdup(c, cfg->embedded.kdir);
+	if (!t->build.kdir) {
+		t->build.missing = xprintf(
+			c,
+			"no kernel to build %s against: the embedded target "
+			"is not built (kmdash target build), or set build.kdir "
+			"to your kernel tree (%s)",
+			t->module.name, cfg->embedded_problem);
+		return;
+	}
+	m = xprintf(c, "M=%s", out);
+	if (m) {
+		const char *argv[] = {
+			"make",	       "-C",
+			t->build.kdir, m,
+			"ARCH=arm64",  "CROSS_COMPILE=aarch64-linux-gnu-",
+			"modules",     NULL
+		};
+
+		schema_strv_set(c, &t->build.argv, argv);
+	}
+	free(m);
+	if (!t->module.ko)
+		t->module.ko = xprintf(c, "%s/%s.ko", out, t->module.name);
+	/* the example's Kbuild builds its tools (userprogs) too */
+	if (t->module.example && !t->module.sectl)
+		t->module.sectl = xprintf(c, "%s/tools/sectl", out);
+	if (t->module.example && !t->module.sebench)
+		t->module.sebench = xprintf(c, "%s/tools/sebench", out);
+}
+
+/* The build command and the .ko, unless the config says them. */
+static void build_module(struct schema_ctx *c, struct config_target *t,
+			 const struct module_src *ms)
+{
+	const struct config *cfg = config_load_of(c)->cfg;
+	char *out = NULL;
+
+	if (ms->in_checkout) {
+		/* kmdash's own tree builds its example (and tests) so */
+		const char *argv[] = { "make", "-C", cfg->repo_dir, "kmod",
+				       NULL };
+
+		if (!t->build.argv.n)
+			schema_strv_set(c, &t->build.argv, argv);
+		if (!t->module.ko)
+			t->module.ko = xprintf(c, "%s/build/kmod/%s.ko",
+					       cfg->repo_dir, t->module.name);
+		if (!t->module.sectl)
+			t->module.sectl = xprintf(
+				c, "%s/build/kmod/tools/sectl", cfg->repo_dir);
+		if (!t->module.sebench)
+			t->module.sebench =
+				xprintf(c, "%s/build/kmod/tools/sebench",
+					cfg->repo_dir);
+	} else if (ms->known && !t->module.problem) {
+		out = build_out(c, t, ms);
+		if (out) {
+			schema_set_str(c, &t->build.mirror_src, ms->src.dir);
+			schema_set_str(c, &t->build.mirror_dst, out);
+		}
+		if (!t->build.argv.n && !out)
+			t->build.missing = schema_strdup(
+				c, "no cache directory for the build: set HOME "
+				   "or KMDASH_CACHE_DIR");
+		else if (!t->build.argv.n)
+			kbuild_module(c, t, out);
+		else if (!t->module.ko)
+			/* the user's build command: kbuild's place */
+			t->module.ko = xprintf(c, "%s/%s.ko", ms->src.dir,
+					       t->module.name);
+	}
+	free(out);
+	/* a command of the user's runs in the module's directory */
+	if (ms->known && !ms->in_checkout && !t->build.dir)
+		t->build.dir = schema_strdup(c, ms->src.dir);
+	if (!t->build.argv.n && !t->build.missing)
+		t->build.missing = schema_strdup(
+			c, t->module.problem ?
+				   t->module.problem :
+				   "no build command: set build.argv");
+	if (!t->module.ko && !t->module.problem)
+		set_problem(c, t,
+			    "no .ko for %s: set module.ko to where your build "
+			    "command writes it",
+			    t->module.name);
+}
+
+/* The benchmark: the config's, else the example's sebench. */
+static void bench_module(struct schema_ctx *c, struct config_target *t)
+{
+	char *prog;
+	bool bad;
+
+	if (!t->bench_argv.n && t->module.sebench) {
+		const char *argv[] = { t->module.sebench, NULL };
+
+		schema_strv_set(c, &t->bench_argv, argv);
+		return;
+	}
+	/* a local program: relative to the config file, as every path */
+	if (!t->bench_argv.n || !strchr(t->bench_argv.v[0], '/') ||
+	    t->bench_argv.v[0][0] == '/')
+		return;
+	prog = schema_path(c, t->bench_argv.v[0], &bad);
+	if (prog) {
+		free(t->bench_argv.v[0]);
+		t->bench_argv.v[0] = prog;
+	}
+}
+
+/* What follows from the user's keys: the module, its build, its bench. */
+void config_target_derived(struct schema_ctx *c, struct config_target *t)
+{
+	struct module_src ms = { 0 };
+
+	find_module(c, t, &ms);
+	name_module(c, t, &ms);
+	build_module(c, t, &ms);
+	bench_module(c, t);
 }
 
 /*

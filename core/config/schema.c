@@ -5,9 +5,12 @@
  */
 #include "core/config/schema.h"
 
+#include <limits.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/base/strutil.h"
 
@@ -116,14 +119,46 @@ static char *expand_tilde(struct schema_ctx *c, const char *p, bool *bad_user)
 	return s;
 }
 
+/*
+ * The directory of the config file into dir: absolute (a file given as
+ * "sub/config.json" is where it was when it was read). false: none.
+ */
+static bool doc_dir(const struct schema_ctx *c, char *dir, size_t cap)
+{
+	const char *file = c->doc ? c->doc->file : NULL;
+	const char *slash = file ? strrchr(file, '/') : NULL;
+	char cwd[PATH_MAX];
+	int n;
+
+	if (!file)
+		return false;
+	if (file[0] == '/')
+		n = snprintf(dir, cap, "%.*s",
+			     slash == file ? 1 : (int)(slash - file), file);
+	else if (!getcwd(cwd, sizeof(cwd)))
+		return false;
+	else if (slash)
+		n = snprintf(dir, cap, "%s/%.*s", cwd, (int)(slash - file),
+			     file);
+	else
+		n = snprintf(dir, cap, "%s", cwd);
+	return n > 0 && (size_t)n < cap;
+}
+
 char *schema_path(struct schema_ctx *c, const char *raw, bool *bad_user)
 {
-	/*
-	 * Relative paths stay relative to the directory kmdash runs in;
-	 * to take them relative to the config file, join them to
-	 * c->doc->file's directory here.
-	 */
-	return expand_tilde(c, raw, bad_user);
+	char *p = expand_tilde(c, raw, bad_user), *joined;
+	char dir[PATH_MAX];
+
+	if (!p || p[0] == '/' || !doc_dir(c, dir, sizeof(dir)))
+		return p;
+	/* "./x" and "x" alike: DIR/x */
+	joined = str_printf("%s/%s", dir,
+			    p[0] == '.' && p[1] == '/' ? p + 2 : p);
+	free(p);
+	if (!joined)
+		c->oom = true;
+	return joined;
 }
 
 /* --- defaults, print, free --------------------------------------------------- */

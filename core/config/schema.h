@@ -30,7 +30,7 @@
 
 enum schema_type {
 	SCHEMA_STRING, /* char *; "" only with SCHEMA_EMPTY_OK */
-	SCHEMA_PATH, /* char *, resolved by schema_path() ("~" expanded) */
+	SCHEMA_PATH, /* char *, resolved by schema_path() */
 	SCHEMA_INT, /* int in [min, max] */
 	SCHEMA_BOOL, /* bool */
 	SCHEMA_ENUM, /* an enum (int): the index of one of names[first..] */
@@ -54,6 +54,11 @@ enum schema_type {
 #define SCHEMA_BY_HOOK 0x20
 /* Not a key: a value the code derives, kept in the struct; freed only. */
 #define SCHEMA_INTERNAL 0x40
+/*
+ * PATH: a program, as execvp takes it: a bare name is looked up in PATH
+ * (kept as written), only a name with a '/' is a path.
+ */
+#define SCHEMA_COMMAND 0x80
 
 struct schema_ctx;
 struct schema_row;
@@ -207,9 +212,10 @@ void schema_join_index(char *out, const char *path, size_t i);
 
 /*
  * The one place a path from a config becomes a path kmdash uses: "~" and
- * "~user" are expanded; a relative path stays relative to the directory
- * kmdash runs in. NULL with *bad_user when that user does not exist (or
- * out of memory, c->oom set).
+ * "~user" are expanded; a relative path is taken relative to the config
+ * file's directory (c->doc's), never to the directory kmdash runs in.
+ * NULL with *bad_user when that user does not exist (or out of memory,
+ * c->oom set).
  */
 char *schema_path(struct schema_ctx *c, const char *raw, bool *bad_user);
 

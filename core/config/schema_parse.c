@@ -235,7 +235,8 @@ static bool parse_string(struct schema_ctx *c, const struct schema_row *row,
 		schema_error(c, it, false, p, "expected a non-empty string");
 		return false;
 	}
-	if (row->type != SCHEMA_PATH) {
+	if (row->type != SCHEMA_PATH ||
+	    ((row->flags & SCHEMA_COMMAND) && !strchr(it->valuestring, '/'))) {
 		schema_set_str(c, out, it->valuestring);
 		return true;
 	}

@@ -160,6 +160,7 @@ static const struct schema_row vm_rows[] = {
 	  .text = "The guest's CPUs (virt: 2; raspi3b: exactly 4)." },
 	{ .name = "qemu",
 	  .type = SCHEMA_PATH,
+	  .flags = SCHEMA_COMMAND,
 	  .offset = VM(qemu),
 	  .default_str = VM_QEMU,
 	  .text = "The QEMU binary: a name looked up in PATH, or a path "
@@ -228,17 +229,38 @@ static const struct schema_row build_rows[] = {
 	  .offset = BUILD(argv),
 	  .what = "strings (the build command)",
 	  .check = config_check_argv,
-	  .text = "The build command (make -C REPO kmod)." },
+	  .text = "The build command (kbuild for the module directory: make "
+		  "-C KDIR M=CACHE/build/TARGET/DIR-HASH ARCH=arm64 "
+		  "CROSS_COMPILE=aarch64-linux-gnu- modules, in a mirror of "
+		  "the sources; in the kmdash checkout: make -C REPO kmod)." },
 	{ .name = "dir",
 	  .type = SCHEMA_PATH,
 	  .offset = BUILD(dir),
-	  .text = "Where it runs (kmdash's directory)." },
+	  .text = "Where it runs (the module directory; in the kmdash "
+		  "checkout, where kmdash runs)." },
+	{ .name = "kdir",
+	  .type = SCHEMA_PATH,
+	  .offset = BUILD(kdir),
+	  .text = "The prepared kernel tree the module is built against "
+		  "(the embedded target's headers)." },
 	{ .name = "env",
 	  .type = SCHEMA_MAP,
 	  .offset = BUILD(env),
 	  .what = "NAME: \"value\" strings",
 	  .check_each = config_check_env_name,
 	  .text = "More environment variables for the build." },
+	{ .name = "mirror_src",
+	  .type = SCHEMA_STRING,
+	  .flags = SCHEMA_INTERNAL,
+	  .offset = BUILD(mirror_src) },
+	{ .name = "mirror_dst",
+	  .type = SCHEMA_STRING,
+	  .flags = SCHEMA_INTERNAL,
+	  .offset = BUILD(mirror_dst) },
+	{ .name = "missing",
+	  .type = SCHEMA_STRING,
+	  .flags = SCHEMA_INTERNAL,
+	  .offset = BUILD(missing) },
 	{ 0 },
 };
 
@@ -248,29 +270,35 @@ static const struct schema_row tools_rows[] = {
 	{ .name = "sectl",
 	  .type = SCHEMA_PATH,
 	  .offset = MODULE(sectl),
-	  .text = "The on-target control tool to upload "
-		  "(REPO/build/kmod/tools/sectl)." },
+	  .text = "The example's control tool, uploaded with the module "
+		  "(the build's tools/sectl)." },
 	{ .name = "sebench",
 	  .type = SCHEMA_PATH,
 	  .offset = MODULE(sebench),
-	  .text = "The on-target benchmark to upload "
-		  "(REPO/build/kmod/tools/sebench)." },
+	  .text = "The example's benchmark (the build's tools/sebench): "
+		  "bench.argv's default." },
 	{ 0 },
 };
 
 static const struct schema_table tools_table = { .rows = tools_rows };
 
 static const struct schema_row module_rows[] = {
+	{ .name = "dir",
+	  .type = SCHEMA_PATH,
+	  .offset = MODULE(dir),
+	  .text = "The module's source directory, with its Kbuild or "
+		  "Makefile (found upwards from where kmdash starts, as git "
+		  "finds a repository)." },
 	{ .name = "name",
 	  .type = SCHEMA_STRING,
 	  .offset = MODULE(name),
-	  .default_str = "storage_hash",
 	  .check = config_check_module_name,
-	  .text = "The module's name, as lsmod shows it." },
+	  .text = "The module's name, as lsmod shows it (from obj-m; says "
+		  "which one when obj-m lists several)." },
 	{ .name = "ko",
 	  .type = SCHEMA_PATH,
 	  .offset = MODULE(ko),
-	  .text = "The built module (REPO/build/kmod/NAME.ko)." },
+	  .text = "The built module (the build's NAME.ko)." },
 	{ .name = "params",
 	  .type = SCHEMA_STRV,
 	  .offset = MODULE(params),
@@ -303,6 +331,10 @@ static const struct schema_row module_rows[] = {
 	  .default_num = 10000,
 	  .text = "An insmod that has not returned by then fails (init "
 		  "stuck?)." },
+	{ .name = "problem",
+	  .type = SCHEMA_STRING,
+	  .flags = SCHEMA_INTERNAL,
+	  .offset = MODULE(problem) },
 	{ 0 },
 };
 
@@ -319,11 +351,21 @@ static const struct schema_row kmsg_rows[] = {
 static const struct schema_table kmsg_table = { .rows = kmsg_rows };
 
 static const struct schema_row bench_rows[] = {
+	{ .name = "argv",
+	  .type = SCHEMA_STRV,
+	  .flags = SCHEMA_NONEMPTY,
+	  .offset = TARGET(bench_argv),
+	  .what = "strings (the benchmark program and its arguments)",
+	  .check = config_check_argv,
+	  .text = "The benchmark run on the target, printing kmod/README.md's "
+		  "JSON lines: a path with a '/' is a local program, uploaded "
+		  "with the module; a bare name a command on the target (the "
+		  "example: its sebench; other modules: none)." },
 	{ .name = "args",
 	  .type = SCHEMA_STRV,
 	  .offset = TARGET(bench_args),
-	  .what = "strings (sebench arguments)",
-	  .text = "Arguments for the benchmark." },
+	  .what = "strings (arguments)",
+	  .text = "More arguments, after argv's (sebench's options)." },
 	{ 0 },
 };
 
@@ -408,7 +450,7 @@ const struct schema_table config_target_table = {
 
 static const struct schema_row ui_rows[] = {
 	{ .name = "theme",
-	  .type = SCHEMA_PATH,
+	  .type = SCHEMA_STRING,
 	  .offset = UI(theme),
 	  .text = "A theme name (themes/NAME.json); none: the built-in "
 		  "default." },
@@ -463,6 +505,18 @@ static const struct schema_row root_rows[] = {
 	  .type = SCHEMA_STRING,
 	  .flags = SCHEMA_INTERNAL,
 	  .offset = CONFIG(repo_dir) },
+	{ .name = "data_dir",
+	  .type = SCHEMA_STRING,
+	  .flags = SCHEMA_INTERNAL,
+	  .offset = CONFIG(data_dir) },
+	{ .name = "module_arg",
+	  .type = SCHEMA_STRING,
+	  .flags = SCHEMA_INTERNAL,
+	  .offset = CONFIG(module_arg) },
+	{ .name = "module_search",
+	  .type = SCHEMA_STRING,
+	  .flags = SCHEMA_INTERNAL,
+	  .offset = CONFIG(module_search) },
 	{ .name = "cache_dir",
 	  .type = SCHEMA_STRING,
 	  .flags = SCHEMA_INTERNAL,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sebench lines: {"type":"start"|"sample"|"summary", ...}. Unknown fields
+ * The JSON lines of any module's benchmark program (kmod/README.md; sebench
+ * is one): {"type":"start"|"sample"|"summary", ...}. Unknown fields
  * are ignored so the tool can grow; a line that is not a JSON object with a
  * known type is counted as bad and skipped, never fatal.
  */
@@ -137,13 +138,23 @@ static void read_rates(const cJSON *o, double *v)
 	v[BM_P999] = num(lat, "p999");
 }
 
+/*
+ * What was measured, in words: a program's own "workload", else sebench's
+ * fields (threads, batch, sizes, mix).
+ */
 static void describe_workload(const cJSON *o, struct bench_run *r)
 {
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "engine");
 	const cJSON *mix = cJSON_GetObjectItemCaseSensitive(o, "mix");
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "workload");
 
 	if (cJSON_IsString(e))
 		snprintf(r->engine, sizeof(r->engine), "%s", e->valuestring);
+	if (cJSON_IsString(w)) {
+		snprintf(r->workload, sizeof(r->workload), "%s, %s",
+			 r->engine[0] ? r->engine : "?", w->valuestring);
+		return;
+	}
 	snprintf(
 		r->workload, sizeof(r->workload),
 		"%s, %g threads, batch %g, %g B keys, %g B values, %g keys, mix %g/%g/%g",

@@ -9,6 +9,7 @@
 
 #include "core/base/loop.h"
 #include "core/base/ring.h"
+#include "core/module/mirror.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 struct build {
 	/* configuration */
 	char **argv, **env, *cwd;
+	char *no_command, *mirror_src, *mirror_dst;
 	char command[256];
 	enum proc_io io;
 	size_t max_diags;
@@ -96,8 +98,9 @@ static void join_argv(char *dst, size_t cap, char **argv)
 struct build *build_new(const struct build_opts *o, char *err, size_t errlen)
 {
 	struct build *b;
+	bool has_cmd = o && o->argv && o->argv[0] && o->argv[0][0];
 
-	if (!o || !o->argv || !o->argv[0] || !o->argv[0][0]) {
+	if (!o || (!has_cmd && !o->no_command)) {
 		snprintf(err, errlen,
 			 "no build command configured: set the build argv");
 		return NULL;
@@ -105,12 +108,21 @@ struct build *build_new(const struct build_opts *o, char *err, size_t errlen)
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		goto nomem;
-	b->argv = copy_strv(o->argv);
+	b->argv = copy_strv(has_cmd ? o->argv : NULL);
 	b->env = copy_strv(o->env);
 	b->cwd = o->cwd ? strdup(o->cwd) : NULL;
+	if (!has_cmd)
+		b->no_command = strdup(o->no_command);
+	if (o->mirror_src && o->mirror_dst) {
+		b->mirror_src = strdup(o->mirror_src);
+		b->mirror_dst = strdup(o->mirror_dst);
+		if (!b->mirror_src || !b->mirror_dst)
+			goto nomem;
+	}
 	b->ring = ring_new(o->max_lines ? o->max_lines : 20000,
 			   o->max_bytes ? o->max_bytes : 4 << 20);
-	if (!b->argv || !b->env || (o->cwd && !b->cwd) || !b->ring)
+	if (!b->argv || !b->env || (o->cwd && !b->cwd) || !b->ring ||
+	    (!has_cmd && !b->no_command))
 		goto nomem;
 	join_argv(b->command, sizeof(b->command), b->argv);
 	b->io = o->io;
@@ -135,6 +147,9 @@ void build_free(struct build *b)
 	free_strv(b->argv);
 	free_strv(b->env);
 	free(b->cwd);
+	free(b->no_command);
+	free(b->mirror_src);
+	free(b->mirror_dst);
 	ring_free(b->ring);
 	diag_parser_free(&b->parser);
 	free(b->diags);
@@ -326,6 +341,17 @@ static void reset_run(struct build *b)
 	b->res.exit_code = -1;
 }
 
+/* The command could not run: the build failed at once, saying why. */
+static int fail_start(struct build *b, int e, const char *why)
+{
+	b->state = BUILD_FAILED;
+	b->t1 = loop_now_ms();
+	snprintf(b->result, sizeof(b->result), "%s", why);
+	b->res.exit_code = -1;
+	b->dirty = true;
+	return -e;
+}
+
 int build_start(struct build *b, struct loop *loop)
 {
 	struct proc_opts o = {
@@ -349,19 +375,26 @@ int build_start(struct build *b, struct loop *loop)
 	b->t0 = b->t1 = loop_now_ms();
 	b->state = BUILD_RUNNING;
 	b->dirty = true;
+	if (b->no_command)
+		return fail_start(b, ENOENT, b->no_command);
+	if (b->mirror_src &&
+	    mirror_tree(b->mirror_src, b->mirror_dst, err, sizeof(err)) < 0) {
+		char why[sizeof(b->result)];
+
+		snprintf(why, sizeof(why), "build cannot start: %s", err);
+		return fail_start(b, EIO, why);
+	}
 	errno = 0;
 	b->proc = proc_start(loop, &o, err, sizeof(err));
 	if (!b->proc) {
 		int e = errno ? errno : EINVAL;
+		char why[sizeof(b->result)];
 
-		b->state = BUILD_FAILED;
-		b->t1 = loop_now_ms();
 		/* "build command 'mak' not found: ..." */
-		snprintf(b->result, sizeof(b->result), "build %s%s",
+		snprintf(why, sizeof(why), "build %s%s",
 			 strncmp(err, "command ", 8) ? "cannot start: " : "",
 			 err);
-		b->res.exit_code = -1;
-		return -e;
+		return fail_start(b, e, why);
 	}
 	return 0;
 }

@@ -35,7 +35,18 @@ typedef void (*build_sink_fn)(void *arg, const char *line, size_t len,
 typedef void (*build_done_fn)(void *arg, struct build *b);
 
 struct build_opts {
-	const char *const *argv; /* the build command; copied */
+	/* the build command; copied. NULL or empty: no_command says why */
+	const char *const *argv;
+	/*
+	 * Why there is no build command ("no kernel module here: ..."):
+	 * every build_start() then fails with it as the result.
+	 */
+	const char *no_command;
+	/*
+	 * The module's sources and their mirror, where kbuild writes
+	 * (core/module/mirror.h): made afresh before each run. NULL: none.
+	 */
+	const char *mirror_src, *mirror_dst;
 	const char *cwd; /* NULL: the current directory; copied */
 	const char *const *env; /* extra NAME=value entries; copied */
 	enum proc_io io; /* default PROC_PTY: gcc keeps its colours */
@@ -47,7 +58,7 @@ struct build_opts {
 	void *arg;
 };
 
-/* NULL with a reason in err (no command, out of memory). */
+/* NULL with a reason in err (no command nor no_command, out of memory). */
 struct build *build_new(const struct build_opts *o, char *err, size_t errlen);
 void build_free(struct build *b); /* kills a running build */
 

@@ -84,6 +84,26 @@ static enum op_ret op_error(struct ssh_op *op, int rc, const char *what,
 	return OP_DONE;
 }
 
+/*
+ * Opens the op's session channel into *ch: OP_MORE once open, OP_WAIT
+ * while libssh2 waits (or the session handles a fatal error), OP_DONE
+ * with msg when it failed.
+ */
+static enum op_ret open_channel(struct ssh_op *op, LIBSSH2_CHANNEL **ch,
+				char *msg, size_t len)
+{
+	LIBSSH2_SESSION *ss = ssh_raw(op->s);
+	int rc;
+
+	*ch = libssh2_channel_open_session(ss);
+	if (*ch)
+		return OP_MORE;
+	rc = libssh2_session_last_errno(ss);
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return OP_WAIT;
+	return op_error(op, rc, "opening a channel", msg, len);
+}
+
 static void exec_fail(struct ssh_op *op, const char *msg)
 {
 	struct exec_op *e = (struct exec_op *)op;
@@ -166,15 +186,13 @@ static enum op_ret exec_step(struct ssh_op *op)
 	case CH_OPEN:
 		if (op->cancelled)
 			return OP_DONE;
-		e->ch = libssh2_channel_open_session(ss);
-		if (!e->ch) {
-			rc = libssh2_session_last_errno(ss);
-			if (rc == LIBSSH2_ERROR_EAGAIN)
-				return OP_WAIT;
-			if (op_error(op, rc, "opening a channel", msg,
-				     sizeof(msg)) == OP_WAIT)
-				return OP_WAIT;
+		switch (open_channel(op, &e->ch, msg, sizeof(msg))) {
+		case OP_WAIT:
+			return OP_WAIT;
+		case OP_DONE:
 			return exec_finish(e, -EIO, msg);
+		default:
+			break;
 		}
 		e->st = CH_EXEC;
 		return OP_MORE;
@@ -467,7 +485,6 @@ static enum op_ret stream_io(struct stream_op *t)
 static enum op_ret stream_step(struct ssh_op *op)
 {
 	struct stream_op *t = (struct stream_op *)op;
-	LIBSSH2_SESSION *ss = ssh_raw(op->s);
 	/* ECHO off, ONLCR off: bytes arrive as the command wrote them. */
 	static const char modes[] = { 53, 0, 0, 0, 0, 72, 0, 0, 0, 0, 0 };
 	char msg[512], *cmd;
@@ -494,16 +511,14 @@ static enum op_ret stream_step(struct ssh_op *op)
 	case CH_OPEN:
 		if (op->cancelled)
 			return OP_DONE;
-		t->ch = libssh2_channel_open_session(ss);
-		if (!t->ch) {
-			rc = libssh2_session_last_errno(ss);
-			if (rc == LIBSSH2_ERROR_EAGAIN)
-				return OP_WAIT;
-			if (op_error(op, rc, "opening a channel", msg,
-				     sizeof(msg)) == OP_WAIT)
-				return OP_WAIT;
+		switch (open_channel(op, &t->ch, msg, sizeof(msg))) {
+		case OP_WAIT:
+			return OP_WAIT;
+		case OP_DONE:
 			stream_end(t, -EIO, -1, msg);
 			return OP_DONE;
+		default:
+			break;
 		}
 		t->st = (t->flags & SSH_STREAM_PTY) ? CH_PTY : CH_EXEC;
 		return OP_MORE;

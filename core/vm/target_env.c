@@ -77,7 +77,7 @@ int vm_target_load(struct vm_target *t, const char *path, char *err,
 	if (!f) {
 		snprintf(
 			err, errlen,
-			"the embedded target is not built (%s: %s): run 'make target'",
+			"the embedded target is not built (%s: %s): run 'kmdash target build'",
 			path, strerror(errno));
 		return -ENOENT;
 	}
@@ -107,7 +107,7 @@ int vm_target_load(struct vm_target *t, const char *path, char *err,
 		if (!*slot(t, i)) {
 			snprintf(
 				err, errlen,
-				"%s has no %s: rebuild the target with 'make target'",
+				"%s has no %s: rebuild the target with 'kmdash target build'",
 				path, keys[i].key);
 			vm_target_free(t);
 			return -EINVAL;

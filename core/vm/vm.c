@@ -284,7 +284,7 @@ char **vm_build_argv(const struct vm_config *c, const char *run, int port,
 			err, errlen,
 			c->profile == VM_PROFILE_RPIOS ?
 				"the rpios profile needs a kernel, a dtb and an SD image" :
-				"no kernel/initrd%s for the %s profile: run 'make target'",
+				"no kernel/initrd%s for the %s profile: run 'kmdash target build'",
 			c->profile == VM_PROFILE_RASPI3B ? "/dtb" : "",
 			vm_profile_name(c->profile));
 		free(erun);
@@ -1258,7 +1258,7 @@ static int check_file(struct vm *vm, const char *what, const char *path)
 	set_err(vm, "%s %s: %s%s", what, path, strerror(errno),
 		vm->cfg.profile == VM_PROFILE_RPIOS ?
 			"" :
-			" (run 'make target' to build the embedded target)");
+			" (run 'kmdash target build' to build the embedded target)");
 	return -ENOENT;
 }
 

@@ -45,14 +45,14 @@ check "... and the cycle succeeds" wait_screen good "last: cycle ok" 120
 keys good q
 wait_exit good >/dev/null
 
-# wide: the status bar has the whole reason on its one line
-dash_run bad 320 45 "EDITOR=$T_TMP/editor" "$KMDASH" --config "$T_TMP/faulty.json"
+# The message line above the key bar has the whole reason.
+dash_run bad 160 45 "EDITOR=$T_TMP/editor" "$KMDASH" --config "$T_TMP/faulty.json"
 check "the faulty module's dashboard comes up" wait_screen bad "link UP" 90
 keys bad a
 check "a: the cycle fails with the oops as its reason" \
-	wait_screen bad "bench failed after" 120
+	wait_msg bad "bench failed after" 120
 check "... naming the module and the marked line" \
-	wait_screen bad "kernel oops in storage_hash at kmod/storage_hash.c:$line" 10
+	wait_msg bad "kernel oops in storage_hash at kmod/storage_hash.c:$line" 10
 check "the kernel log's banner names the location" \
 	wait_screen bad "OOPS in storage_hash at kmod/storage_hash.c:$line (" 10
 check "... and the keys" wait_screen bad "o: jump, Enter: open"
@@ -71,8 +71,8 @@ check "... in a tmux window of its own, named for it" \
 tm kill-window -t bad:kmdash-edit
 keys bad u
 check "u after the oops explains why the module stays" \
-	wait_screen bad "never released it" 20
-check "... and names the way out" wait_screen bad "press R to reset the VM"
+	wait_msg bad "never released it" 20
+check "... and names the way out" wait_msg bad "press R to reset the VM"
 keys bad a
 check "a after the oops offers the reset" \
 	wait_screen bad "Reset the VM, then run the cycle? (y/n)" 10
@@ -80,3 +80,16 @@ keys bad n
 check "n keeps the VM as it is" wait_gone bad "Reset the VM, then run" 5
 keys bad q
 wait_exit bad >/dev/null
+
+# The same trace in a 50-column side pane, its lines wrapped: o and
+# Enter still open the marked line.
+rm -f "$T_TMP/editor.args"
+dash_run side 50 20 "EDITOR=$T_TMP/editor" "$KMDASH" --config "$T_TMP/faulty.json" --pane dmesg
+check "50x20 --pane dmesg: the oops banner" wait_screen side "OOPS in storage_hash" 30
+keys side o
+keys side Enter
+check "... o, Enter on the wrapped trace runs \$EDITOR" wait_until 10 opened
+check "... at the marked line" grep -qx "+$line" "$T_TMP/editor.args"
+tm kill-window -t side:kmdash-edit 2>/dev/null
+keys side q
+wait_exit side >/dev/null

@@ -30,6 +30,13 @@ while [ $SECONDS -le $deadline ]; do
 		case "$seen" in *"|$w|"*) continue ;; esac
 		grep -qF -- "$w" <<<"$scr" && seen="$seen|$w|"
 	done
+	# the module state as the steps leave it, not at the next query
+	if grep -qF -- "> bench" <<<"$scr"; then
+		for w in "storage_hash loaded" "storage_hash not loaded"; do
+			case "$seen" in *"|bench: $w|"*) continue ;; esac
+			grep -qF -- "$w" <<<"$scr" && seen="$seen|bench: $w|"
+		done
+	fi
 	grep -qF "last: cycle" <<<"$scr" && break
 	sleep 0.01
 done
@@ -40,6 +47,10 @@ check "the status bar showed the deploy step" saw "> deploy"
 check "the status bar showed the deploy progress in KiB" saw "KiB/"
 check "the status bar showed the bench step" saw "> bench"
 check "the bench pane showed the run going" saw "running"
+check "during the bench the status bar says the module is loaded" \
+	saw "bench: storage_hash loaded"
+not_saw() { ! saw "$1"; }
+check "... and never that it is not" not_saw "bench: storage_hash not loaded"
 check "the cycle ends ok" wait_screen cyc "last: cycle ok" 5
 check "the build pane shows the result" wait_screen cyc "build ok in"
 check "the kernel log shows the module's load lines" \
@@ -77,6 +88,8 @@ check "T again: times since boot" wait_screen cyc "kernel log times: since boot"
 keys cyc u
 check "u: the kernel log shows the unload" wait_screen cyc "storage_hash: unloaded" 60
 check "u: the status bar says not loaded" wait_screen cyc "storage_hash not loaded" 30
+# (said as the unload succeeds: the job itself ends once the log caught up)
+check "u: the unload job ends ok" wait_screen cyc "last: unload ok" 30
 check "quits" quits cyc
 
 cast_ok()

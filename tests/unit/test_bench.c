@@ -60,6 +60,40 @@ static void test_real_run_in_odd_splits(void **state)
 	free(text);
 }
 
+/*
+ * Any module's benchmark program: the fixture a user's module uses
+ * (tests/fixtures/bench/twofile_bench.sh), run here with its module check
+ * taken out. Its own workload names the run; what it leaves out is NAN.
+ */
+static void test_another_program(void **state)
+{
+	FILE *p = popen("sed 's#/sys/module/twofile#/#' "
+			"tests/fixtures/bench/twofile_bench.sh | sh -s 2",
+			"r");
+	char buf[4096];
+	size_t n;
+	struct bench *b = bench_new(4);
+	const struct bench_run *r;
+
+	assert_non_null(p);
+	n = fread(buf, 1, sizeof(buf), p);
+	assert_int_equal(pclose(p), 0);
+	bench_run_begin(b, "", "");
+	bench_feed(b, buf, n);
+	bench_run_end(b, true, "");
+	r = bench_latest(b);
+	assert_int_equal(bench_bad_lines(b), 0);
+	assert_string_equal(r->engine, "twofile");
+	assert_string_equal(r->workload, "twofile, greetings, 1 thread");
+	assert_int_equal(r->nsamples, 2);
+	assert_true(r->has_summary);
+	assert_true(r->summary[BM_TOTAL] == 987);
+	assert_true(r->summary[BM_P99] == 3.25);
+	assert_true(isnan(r->summary[BM_GET]));
+	assert_int_equal(r->state, BENCH_DONE);
+	bench_free(b);
+}
+
 static void test_crlf_from_a_pty(void **state)
 {
 	struct bench *b = bench_new(2);
@@ -214,6 +248,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_run_in_odd_splits),
+		cmocka_unit_test(test_another_program),
 		cmocka_unit_test(test_crlf_from_a_pty),
 		cmocka_unit_test(test_bad_lines_are_counted_and_skipped),
 		cmocka_unit_test(test_overlong_line_is_bad_not_fatal),

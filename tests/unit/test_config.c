@@ -25,6 +25,8 @@
 #define FIX "tests/fixtures/config"
 
 static char tmpdir[PATH_MAX];
+/* a stand-in kmdash checkout: its kmod/ is the default module */
+static char repo[PATH_MAX + 64];
 
 struct bad_case {
 	const char *name;
@@ -146,7 +148,9 @@ static const struct bad_case bad_cases[] = {
 
 static struct config *load(const char *path, char *err, size_t errlen)
 {
-	struct config_opts o = { .path = path, .repo_dir = "/repo" };
+	struct config_opts o = { .path = path,
+				 .repo_dir = repo,
+				 .cwd = tmpdir };
 
 	return config_load(&o, err, errlen);
 }
@@ -236,6 +240,8 @@ static void test_missing_explicit_file(void **state)
 
 static void expect_embedded_qemu(const struct config_target *t)
 {
+	char ko[PATH_MAX + 128];
+
 	assert_string_equal(t->name, "qemu");
 	assert_true(t->embedded);
 	assert_true(t->has_vm);
@@ -266,11 +272,12 @@ static void expect_embedded_qemu(const struct config_target *t)
 	assert_int_equal(t->build.argv.n, 4);
 	assert_string_equal(t->build.argv.v[0], "make");
 	assert_string_equal(t->build.argv.v[1], "-C");
-	assert_string_equal(t->build.argv.v[2], "/repo");
+	assert_string_equal(t->build.argv.v[2], repo);
 	assert_string_equal(t->build.argv.v[3], "kmod");
 	assert_null(t->build.argv.v[4]);
 	assert_string_equal(t->module.name, "storage_hash");
-	assert_string_equal(t->module.ko, "/repo/build/kmod/storage_hash.ko");
+	snprintf(ko, sizeof(ko), "%s/build/kmod/storage_hash.ko", repo);
+	assert_string_equal(t->module.ko, ko);
 	assert_string_equal(t->module.remote_dir, "/tmp/kmdash");
 	assert_int_equal(t->module.strip.n, 2);
 	assert_string_equal(t->module.strip.v[0], "aarch64-linux-gnu-strip");
@@ -282,7 +289,7 @@ static void expect_embedded_qemu(const struct config_target *t)
 
 static void test_no_config_at_all(void **state)
 {
-	struct config_opts o = { .repo_dir = "/repo" };
+	struct config_opts o = { .repo_dir = repo, .cwd = tmpdir };
 	char err[512], *def;
 	struct config *cfg;
 
@@ -311,7 +318,7 @@ static void test_no_config_at_all(void **state)
 
 static void test_default_path_is_read(void **state)
 {
-	struct config_opts o = { .repo_dir = "/repo" };
+	struct config_opts o = { .repo_dir = repo, .cwd = tmpdir };
 	char dir[PATH_MAX + 16], path[PATH_MAX + 32], err[512];
 	struct config *cfg;
 	FILE *f;
@@ -343,7 +350,7 @@ static void test_default_path_is_read(void **state)
 
 static void test_no_target_built(void **state)
 {
-	struct config_opts o = { .repo_dir = "/repo" };
+	struct config_opts o = { .repo_dir = repo, .cwd = tmpdir };
 	char err[512];
 	struct config *cfg;
 
@@ -352,7 +359,7 @@ static void test_no_target_built(void **state)
 	assert_non_null(cfg);
 	assert_string_equal(
 		cfg->embedded_problem,
-		"the embedded target is not built (/nonexistent/kmdash/target/current/target.env: No such file or directory): run 'make target'");
+		"the embedded target is not built (/nonexistent/kmdash/target/current/target.env: No such file or directory): run 'kmdash target build'");
 	assert_null(cfg->targets[0].vm.kernel);
 	assert_int_equal(cfg->targets[0].ssh.identity_files.n, 0);
 	config_free(cfg);
@@ -597,14 +604,15 @@ static void test_jump_host_forms(void **state)
 /* --print gives a config that loads back to the same print. */
 static void test_print_round_trip(void **state)
 {
-	static const char *const files[] = { "good/full.json",
-					     "good/tunnel.json",
-					     "good/docker.json",
-					     "good/minimal.json" };
+	/* a module found and built by kmdash's kbuild command too */
+	static const char *const files[] = {
+		"good/full.json", "good/tunnel.json", "good/docker.json",
+		"good/minimal.json", "module/relative.json"
+	};
 	char path[PATH_MAX + 16], err[512];
 
 	snprintf(path, sizeof(path), "%s/printed.json", tmpdir);
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char in[256];
 		struct config *a, *b;
 		char *pa, *pb;
@@ -623,6 +631,10 @@ static void test_print_round_trip(void **state)
 			fail_msg("%s printed, reloaded: %s", files[i], err);
 		pb = config_print(b);
 		assert_string_equal(pa, pb);
+		/* what is not printed follows: the build still mirrors */
+		if (a->targets[0].build.mirror_src)
+			assert_string_equal(a->targets[0].build.mirror_dst,
+					    b->targets[0].build.mirror_dst);
 		free(pa);
 		free(pb);
 		config_free(a);
@@ -633,7 +645,7 @@ static void test_print_round_trip(void **state)
 
 static void test_print_shows_effective_values(void **state)
 {
-	char err[512];
+	char err[512], argv[PATH_MAX + 160];
 	struct config *cfg = load(FIX "/good/tunnel.json", err, sizeof(err));
 	char *p = config_print(cfg);
 
@@ -641,11 +653,136 @@ static void test_print_shows_effective_values(void **state)
 	assert_non_null(strstr(
 		p, "\"jump_host\":\t\"dev@ec2-devdesk.example.com:2022\""));
 	assert_non_null(strstr(p, "\"probe_interval_ms\":\t1000"));
-	assert_non_null(strstr(
-		p, "\"argv\":\t[\"make\", \"-C\", \"/repo\", \"kmod\"]"));
+	snprintf(argv, sizeof(argv),
+		 "\"argv\":\t[\"make\", \"-C\", \"%s\", \"kmod\"]", repo);
+	assert_non_null(strstr(p, argv));
 	assert_non_null(strstr(p, "\"graph\":\t\"auto\""));
 	assert_null(strstr(p, "password"));
 	free(p);
+	config_free(cfg);
+}
+
+/* --- the module: found, named, built; paths from the config's directory --- */
+
+static struct config_target *load_module(const char *file, struct config **cfg)
+{
+	char path[256], err[1024];
+
+	snprintf(path, sizeof(path), FIX "/module/%s", file);
+	*cfg = load(path, err, sizeof(err));
+	if (!*cfg)
+		fail_msg("%s: %s", file, err);
+	return &(*cfg)->targets[0];
+}
+
+static void test_paths_relative_to_the_config_file(void **state)
+{
+	char dir[PATH_MAX], cwd[PATH_MAX], want[PATH_MAX + 64];
+	struct config *cfg;
+	const struct config_target *t = load_module("relative.json", &cfg);
+	size_t n;
+
+	assert_non_null(realpath(FIX "/module", dir));
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	/* module.dir "one": the config's one/, not the current directory's */
+	snprintf(want, sizeof(want), "%s/one", dir);
+	assert_string_equal(t->module.dir, want);
+	assert_string_equal(t->module.name, "one");
+	assert_null(t->module.problem);
+	snprintf(want, sizeof(want), "%s/" FIX "/module/img/Image", cwd);
+	assert_string_equal(t->vm.kernel, want);
+	/* a bare program name is looked up in PATH: kept */
+	assert_string_equal(t->vm.qemu, "qemu-system-aarch64");
+	/* a local benchmark program, relative to the config too */
+	snprintf(want, sizeof(want), "%s/" FIX "/module/bench.sh", cwd);
+	assert_int_equal(t->bench_argv.n, 2);
+	assert_string_equal(t->bench_argv.v[0], want);
+	assert_string_equal(t->bench_argv.v[1], "-q");
+	/* kbuild against the target's kernel, outputs in the cache */
+	assert_int_equal(t->build.argv.n, 7);
+	assert_string_equal(t->build.argv.v[0], "make");
+	assert_string_equal(
+		t->build.argv.v[2],
+		"/cache/target/6.1.0-99-arm64/sysroot/usr/src/linux-headers-6.1.0-99-arm64");
+	snprintf(want, sizeof(want), "M=%s/" FIX "/cache/build/qemu/one-", cwd);
+	assert_memory_equal(t->build.argv.v[3], want, strlen(want));
+	assert_string_equal(t->build.argv.v[6], "modules");
+	snprintf(want, sizeof(want), "%s/one", dir);
+	assert_string_equal(t->build.mirror_src, want);
+	assert_string_equal(t->build.mirror_dst, t->build.argv.v[3] + 2);
+	n = strlen(t->build.mirror_dst);
+	assert_memory_equal(t->module.ko, t->build.mirror_dst, n);
+	assert_string_equal(t->module.ko + n, "/one.ko");
+	assert_null(t->build.missing);
+	assert_false(t->module.example);
+	config_free(cfg);
+}
+
+static void test_module_name_among_several(void **state)
+{
+	struct config *cfg;
+	const struct config_target *t = load_module("several.json", &cfg);
+
+	/* the config loads; what needs the module says why it cannot */
+	assert_null(t->module.ko);
+	assert_non_null(t->module.problem);
+	assert_non_null(strstr(t->module.problem,
+			       "/several/Kbuild builds several modules (alpha, "
+			       "beta): say which with module.name in the "
+			       "config"));
+	assert_string_equal(t->build.missing, t->module.problem);
+	config_free(cfg);
+
+	t = load_module("several_named.json", &cfg);
+	assert_null(t->module.problem);
+	assert_string_equal(t->module.name, "beta");
+	assert_string_equal(t->module.ko + strlen(t->module.ko) - 8,
+			    "/beta.ko");
+	config_free(cfg);
+
+	t = load_module("wrong_name.json", &cfg);
+	assert_non_null(strstr(t->module.problem,
+			       "module.name \"two\" is not a module "));
+	assert_non_null(strstr(t->module.problem, "(obj-m: one)"));
+	config_free(cfg);
+}
+
+/* No config, no --module: found upwards from where kmdash runs. */
+static void test_module_found_from_cwd(void **state)
+{
+	char cwd[PATH_MAX], here[PATH_MAX + 64], want[PATH_MAX];
+	struct config_opts o = { .cwd = here };
+	char err[512];
+	struct config *cfg;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(here, sizeof(here), "%s/" FIX "/module/one", cwd);
+	assert_non_null(realpath(here, want));
+	cfg = config_load(&o, err, sizeof(err));
+	assert_non_null(cfg);
+	assert_string_equal(cfg->targets[0].module.dir, want);
+	assert_string_equal(cfg->targets[0].module.name, "one");
+	config_free(cfg);
+
+	/* --module names it, relative to where kmdash runs */
+	o.cwd = tmpdir;
+	o.module_dir = here;
+	cfg = config_load(&o, err, sizeof(err));
+	assert_non_null(cfg);
+	assert_string_equal(cfg->targets[0].module.dir, want);
+	config_free(cfg);
+
+	/* nothing there: what was looked for, and how to name one */
+	o.module_dir = NULL;
+	cfg = config_load(&o, err, sizeof(err));
+	assert_non_null(cfg);
+	assert_null(cfg->targets[0].module.ko);
+	assert_non_null(strstr(cfg->targets[0].module.problem,
+			       "no kernel module in /tmp/kmdash-test-config."));
+	assert_non_null(
+		strstr(cfg->targets[0].module.problem,
+		       "looked for a Kbuild, or a Makefile with obj-m"));
+	assert_non_null(strstr(cfg->targets[0].module.problem, "--module DIR"));
 	config_free(cfg);
 }
 
@@ -661,6 +798,7 @@ static int setup(void **state)
 	if (!getcwd(cwd, sizeof(cwd)))
 		return -1;
 	snprintf(cache, sizeof(cache), "%s/" FIX "/cache", cwd);
+	snprintf(repo, sizeof(repo), "%s/" FIX "/repo", cwd);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/kmdash-test-config.XXXXXX");
 	if (!mkdtemp(tmpdir))
 		return -1;
@@ -695,6 +833,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_paths_relative_to_the_config_file),
+		cmocka_unit_test(test_module_name_among_several),
+		cmocka_unit_test(test_module_found_from_cwd),
 		cmocka_unit_test(test_every_bad_fixture_is_listed),
 		cmocka_unit_test(test_error_buffer_is_cut_safely),
 		cmocka_unit_test(test_missing_explicit_file),

@@ -132,21 +132,26 @@ static void test_key_bar_widths(void **state)
 	int n;
 
 	keymap_init(&km);
+	/* Wide: every action with a place, the most used first, help last. */
 	keymap_bar_text(&km, KM_NORMAL, 200, buf, sizeof(buf));
-	assert_string_equal(buf, "b Build  d Deploy  l Load  u Unload  "
-				 "r Reload  B Bench  a Cycle  c Cancel  s VM  "
-				 "R Reset  Enter Console  Tab Pane  z Zoom  "
-				 "t Theme  f Follow  / Search  ? Help  q Quit");
-	/* A 60-column tmux pane: the lowest priorities go first. */
+	assert_string_equal(buf, "a Cycle  r Reload  u Unload  c Cancel  "
+				 "R Reset  b Build  d Deploy  l Load  q Quit  "
+				 "B Bench  s VM  Tab Pane  z Zoom  / Search  "
+				 "f Follow  t Theme  Enter Console  ? Help");
+	/*
+	 * A 60-column tmux pane: a reload's keys stay (a, r, u), and what
+	 * the crash messages name (c, R); "? more" says the help has the rest.
+	 */
 	keymap_bar_text(&km, KM_NORMAL, 60, buf, sizeof(buf));
 	assert_string_equal(
-		buf,
-		"b Build  d Deploy  l Load  B Bench  a Cycle  ? Help  q Quit");
+		buf, "a Cycle  r Reload  u Unload  c Cancel  R Reset  ? more");
 	assert_true(strlen(buf) <= 60);
+	keymap_bar_text(&km, KM_NORMAL, 40, buf, sizeof(buf));
+	assert_string_equal(buf, "a Cycle  r Reload  u Unload  ? more");
+	keymap_bar_text(&km, KM_NORMAL, 15, buf, sizeof(buf));
+	assert_string_equal(buf, "a Cycle  ? more");
 	keymap_bar_text(&km, KM_NORMAL, 14, buf, sizeof(buf));
-	assert_string_equal(buf, "? Help  q Quit");
-	keymap_bar_text(&km, KM_NORMAL, 13, buf, sizeof(buf));
-	assert_string_equal(buf, "? Help");
+	assert_string_equal(buf, "? more");
 	keymap_bar_text(&km, KM_NORMAL, 5, buf, sizeof(buf));
 	assert_string_equal(buf, "");
 	keymap_bar_text(&km, KM_CONSOLE, 80, buf, sizeof(buf));
@@ -154,19 +159,27 @@ static void test_key_bar_widths(void **state)
 
 	/* Items carry where key and label go, for colouring. */
 	n = keymap_bar(&km, KM_NORMAL, 60, items, ACT_COUNT);
-	assert_int_equal(n, 7);
-	assert_int_equal(items[1].id, ACT_DEPLOY);
+	assert_int_equal(n, 6);
+	assert_int_equal(items[1].id, ACT_RELOAD);
 	assert_int_equal(items[1].x, 9);
-	assert_string_equal(items[1].key, "d");
-	assert_string_equal(items[1].label, "Deploy");
-	assert_int_equal(keymap_bar(&km, KM_NORMAL, 200, items, 3), 3);
+	assert_string_equal(items[1].key, "r");
+	assert_string_equal(items[1].label, "Reload");
+	assert_int_equal(items[5].id, ACT_HELP);
+	assert_string_equal(items[5].label, "more");
+	/* Room for three items: two, and the way to the rest. */
+	n = keymap_bar(&km, KM_NORMAL, 200, items, 3);
+	assert_int_equal(n, 3);
+	assert_int_equal(items[2].id, ACT_HELP);
 
-	/* Every width: never longer than the line. */
+	/* Every width: never longer than the line; cut means "? more". */
 	for (int w = 0; w <= 200; w++) {
 		keymap_bar_text(&km, KM_NORMAL, w, buf, sizeof(buf));
 		if ((int)strlen(buf) > w)
 			fail_msg("bar at %d columns is %zu long", w,
 				 strlen(buf));
+		if (w >= 6 && !strstr(buf, "? Help") && !strstr(buf, "? more"))
+			fail_msg("bar at %d columns has no way to the help: %s",
+				 w, buf);
 	}
 }
 
@@ -183,13 +196,31 @@ static void test_help_lists_every_action(void **state)
 	for (int i = 0; i < ACT_COUNT; i++)
 		if (!strstr(buf, keymap_action(i)->help))
 			fail_msg("help misses '%s'", keymap_action(i)->name);
-	assert_non_null(strstr(buf, "Module\n  b            Cross-build the "
-				    "module\n"));
-	assert_non_null(
-		strstr(buf, "\n  ?, F1        Show or hide this help\n"));
-	assert_non_null(strstr(buf, "\n  C-]          Leave console input"));
-	assert_non_null(
-		strstr(buf, "\n  S-Tab        Focus the previous pane"));
+	/* each action's name, for ui.keys, next to its keys */
+	assert_non_null(strstr(buf, "Module\n  b            build          "
+				    "Cross-build the module\n"));
+	assert_non_null(strstr(buf, "\n  ?, F1        help           Show "
+				    "this help, or hide it (toggles)\n"));
+	assert_non_null(strstr(buf, "\n  C-]          console-leave  Leave "
+				    "console input"));
+	assert_non_null(strstr(buf, "\n  S-Tab        focus-prev     Focus "
+				    "the previous pane"));
+	assert_non_null(strstr(buf, "\n  f            follow         Follow "
+				    "new output, or pause where it is "
+				    "(toggles)\n"));
+	assert_non_null(strstr(buf, "\n  W            log-wrap       Kernel "
+				    "log: wrap long lines, or cut them "
+				    "(toggles)\n"));
+	assert_non_null(strstr(buf, "\n  !            failure        Show "
+				    "the last failure in full"));
+	for (int i = 0; i < ACT_COUNT; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), " %-14s ", keymap_action(i)->name);
+		if (!strstr(buf, name))
+			fail_msg("help misses the name '%s'",
+				 keymap_action(i)->name);
+	}
 	assert_non_null(strstr(buf, "\n\nGeneral\n"));
 
 	/* Cut short: still NUL-terminated, the full length reported. */
@@ -224,8 +255,10 @@ static void test_remap(void **state)
 	assert_non_null(strstr(buf, "F5 Build  d Deploy"));
 	assert_null(strstr(buf, "Cancel"));
 	keymap_help(&km, buf, sizeof(buf));
-	assert_non_null(strstr(buf, "  F5, b        Cross-build"));
-	assert_non_null(strstr(buf, "  (unbound)    Cancel the running job"));
+	assert_non_null(
+		strstr(buf, "  F5, b        build          Cross-build"));
+	assert_non_null(strstr(buf, "  (unbound)    cancel         Cancel the "
+				    "running job"));
 
 	/* Swapping two keys is fine: the check runs on the result. */
 	const struct keymap_binding swap[] = {

@@ -25,6 +25,25 @@
 		assert_string_equal(got_, want_);                             \
 	} while (0)
 
+static struct layout compute_msg(int cols, int rows, enum pane_id focus,
+				 bool zoom, enum pane_id single,
+				 bool status_top, int msg_rows)
+{
+	struct layout_req req = {
+		.cols = cols,
+		.rows = rows,
+		.focus = focus,
+		.zoom = zoom,
+		.single = single,
+		.status_top = status_top,
+		.msg_rows = msg_rows,
+	};
+	struct layout l;
+
+	layout_compute(&req, &l);
+	return l;
+}
+
 static struct layout compute(int cols, int rows, enum pane_id focus, bool zoom,
 			     enum pane_id single, bool status_top)
 {
@@ -197,6 +216,39 @@ static void test_single_pane(void **state)
 	assert_rect(l.pane[PANE_DMESG], 0, 0, 200, 48);
 }
 
+/* What failed, above the key bar: the panes give up the rows. */
+static void test_message_line(void **state)
+{
+	struct layout l =
+		compute_msg(120, 40, PANE_CONSOLE, false, PANE_NONE, true, 2);
+
+	assert_int_equal(l.mode, LAYOUT_GRID);
+	assert_rect(l.status, 0, 0, 120, 1);
+	assert_rect(l.msgline, 0, 37, 120, 2);
+	assert_rect(l.keybar, 0, 39, 120, 1);
+	assert_rect(l.pane[PANE_DMESG], 0, 22, 72, 15);
+	/* nothing to say: no row for it */
+	l = compute_msg(120, 40, PANE_CONSOLE, false, PANE_NONE, true, 0);
+	assert_true(rect_empty(l.msgline));
+	/* a one-row message; the status bar at the bottom goes above it */
+	l = compute_msg(60, 20, PANE_CONSOLE, false, PANE_NONE, false, 1);
+	assert_rect(l.status, 0, 17, 60, 1);
+	assert_rect(l.msgline, 0, 18, 60, 1);
+	assert_rect(l.pane[PANE_BENCH], 0, 16, 60, 1);
+	/* --pane dmesg in a 50x20 tmux pane */
+	l = compute_msg(50, 20, PANE_CONSOLE, false, PANE_DMESG, true, 2);
+	assert_rect(l.pane[PANE_DMESG], 0, 1, 50, 16);
+	assert_rect(l.msgline, 0, 17, 50, 2);
+	/* at 40x10 the stack keeps its focused pane: one row only */
+	l = compute_msg(40, 10, PANE_CONSOLE, false, PANE_NONE, true, 2);
+	assert_rect(l.msgline, 0, 8, 40, 1);
+	assert_rect(l.pane[PANE_CONSOLE], 0, 1, 40, 3);
+	/* a 20x4 side pane has no row to spare */
+	l = compute_msg(20, 4, PANE_CONSOLE, false, PANE_TUNNEL, true, 2);
+	assert_true(rect_empty(l.msgline));
+	assert_rect(l.pane[PANE_TUNNEL], 0, 1, 20, 2);
+}
+
 static void test_pane_names(void **state)
 {
 	for (int i = 0; i < PANE_COUNT; i++)
@@ -220,7 +272,7 @@ static bool overlap(struct rect a, struct rect b)
 static const char *check(const struct layout *l, int cols, int rows,
 			 enum pane_id focus)
 {
-	struct rect r[PANE_COUNT + 3];
+	struct rect r[PANE_COUNT + 4];
 	int n = 0;
 	long area = 0;
 
@@ -228,6 +280,7 @@ static const char *check(const struct layout *l, int cols, int rows,
 		r[n++] = l->pane[i];
 	r[n++] = l->status;
 	r[n++] = l->keybar;
+	r[n++] = l->msgline;
 	r[n++] = l->message;
 	for (int i = 0; i < n; i++) {
 		if (r[i].w < 0 || r[i].h < 0)
@@ -273,16 +326,18 @@ static void test_every_size(void **state)
 				enum pane_id single =
 					v >= 2 * PANE_COUNT ? focus : PANE_NONE;
 				bool top = (cols + rows + v) & 1;
-				struct layout l = compute(cols, rows, focus,
-							  zoom, single, top);
+				int msg = (cols + v) % 3;
+				struct layout l = compute_msg(cols, rows, focus,
+							      zoom, single, top,
+							      msg);
 				const char *why = check(&l, cols, rows, focus);
 
 				if (why)
 					fail_msg(
-						"%dx%d focus=%s zoom=%d single=%d top=%d: %s",
+						"%dx%d focus=%s zoom=%d single=%d top=%d msg=%d: %s",
 						cols, rows,
 						layout_pane_name(focus), zoom,
-						single, top, why);
+						single, top, msg, why);
 				checked++;
 			}
 		}
@@ -303,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_too_small),
 		cmocka_unit_test(test_zoom),
 		cmocka_unit_test(test_single_pane),
+		cmocka_unit_test(test_message_line),
 		cmocka_unit_test(test_pane_names),
 		cmocka_unit_test(test_every_size),
 	};

@@ -447,6 +447,19 @@ static void test_user_themes_override_and_add(void **state)
 	assert_non_null(strstr(err,
 			       "theme 'nope' not found, using the default "
 			       "theme (no nope.json in /tmp/kmdash-theme-"));
+	/* A typo: the theme it is near. */
+	assert_int_equal(theme_load(&t, &d, "solarised-drak", err, sizeof(err)),
+			 -ENOENT);
+	assert_string_equal(err, "theme 'solarised-drak' not found; did you "
+				 "mean 'solarized-dark'?");
+	assert_string_equal(t.name, "default");
+	assert_int_equal(theme_load(&t, &d, "ligth", err, sizeof(err)),
+			 -ENOENT);
+	assert_non_null(strstr(err, "did you mean 'light'?"));
+	assert_int_equal(theme_load(&t, &d, "monochrom", err, sizeof(err)),
+			 -ENOENT);
+	assert_string_equal(err, "theme 'monochrom' not found; did you mean "
+				 "'monochrome'?");
 	assert_int_equal(theme_load(&t, &d, "../etc/passwd", err, sizeof(err)),
 			 -EINVAL);
 

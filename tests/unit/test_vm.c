@@ -219,7 +219,7 @@ static void test_missing_inputs_are_named(void **state)
 	assert_non_null(strstr(err, "needs a kernel, a dtb and an SD image"));
 	c = (struct vm_config){ .profile = VM_PROFILE_VIRT };
 	assert_null(vm_build_argv(&c, "/run/vm-t", 1, err, sizeof(err)));
-	assert_non_null(strstr(err, "run 'make target'"));
+	assert_non_null(strstr(err, "run 'kmdash target build'"));
 }
 
 static void test_target_env(void **state)
@@ -235,7 +235,7 @@ static void test_target_env(void **state)
 	snprintf(path, sizeof(path), "%s/target.env", dir);
 	assert_int_equal(vm_target_load(&t, path, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "the embedded target is not built ("));
-	assert_non_null(strstr(err, "run 'make target'"));
+	assert_non_null(strstr(err, "run 'kmdash target build'"));
 	f = fopen(path, "w");
 	/* as target/build-target.sh writes it: bare or in double quotes */
 	fputs("# comment\nKVER=6.1\nKVERSION=6.1.1-1\nKDIR=/t/hdr\n"
@@ -510,7 +510,7 @@ static void test_config_target_not_built(void **state)
 			 -ENOENT);
 	assert_string_equal(
 		err,
-		"the embedded target is not built (/nonexistent/kmdash/target/current/target.env: No such file or directory): run 'make target'");
+		"the embedded target is not built (/nonexistent/kmdash/target/current/target.env: No such file or directory): run 'kmdash target build'");
 	assert_int_equal(config_target_vm(cfg, config_target(cfg, "rpios"), &vc,
 					  err, sizeof(err)),
 			 0);

@@ -72,6 +72,28 @@ wait_gone()
 	return 1
 }
 
+# line NAME N: the screen's line N (1 = the first), trailing spaces gone.
+line() { screen "$1" | sed -n "${2}p" | sed 's/[[:space:]]*$//'; }
+# msgline NAME: the message line, the rows above the key bar that are no
+# pane's (no border, no pane title), joined with single spaces.
+msgline()
+{
+	screen "$1" | sed 's/[[:space:]]*$//' | head -n -1 | tac |
+		awk '/^[│└┌]/ || /^ [0-9] [A-Z]/ || $0 == "" { exit } { print }' |
+		tac | paste -sd' '
+}
+# squeezed TEXT: without any white space, to compare wrapped text.
+squeezed() { tr -d '[:space:]' <<<"$1"; }
+# msg_has NAME TEXT: the message line says TEXT (wrapped or not).
+msg_has() { grep -qF -- "$(squeezed "$2")" <<<"$(squeezed "$(msgline "$1")")"; }
+# wait_msg NAME TEXT [SECONDS]
+wait_msg()
+{
+	wait_until "${3:-10}" msg_has "$1" "$2" && return 0
+	echo "--- $1: expected '$2' on the message line; it shows: $(msgline "$1")" >&2
+	return 1
+}
+
 dead_status() { tm display-message -p -t "$1" '#{pane_dead_status}'; }
 pane_dead() { [ "$(tm display-message -p -t "$1" '#{pane_dead}')" = 1 ]; }
 
@@ -98,15 +120,15 @@ keys() { local n=$1; shift; tm send-keys -t "$n" "$@"; }
 
 # A target that is not a VM: the serial console on a socket this test
 # serves, SSH to a closed local port (the link stays down, the dashboard
-# must not care).
+# must not care). serial_target_config CFG SOCK [TOP-LEVEL-KEYS [TARGET-KEYS]]
 serial_target_config()
 {
-	local cfg=$1 sock=$2 extra=${3:-}
+	local cfg=$1 sock=$2 extra=${3:-} textra=${4:-}
 	cat >"$cfg" <<EOC
 {
   "targets": [
     { "name": "board", "ssh": { "host": "127.0.0.1", "port": 1, "user": "root" },
-      "serial": { "socket": "$sock" } }
+      "serial": { "socket": "$sock" }${textra:+, $textra} }
   ]${extra:+,
   $extra}
 }
