@@ -136,6 +136,10 @@ static cJSON *image_target(const char *name, const struct image_result *r)
 	ids = cJSON_AddArrayToObject(ssh, "identity_files");
 	if (ids)
 		cJSON_AddItemToArray(ids, cJSON_CreateString(r->client_key));
+	/* an emulated Pi 3 is slow to answer (image.h) */
+	cJSON_AddNumberToObject(ssh, "connect_timeout_ms",
+				IMAGE_SSH_TIMEOUT_MS);
+	cJSON_AddNumberToObject(ssh, "dead_after_ms", IMAGE_SSH_DEAD_AFTER_MS);
 	/* the image's key only: an agent's keys are no business of it */
 	cJSON_AddBoolToObject(ssh, "agent", false);
 	/* Raspberry Pi OS's first user has sudo without a password */

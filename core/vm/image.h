@@ -30,6 +30,15 @@
 /* QEMU's raspi4b came in this version; Debian 12 ships 7.2. */
 #define IMAGE_PI4_QEMU_MAJOR 9
 #define IMAGE_PI4_QEMU_MINOR 0
+/*
+ * An emulated Pi 3 is slow (TCG for 4 cores, USB networking through the
+ * emulated dwc2): one SSH login took 2.7-7.1 s on a loaded 2-core host,
+ * and the link probe's echo went unanswered for 5 s during a deploy. The
+ * defaults (5 s each) failed the session's first connection and cut a
+ * deploy; its target gets these.
+ */
+#define IMAGE_SSH_TIMEOUT_MS 20000
+#define IMAGE_SSH_DEAD_AFTER_MS 15000
 
 /* Progress, one line at a time (no newline). */
 typedef void (*image_say_fn)(void *arg, const char *line);
