@@ -21,8 +21,10 @@ make -s kmod KMOD_SRC=tests/fixtures/kmod_hello KMOD_OUT="$ko_dir" >/dev/null 2>
 check "kmod_hello is built for the image's kernel" \
 	contains "$(modinfo -F vermagic "$ko_dir/kmod_hello.ko")" "$RPI_KVER "
 
-export KMDASH_CACHE_DIR=$T_TMP/cache XDG_CONFIG_HOME=$T_TMP/config \
+# (the directories the dashboard's tmux helpers use too)
+export KMDASH_CACHE_DIR=$T_TMP/cache XDG_CONFIG_HOME=$T_TMP/xdg \
 	XDG_STATE_HOME=$T_TMP/state
+. "$T_ROOT/tests/tui/lib/tmux.sh"
 dropin=$XDG_CONFIG_HOME/kmdash/targets.d/rpi.json
 "$KM" image prepare "$RPI_IMG" --name rpi >/dev/null 2>&1
 check "the image is prepared" test -f "$dropin"
@@ -67,6 +69,11 @@ check "... the module is loaded" contains "$out" "kmod_hello "
 out=$(ssh -F "$(vm_dir rpi)/ssh_config" -o PubkeyAuthentication=no \
 	-o PasswordAuthentication=yes -o BatchMode=yes kmdash-target true 2>&1)
 check "no password login" contains "$out" "Permission denied (publickey)"
+# The console pane: the image's serial console, as with the embedded one.
+dash_run dash 120 40 "$KMDASH" --target rpi --pane console
+check "the dashboard's console pane shows the image's console" \
+	wait_screen dash "raspberrypi login:" 30
+tm send-keys -t dash q
 "$KM" vm stop --target rpi >/dev/null 2>&1
 
 # A boot that never gets to SSH within its timeout says how far it got:
