@@ -70,10 +70,23 @@ out=$(ssh -F "$(vm_dir rpi)/ssh_config" -o PubkeyAuthentication=no \
 	-o PasswordAuthentication=yes -o BatchMode=yes kmdash-target true 2>&1)
 check "no password login" contains "$out" "Permission denied (publickey)"
 # The console pane: the image's serial console, as with the embedded one.
+# (Enter types into it; a newline makes getty print its prompt again,
+# below whatever the kernel printed last; Ctrl-] leaves.)
 dash_run dash 120 40 "$KMDASH" --target rpi --pane console
-check "the dashboard's console pane shows the image's console" \
+check "the dashboard is up on the image" wait_screen dash "link UP" 60
+tm send-keys -t dash Enter
+tm send-keys -t dash Enter
+check "its console pane shows the image's console (getty's prompt)" \
 	wait_screen dash "raspberrypi login:" 30
+tm send-keys -t dash C-]
 tm send-keys -t dash q
+check "... and quits cleanly" test "$(wait_exit dash 10)" = 0
+# The kernel-log pane: the module's line (/dev/kmsg replays the boot's log).
+dash_run klog 160 45 "$KMDASH" --target rpi --pane dmesg
+check "the dashboard's kernel-log pane shows the module's line" \
+	wait_screen klog "kmod_hello: loaded, tag=$tag" 60
+tm send-keys -t klog q
+check "... and quits cleanly" test "$(wait_exit klog 10)" = 0
 "$KM" vm stop --target rpi >/dev/null 2>&1
 
 # A boot that never gets to SSH within its timeout says how far it got:
