@@ -80,21 +80,25 @@ c = json.load(open(sys.argv[1]))
 c["targets"][0]["module"] = {"ko": sys.argv[3], "strip": []}
 json.dump(c, open(sys.argv[2], "w"), indent="\t")
 EOF
-"$KM" -c "$T_TMP/new.json" run deploy >"$T_TMP/deploy.log" 2>&1 &
-dp=$!
-track_pid "$dp"
-# Cut once the upload is under way on the board (seen from the board's
-# side, not through the tunnel).
+# The dashboard, one long-lived session, deploys it (d); the tunnel is cut
+# once the upload is under way on the board (seen from the board's side,
+# not through the tunnel).
+# Leaks not checked here: libssh2 1.10 cannot free an SFTP file handle
+# whose connection died (sftp_close_handle keeps it when the close cannot
+# be sent), so the cut upload's handle and its queued writes (about 1 MB)
+# stay allocated. Every other ASan error still aborts the dashboard.
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=$T_TMP/asan
+. "$T_ROOT/tests/tui/lib/tmux.sh"
+dash_run tun 160 45 "$KMDASH" -c "$T_TMP/new.json"
+check "the dashboard is up through the tunnel" wait_screen tun "link UP" 60
+keys tun d
 uploading() { board 'ls /tmp/kmdash/.storage_hash.ko.kmdash-*.tmp' >/dev/null 2>&1; }
-check "the deploy's upload starts" wait_until 60 uploading
+check "d: the deploy's upload starts" wait_until 60 uploading
 tn_cut
 check "the tunnel is cut: its port closes" wait_until 5 bash -c "! ss -Hltn 'sport = :$TN_PORT' | grep -q ."
-wait "$dp"
-rc=$?
-out=$(cat "$T_TMP/deploy.log")
-check "the deploy fails" test "$rc" -eq 1
-check "... with the reason: tunnel port closed" \
-	contains "$(grep '^\[deploy\] failed' <<<"$out")" "; link DOWN [tunnel port closed]: "
+check "the deploy fails, with the reason on the message line: tunnel port closed" \
+	wait_msg tun "link DOWN [tunnel port closed]: " 60
+echo "# message line: $(msgline tun)"
 partial=$(board 'stat -c %s /tmp/kmdash/.storage_hash.ko.kmdash-*.tmp' | head -1)
 check "it was cut in the middle: part of the new module had gone up" \
 	test "${partial:-0}" -gt 0 -a "${partial:-0}" -lt "$(stat -c %s "$new")"
@@ -103,13 +107,18 @@ check "the module on the target is the old one or the new one, never a mix" \
 	test "$got" = old -o "$got" = new
 check "... here the old one: the new one never completed" test "$got" = old
 
-# The loop brings the tunnel back by itself; nobody touches the link.
+# The loop brings the tunnel back by itself; nobody touches the link: the
+# same session sees it come back, and a runs the whole cycle.
 check "the tunnel client reconnects" tn_up 30
 check "... as the loop restarted it" grep -q "tunnel client exited" "$T_TMP/tunnel.log"
-out=$("$KM" -c "$TN_CONFIG" run cycle 2>&1)
-rc=$?
-check "then kmdash run cycle completes" test "$rc" -eq 0
-check "... its load line through the tunnel" grep -qE 'kernel: .*storage_hash: loaded' <<<"$out"
-check "... and the target has the module it deployed" \
-	test "$(ko_old_or_new "$(board sha256sum /tmp/kmdash/storage_hash.ko)" "$old" "$new")" = old
+check "the session's link comes back by itself" wait_screen tun "link UP" 60
+keys tun a
+check "then a completes the cycle" wait_screen tun "last: cycle ok" 240
+check "... its load line through the tunnel" wait_screen tun "storage_hash: loaded" 5
+check "... and the target has the module it deployed, the new one" \
+	test "$(ko_old_or_new "$(board sha256sum /tmp/kmdash/storage_hash.ko)" "$old" "$new")" = new
+keys tun q
+st=$(wait_exit tun 10)
+check "the dashboard quits cleanly" test "$st" = 0
+[ "$st" = 0 ] || { cat "$T_TMP"/asan.* >&2; screen tun | tail -30 >&2; }
 exit 0
