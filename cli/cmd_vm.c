@@ -21,6 +21,7 @@
 #include "core/base/loop.h"
 #include "core/base/strutil.h"
 #include "core/config/config.h"
+#include "core/vm/image.h"
 #include "core/vm/vm.h"
 
 /* How long stop waits for QEMU to go, reset for QEMU (start: the config). */
@@ -353,6 +354,14 @@ static int machine_of(const struct vmcmd *v, const char *m)
 		names[i] = machine_word(i);
 		if (!strcmp(names[i], m))
 			return (int)machines[i];
+	}
+	/* one QEMU has not: say which it needs */
+	if (!strcmp(m, IMAGE_MACHINE_PI4)) {
+		char err[512];
+
+		image_machine_check(m, v->vc.qemu, err, sizeof(err));
+		fprintf(stderr, "kmdash vm %s: %s\n", v->c.ctx->argv[0], err);
+		return -1;
 	}
 	near = str_closest(m, names, n, 2);
 	fprintf(stderr, "kmdash vm %s: unknown machine '%s'%s%s%s (machines: ",

@@ -137,36 +137,42 @@ static long read_file(const char *path, char *buf, size_t cap)
 
 /* --- the machine ------------------------------------------------------------ */
 
-static int check_machine(struct prep *p)
+int image_machine_check(const char *machine, const char *qemu, char *err,
+			size_t errlen)
 {
-	const char *m = p->o->machine ? p->o->machine : IMAGE_MACHINE;
-	const char *qemu = p->o->qemu ? p->o->qemu : VM_QEMU;
-	const char *argv[] = { qemu, "--version", NULL };
+	const char *m = machine ? machine : IMAGE_MACHINE;
+	const char *argv[] = { qemu ? qemu : VM_QEMU, "--version", NULL };
 	struct proc_result res;
 	char out[512], ver[64];
 	int major, minor;
 
 	if (!strcmp(m, IMAGE_MACHINE))
 		return 0;
-	if (strcmp(m, IMAGE_MACHINE_PI4))
-		return fail(p, -EINVAL, "unknown machine '%s' (%s, %s)", m,
-			    IMAGE_MACHINE, IMAGE_MACHINE_PI4);
-	if (proc_run(argv, NULL, out, sizeof(out), &res, p->err, p->errlen) < 0)
+	if (strcmp(m, IMAGE_MACHINE_PI4)) {
+		snprintf(err, errlen, "unknown machine '%s' (%s, %s)", m,
+			 IMAGE_MACHINE, IMAGE_MACHINE_PI4);
+		return -EINVAL;
+	}
+	if (proc_run(argv, NULL, out, sizeof(out), &res, err, errlen) < 0)
 		return -ENOENT;
-	if (image_qemu_version_parse(out, &major, &minor, ver, sizeof(ver)))
-		return fail(p, -EINVAL, "%s --version says no version: %s",
-			    qemu, out);
+	if (image_qemu_version_parse(out, &major, &minor, ver, sizeof(ver))) {
+		snprintf(err, errlen, "%s --version says no version: %s",
+			 argv[0], out);
+		return -EINVAL;
+	}
 	if (major < IMAGE_PI4_QEMU_MAJOR ||
 	    (major == IMAGE_PI4_QEMU_MAJOR && minor < IMAGE_PI4_QEMU_MINOR))
-		return fail(
-			p, -ENOTSUP,
+		snprintf(
+			err, errlen,
 			"the %s machine needs QEMU %d.%d or newer; %s here is QEMU %s: use --machine %s (Raspberry Pi OS's arm64 image boots on the Pi 3 model too)",
 			IMAGE_MACHINE_PI4, IMAGE_PI4_QEMU_MAJOR,
-			IMAGE_PI4_QEMU_MINOR, qemu, ver, IMAGE_MACHINE);
-	return fail(
-		p, -ENOTSUP,
-		"QEMU %s has the %s machine, but kmdash boots Raspberry Pi OS images on %s only: use --machine %s",
-		ver, IMAGE_MACHINE_PI4, IMAGE_MACHINE, IMAGE_MACHINE);
+			IMAGE_PI4_QEMU_MINOR, argv[0], ver, IMAGE_MACHINE);
+	else
+		snprintf(
+			err, errlen,
+			"QEMU %s has the %s machine, but kmdash boots Raspberry Pi OS images on %s only: use --machine %s",
+			ver, IMAGE_MACHINE_PI4, IMAGE_MACHINE, IMAGE_MACHINE);
+	return -ENOTSUP;
 }
 
 /* --- the cache directory and the record ------------------------------------ */
@@ -1035,7 +1041,7 @@ int image_prepare(const struct image_opts *o, struct image_result *r, char *err,
 
 	memset(r, 0, sizeof(*r));
 	err[0] = '\0';
-	rc = check_machine(&p);
+	rc = image_machine_check(o->machine, o->qemu, p.err, p.errlen);
 	if (!rc)
 		rc = source_id(&p);
 	if (!rc)

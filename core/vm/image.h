@@ -115,6 +115,14 @@ int image_find_user(const char *passwd, const char *want,
 uint64_t image_pow2_at_least(uint64_t n);
 
 /*
+ * Can a Raspberry Pi OS image boot on MACHINE (NULL: IMAGE_MACHINE) with
+ * QEMU (NULL: VM_QEMU)? 0, or a negative errno and err saying why: the
+ * raspi4b machine names the QEMU it needs and the one found.
+ */
+int image_machine_check(const char *machine, const char *qemu, char *err,
+			size_t errlen);
+
+/*
  * The version "qemu --version" prints ("QEMU emulator version 7.2.22
  * (Debian ...)"): 0 with major, minor and the version's text.
  */

@@ -234,6 +234,10 @@ qv=$(qemu-system-aarch64 --version | sed -n 's/^QEMU emulator version \([0-9.]*\
 case "$qv" in
 [0-8].*)
 	bad "raspi4b on QEMU $qv" "$RPI_IMG" "the raspi4b machine needs QEMU 9.0 or newer; qemu-system-aarch64 here is QEMU $qv" --machine raspi4b
+	out=$("$KM" vm start --target rpi --machine raspi4b 2>&1)
+	check "vm start --machine raspi4b on QEMU $qv fails before QEMU runs" test $? -eq 2
+	check "... saying so, naming both versions" contains "$out" \
+		"kmdash vm start: the raspi4b machine needs QEMU 9.0 or newer; qemu-system-aarch64 here is QEMU $qv"
 	;;
 *) skip "raspi4b on QEMU before 9.0" "this QEMU is $qv" ;;
 esac
