@@ -66,6 +66,13 @@ void cli_print_kmsg(struct cli *c, bool only_module);
  * another than *last, which it then becomes; DEGRADED is not said.
  */
 void cli_print_link_change(struct cli *c, enum link_state *last);
+/*
+ * A step started, progressed or ended (session_opts.on_step, arg the
+ * cli): "[build] ok in 1.20 s: ..." with the compiler's errors, or a JSON
+ * "step" event.
+ */
+struct job_step;
+void cli_print_step(struct session *s, const struct job_step *st, void *arg);
 /* The link is UP or DOWN (or the VM is not running): it has settled. */
 bool cli_link_settled(struct cli *c);
 

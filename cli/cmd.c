@@ -19,11 +19,12 @@
 #include "core/base/strutil.h"
 #include "core/config/config.h"
 
-/* one command a line, in the order help lists them */
+/* one command a line */
 /* clang-format off */
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
 	&cmd_run_entry,
+	&cmd_watch_entry,
 	&cmd_status_entry,
 	&cmd_check_entry,
 	&cmd_dmesg_entry,

@@ -118,6 +118,7 @@ extern const struct cmd_entry cmd_dash_entry;
 extern const struct cmd_opt cmd_global_opts[];
 
 extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_dmesg_entry;

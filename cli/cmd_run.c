@@ -48,6 +48,31 @@ static void print_diags(struct cli *c)
 	}
 }
 
+/* The build's errors and warnings, as print_diags says them. */
+static void diags_json(cJSON *o, struct build *b)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, "diagnostics");
+	size_t n = build_diag_count(b);
+
+	for (size_t i = 0; a && i < n && i < 20; i++) {
+		const struct diag *d = build_diag(b, i);
+		cJSON *e;
+
+		if (d->sev < DIAG_SEV_WARNING)
+			continue;
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "file",
+					d->at_line > 0 ? d->at_src :
+					d->src[0]      ? d->src :
+							 d->file);
+		cJSON_AddNumberToObject(e, "line",
+					d->at_line > 0 ? d->at_line : d->line);
+		cJSON_AddStringToObject(e, "severity", diag_sev_name(d->sev));
+		cJSON_AddStringToObject(e, "message", d->message);
+		cJSON_AddItemToArray(a, e);
+	}
+}
+
 static void step_json(struct session *s, const struct job_step *st)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -68,12 +93,13 @@ static void step_json(struct session *s, const struct job_step *st)
 			cJSON_AddNumberToObject(
 				o, "warnings",
 				build_warnings(session_build(s)));
+			diags_json(o, session_build(s));
 		}
 	}
 	cli_emit_json(o);
 }
 
-static void on_step(struct session *s, const struct job_step *st, void *arg)
+void cli_print_step(struct session *s, const struct job_step *st, void *arg)
 {
 	struct cli *c = arg;
 	const struct job *job = session_job(s);
@@ -220,7 +246,7 @@ static int run_steps(struct run *r)
 		/* a panic kills the log stream: the console still tells it */
 		.serial = target,
 		.journal = true,
-		.on_step = on_step,
+		.on_step = cli_print_step,
 		.on_change = on_change,
 		.on_job_done = on_job_done,
 	};

@@ -8,6 +8,7 @@
  * boots just works.
  */
 #include "core/session.h"
+#include "core/session_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -120,18 +121,33 @@ struct session {
 
 	bool job_running;
 	uint64_t refresh_timer;
+	/* the live stats (session_opts.module_stats_ms) */
+	uint64_t stats_timer;
+	int stats_backoff;
+	bool stats_hidden;
 
 	/* a step waiting for the link */
 	const struct job_step *waiting;
 	uint64_t wait_timer;
 
 	char notice[512];
+	struct swatch *watch; /* watch mode (core/session_watch.c) */
 };
 
 static void changed(struct session *s, unsigned what)
 {
 	if (s->o.on_change)
 		s->o.on_change(s, what, s->o.arg);
+}
+
+void session_changed(struct session *s, unsigned changes)
+{
+	changed(s, changes);
+}
+
+struct swatch *session_swatch(const struct session *s)
+{
+	return s->watch;
 }
 
 static void notice(struct session *s, const char *fmt, ...)
@@ -774,6 +790,22 @@ static void resume_waiting_step(struct session *s)
 	}
 }
 
+/*
+ * A job that deploys later asks the target what a deploy needs while it
+ * builds (or waits for the link): the deploy after the build sends at
+ * once, as in a session that deployed before.
+ */
+static void warm_deploy(struct session *s)
+{
+	if (s->job.state != JOB_RUNNING || !link_up(s))
+		return;
+	for (size_t i = s->job.cur; i < s->job.nsteps; i++)
+		if (s->job.steps[i].kind == JOB_DEPLOY) {
+			deploy_warm(s->deploy, &s->dm);
+			return;
+		}
+}
+
 static int step_start(void *ctx, const struct job_step *st)
 {
 	struct session *s = ctx;
@@ -792,6 +824,7 @@ static int step_start(void *ctx, const struct job_step *st)
 			       job_step_name(st->kind));
 	step_event(s, st);
 	if (st->kind == JOB_BUILD) {
+		warm_deploy(s);
 		/* one that cannot start says why in its result line */
 		if (build_start(s->build, s->loop) < 0) {
 			changed(s, SC_BUILD);
@@ -849,6 +882,8 @@ static void on_job_change(struct job *job, void *arg)
 			       job_state_name(job->state));
 	if (s->o.on_job_done)
 		s->o.on_job_done(s, job, s->o.arg);
+	/* a save that came meanwhile builds now */
+	swatch_job_ended(s->watch);
 }
 
 /* How a benchmark is added, for a module that has none. */
@@ -943,36 +978,93 @@ const struct job *session_job(const struct session *s)
 
 /* --- module state -------------------------------------------------------- */
 
+/*
+ * The live stats are asked for every module_stats_ms while a front end
+ * shows them, and less often the longer they stay the same (an idle
+ * module's counters do not move): at most this many times the period.
+ */
+#define STATS_BACKOFF_MAX 16
+
+static void stats_due(struct loop *loop, void *arg);
+
+static void arm_stats(struct session *s)
+{
+	if (s->stats_timer || s->o.module_stats_ms <= 0 || s->stats_hidden ||
+	    s->module.state != MOD_LOADED)
+		return;
+	s->stats_timer = loop_add_timer(
+		s->loop, (int64_t)s->o.module_stats_ms * s->stats_backoff,
+		stats_due, s);
+}
+
 static void on_module_state(void *arg, int rc, const struct deploy_state *st,
 			    const char *msg)
 {
 	struct session *s = arg;
+	struct session_module old = s->module;
+	bool same;
 
 	/* the first answer after the link came up starts the log stream */
 	if (link_up(s))
 		follow_kmsg(s);
-	if (rc < 0)
+	if (rc < 0) {
+		arm_stats(s);
 		return;
+	}
 	s->module.state = st->loaded ? MOD_LOADED : MOD_NOT_LOADED;
 	s->module.refcnt = st->refcnt;
 	s->module.nstats = st->nstats;
 	memcpy(s->module.stats, st->stats, sizeof(s->module.stats));
-	/* Live stats while idle, for a front end that shows them. */
-	if (st->loaded && s->o.module_stats_ms > 0 && !s->refresh_timer)
-		s->refresh_timer = loop_add_timer(s->loop, s->o.module_stats_ms,
-						  refresh_due, s);
-	snprintf(s->module.build_id, sizeof(s->module.build_id), "%s",
-		 st->build_id);
-	snprintf(s->module.initstate, sizeof(s->module.initstate), "%s",
-		 st->initstate);
-	snprintf(s->module.release, sizeof(s->module.release), "%s",
-		 st->release);
-	s->module.taint = st->taint;
+	if (!st->stats_only) {
+		snprintf(s->module.build_id, sizeof(s->module.build_id), "%s",
+			 st->build_id);
+		snprintf(s->module.initstate, sizeof(s->module.initstate), "%s",
+			 st->initstate);
+		snprintf(s->module.release, sizeof(s->module.release), "%s",
+			 st->release);
+		s->module.taint = st->taint;
+		/* a trace decodes against the binary that runs there */
+		crash_set_loaded_id(s->crash, st->build_id);
+	} else if (!st->loaded) {
+		/* gone behind our back: the whole state, once */
+		schedule_refresh(s);
+	}
 	if (!st->loaded)
 		s->module.crashed = false;
-	/* a trace decodes against the binary that runs there */
-	crash_set_loaded_id(s->crash, st->build_id);
-	changed(s, SC_MODULE);
+	same = !memcmp(&old, &s->module, sizeof(old));
+	/* news, or a full look (something happened): the period again */
+	s->stats_backoff = same && st->stats_only ?
+				   (s->stats_backoff * 2 > STATS_BACKOFF_MAX ?
+					    STATS_BACKOFF_MAX :
+					    s->stats_backoff * 2) :
+				   1;
+	arm_stats(s);
+	/* nothing to redraw when nothing changed */
+	if (!same)
+		changed(s, SC_MODULE);
+}
+
+static void stats_due(struct loop *loop, void *arg)
+{
+	struct session *s = arg;
+
+	s->stats_timer = 0;
+	/* A job asks when it ends; nothing between its steps. */
+	if (s->job.state == JOB_RUNNING || !link_up(s) ||
+	    deploy_stats(s->deploy, &s->dm, on_module_state, s) < 0)
+		arm_stats(s);
+}
+
+void session_module_stats_shown(struct session *s, bool shown)
+{
+	s->stats_hidden = !shown;
+	if (!shown) {
+		loop_cancel_timer(s->loop, s->stats_timer);
+		s->stats_timer = 0;
+		return;
+	}
+	s->stats_backoff = 1;
+	arm_stats(s);
 }
 
 static int refresh_module(struct session *s)
@@ -1291,6 +1383,7 @@ static void on_link(struct link *l, enum link_state state,
 		 */
 		if (refresh_module(s) < 0)
 			follow_kmsg(s);
+		warm_deploy(s);
 		resume_waiting_step(s);
 	}
 	if (!up && was_up) {
@@ -1299,6 +1392,12 @@ static void on_link(struct link *l, enum link_state state,
 		crash_set_stream(s->crash, false);
 	}
 	changed(s, SC_LINK);
+}
+
+/* A probe answered: who shows the RTT redraws in this wake-up. */
+static void on_link_sample(struct link *l, void *arg)
+{
+	changed(arg, SC_RTT);
 }
 
 /* The link first: it watches the connection. */
@@ -1378,6 +1477,8 @@ static int start_link(struct session *s, int port, char *err, size_t errlen)
 		return -EINVAL;
 	s->link = link_new(s->loop, s->ssh, &lp, on_link, s);
 	s->ssh_watch = ssh_session_watch(s->ssh, on_ssh_attempt, s);
+	if (s->link)
+		link_on_sample(s->link, on_link_sample, s);
 	if (!s->link || !s->ssh_watch) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -1638,6 +1739,7 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 	}
 	s->t = t;
 	s->module.state = MOD_UNKNOWN;
+	s->stats_backoff = 1;
 	s->mark_nonce = (uint32_t)(loop_now_us() ^ ((uint64_t)getpid() << 16));
 	s->module.refcnt = -1;
 
@@ -1713,6 +1815,12 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 		 (struct job_runner){ step_start, step_cancel, s });
 	s->job.on_change = on_job_change;
 	s->job.arg = s;
+	s->watch = swatch_new(s, loop);
+	if (!s->watch) {
+		snprintf(err, errlen, "out of memory");
+		session_free(s);
+		return NULL;
+	}
 
 	if (t->has_vm && make_vm(s, err, errlen) < 0) {
 		session_free(s);
@@ -1750,9 +1858,11 @@ void session_free(struct session *s)
 {
 	if (!s)
 		return;
+	swatch_free(s->watch);
 	job_release(&s->job);
 	loop_cancel_timer(s->loop, s->wait_timer);
 	loop_cancel_timer(s->loop, s->refresh_timer);
+	loop_cancel_timer(s->loop, s->stats_timer);
 	loop_cancel_timer(s->loop, s->settle_timer);
 	free_link(s);
 	deploy_free(s->deploy);

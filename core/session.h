@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/config/config.h"
 #include "core/module/crash.h"
 #include "core/module/deploy.h"
 #include "core/module/job.h"
@@ -41,6 +42,8 @@ enum session_change {
 	SC_JOB = 1u << 5,
 	SC_VM = 1u << 6,
 	SC_MODULE = 1u << 7,
+	SC_WATCH = 1u << 8, /* watch mode: on, off, a save, a restart */
+	SC_RTT = 1u << 9, /* a link probe answered: a new RTT sample */
 };
 
 struct session_opts {
@@ -90,6 +93,12 @@ struct session_module {
 
 /* A live statistic of the module by name ("items"), or NULL. */
 const char *session_module_stat(const struct session *s, const char *name);
+/*
+ * Whether a front end shows the live stats now (default: yes). Hidden,
+ * they are not asked for every module_stats_ms (the state still is, when
+ * something happens).
+ */
+void session_module_stats_shown(struct session *s, bool shown);
 
 /* NULL with the reason in err. Starts nothing: see session_start(). */
 struct session *session_new(struct loop *loop, const struct session_opts *o,
@@ -154,5 +163,30 @@ bool session_can_reset(const struct session *s);
 
 /* The last thing the session wants the user to know, "" if nothing. */
 const char *session_notice(const struct session *s);
+
+/*
+ * Watch mode (core/session_watch.c): saves of the module's sources
+ * (core/module/watch.h) run a job: build, build+reload or cycle. A save
+ * during the build restarts the build (its whole process group); a save
+ * while a later step runs builds again after the job. A failed build
+ * deploys nothing: the module that runs stays.
+ */
+struct session_watch {
+	enum config_watch what; /* OFF: not watching */
+	char dir[PATH_MAX]; /* the directory watched */
+	char shown[80]; /* as the status bar says it: "kmod/" */
+	unsigned saves; /* bursts of saves seen */
+	unsigned restarts; /* builds restarted by a save */
+	char last[160]; /* the last save's files: "storage_hash.c" */
+	int64_t last_unix; /* when, seconds since the epoch */
+	char error[256]; /* why the last save ran nothing, "" */
+};
+
+/* Starts (or switches to what); OFF stops. -errno with why in err. */
+int session_watch_set(struct session *s, enum config_watch what, char *err,
+		      size_t errlen);
+const struct session_watch *session_watch(const struct session *s);
+/* The name of a config_watch value: "off", "build", "reload", "cycle". */
+const char *session_watch_name(enum config_watch what);
 
 #endif

@@ -113,24 +113,18 @@ static void arm_tick(struct dash *d)
 		d->tick_timer = loop_add_timer(d->loop, TICK_MS, tick, d);
 }
 
-/* The tunnel's RTT and uptime change once a second while the link is. */
-static void link_tick(struct loop *loop, void *arg)
+/*
+ * A save during the build throws the running build away: say so, or the
+ * build pane starting over looks like a hiccup.
+ */
+static void watch_said(struct dash *d)
 {
-	struct dash *d = arg;
-	struct link *l = session_link(d->s);
-	struct link_stats st;
+	const struct session_watch *w = session_watch(d->s);
 
-	d->link_timer = 0;
-	if (!l)
-		return;
-	link_stats(l, &st);
-	if (st.probes_answered != d->link_probes || st.uptime_ms) {
-		d->link_probes = st.probes_answered;
-		d->pane[PANE_TUNNEL].dirty = true;
-		d->status_dirty = true;
-		schedule(d);
-	}
-	d->link_timer = loop_add_timer(loop, 1000, link_tick, d);
+	if (w->restarts > d->watch_restarts)
+		dash_message(d, "%s saved during the build: building again",
+			     w->last);
+	d->watch_restarts = w->restarts;
 }
 
 static void on_change(struct session *s, unsigned changes, void *arg)
@@ -142,8 +136,14 @@ static void on_change(struct session *s, unsigned changes, void *arg)
 			d->pane[i].dirty = true;
 	if (changes & ~(unsigned)(SC_CONSOLE | SC_KMSG | SC_BENCH))
 		d->status_dirty = true;
-	if ((changes & SC_LINK) && !d->link_timer && session_link(s))
-		d->link_timer = loop_add_timer(d->loop, 1000, link_tick, d);
+	/*
+	 * The RTT and the uptime change with each probe's answer: drawn in
+	 * its wake-up, with no clock of our own.
+	 */
+	if (changes & SC_RTT)
+		d->pane[PANE_TUNNEL].dirty = true;
+	if (changes & SC_WATCH)
+		watch_said(d);
 	if (changes & SC_JOB) {
 		d->keybar_dirty = true;
 		if (job_busy_now(d) && !d->job_busy)
@@ -224,6 +224,11 @@ static void apply_layout(struct dash *d)
 				       d->pane[PANE_CONSOLE].r.w - 2);
 	d->relayout = false;
 	d->full = true;
+	/* the module's live counters are asked for only while they show */
+	session_module_stats_shown(d->s,
+				   d->pane[PANE_BENCH].inner &&
+					   !d->pane[PANE_BENCH].collapsed &&
+					   d->lay.mode != LAYOUT_TOO_SMALL);
 	/* Whatever no window covers (a mode change) must not linger. */
 	werase(stdscr);
 	wnoutrefresh(stdscr);
@@ -538,6 +543,30 @@ static void theme_next(struct dash *d)
 	dash_dirty_all(d);
 }
 
+/* w: watch the module's sources (the config's mode, else reload), or stop. */
+static void watch_toggle(struct dash *d)
+{
+	const struct session_watch *w = session_watch(d->s);
+	enum config_watch what = d->cfg->watch != CONFIG_WATCH_OFF ?
+					 d->cfg->watch :
+					 CONFIG_WATCH_RELOAD;
+	char err[512];
+
+	if (w->what != CONFIG_WATCH_OFF)
+		what = CONFIG_WATCH_OFF;
+	if (session_watch_set(d->s, what, err, sizeof(err)) < 0)
+		dash_alert(d, "%s", err);
+	else if (what == CONFIG_WATCH_OFF)
+		dash_message(d, "not watching %s any more", w->shown);
+	else
+		dash_message(d, "watching %s: a save %s", w->shown,
+			     what == CONFIG_WATCH_BUILD ?
+				     "builds" :
+			     what == CONFIG_WATCH_CYCLE ?
+				     "builds, reloads and benchmarks" :
+				     "builds and reloads");
+}
+
 static void pane_action(struct dash *d, enum pane_id id, enum action_id a)
 {
 	struct pane *p = &d->pane[id];
@@ -575,6 +604,9 @@ static void on_action(void *ctx, enum action_id a)
 		return;
 	}
 	switch (a) {
+	case ACT_WATCH:
+		watch_toggle(d);
+		break;
 	case ACT_CANCEL:
 		if (job_busy_now(d))
 			session_cancel(d->s);
@@ -1065,6 +1097,11 @@ static int screen_open(struct dash *d, char *err, size_t errlen)
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	leaveok(stdscr, TRUE);
+	/*
+	 * No peeking at stdin in the middle of doupdate(): ncurses would
+	 * poll it for typeahead while it updates; keys are read by the loop.
+	 */
+	typeahead(-1);
 	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED |
 			  BUTTON5_PRESSED,
 		  NULL);
@@ -1150,8 +1187,8 @@ int dash_main(const struct dash_opts *o)
 		.follow_kmsg = true,
 		.serial = true,
 		.journal = true,
-		/* the bench pane's live module counters */
-		.module_stats_ms = 2000,
+		/* the bench pane's live module counters, while it shows */
+		.module_stats_ms = 1000,
 		.on_change = on_change,
 		.on_job_done = on_job_done,
 	};
@@ -1211,8 +1248,10 @@ int dash_main(const struct dash_opts *o)
 		dash_alert(d, "%s", d->theme_err);
 	if (session_start(d->s, err, sizeof(err)) < 0)
 		dash_alert(d, "%s", err);
-	if (session_link(d->s))
-		d->link_timer = loop_add_timer(d->loop, 1000, link_tick, d);
+	/* "watch" in the config: watching from the start */
+	if (d->cfg->watch != CONFIG_WATCH_OFF &&
+	    session_watch_set(d->s, d->cfg->watch, err, sizeof(err)) < 0)
+		dash_alert(d, "%s", err);
 	/* The first frame at once: start-up is measured to it. */
 	frame(d);
 	loop_run(d->loop);

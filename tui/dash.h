@@ -135,8 +135,7 @@ struct dash {
 	bool status_dirty, keybar_dirty, relayout, full;
 	uint64_t frame_timer;
 	uint64_t tick_timer; /* spinner / elapsed while a job runs */
-	uint64_t link_timer; /* the tunnel's once-a-second RTT */
-	uint64_t link_probes; /* answered probes last drawn */
+	unsigned watch_restarts; /* watch mode's build restarts already said */
 	int64_t last_frame_us;
 	unsigned spin;
 	struct record *rec;

@@ -19,6 +19,7 @@ enum action_id {
 	ACT_RELOAD,
 	ACT_BENCH,
 	ACT_CYCLE,
+	ACT_WATCH,
 	ACT_CANCEL,
 	ACT_FAILURE,
 	/* Target */

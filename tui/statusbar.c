@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/module/build.h"
 #include "core/config/config.h"
@@ -141,6 +142,26 @@ static void job_part(struct bar *b)
 	}
 }
 
+/* "watching kmod/ (reload), storage_hash.c at 12:03:04" */
+static void watch_part(struct bar *b)
+{
+	const struct session_watch *w = session_watch(b->d->s);
+	char when[16] = "";
+	time_t t = (time_t)w->last_unix;
+	struct tm tm;
+
+	if (w->what == CONFIG_WATCH_OFF)
+		return;
+	sep(b);
+	put(b, TR_STATUS, "watching %s (%s)", w->shown,
+	    session_watch_name(w->what));
+	if (!w->saves)
+		return;
+	if (localtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	put(b, TR_STATUS, ", %s at %s", w->last, when);
+}
+
 void statusbar_draw(struct dash *d, WINDOW *w, int width)
 {
 	struct bar b = { d, w, 0, width, false };
@@ -175,6 +196,7 @@ void statusbar_draw(struct dash *d, WINDOW *w, int width)
 	sep(&b);
 	session_module_text(d->s, mtext, sizeof(mtext));
 	put(&b, m->crashed ? TR_LINK_DOWN : TR_STATUS, "%s", mtext);
+	watch_part(&b);
 	job_part(&b);
 	/* the session's notice is on the message line (tui/failure.c) */
 	if (d->msg[0]) {

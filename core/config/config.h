@@ -54,6 +54,14 @@ enum config_timestamps {
 	CONFIG_TS_ABSOLUTE,
 };
 
+/* What a save of the module's sources does (watch mode). */
+enum config_watch {
+	CONFIG_WATCH_OFF = 0, /* nothing until w (dashboard) or kmdash watch */
+	CONFIG_WATCH_BUILD, /* build */
+	CONFIG_WATCH_RELOAD, /* build, then unload, deploy, load */
+	CONFIG_WATCH_CYCLE, /* build, reload and the benchmark */
+};
+
 struct config_ssh {
 	char *host;
 	int port; /* 0 (VM targets): the port the started VM forwards */
@@ -178,6 +186,11 @@ struct config {
 	size_t n_targets;
 	size_t default_target; /* index into targets */
 	struct config_ui ui;
+	/*
+	 * Watch mode from the start (the dashboard, kmdash watch); OFF: w
+	 * and kmdash watch still watch, and a save then reloads.
+	 */
+	enum config_watch watch;
 	/* where things are */
 	char *repo_dir; /* the kmdash checkout kmdash runs in, or NULL */
 	/* the run-time files: PREFIX/share/kmdash or a checkout; or NULL */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/base/strutil.h"
 #include "core/config/config_int.h"
@@ -278,12 +279,23 @@ static char *build_out(struct schema_ctx *c, const struct config_target *t,
 		       base ? base + 1 : ms->src.dir, dir_tag(ms->src.dir));
 }
 
-/* kbuild for the module directory against the target's kernel, into out. */
+/* -jN for the host's CPUs ("" on one): a header change rebuilds many. */
+static char *make_jobs(struct schema_ctx *c)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 1 ? xprintf(c, "-j%ld", n) : NULL;
+}
+
+/*
+ * kbuild for the module directory against the target's kernel, into out:
+ * make -C KDIR M=OUT, nothing around it (no outer make, no shell).
+ */
 static void kbuild_module(struct schema_ctx *c, struct config_target *t,
 			  const char *out)
 {
 	const struct config *cfg = config_load_of(c)->cfg;
-	char *m;
+	char *m, *jobs;
 
 	/* the embedded target's headers, unless the config names a tree */
 	if (!t->build.kdir)
@@ -298,17 +310,22 @@ static void kbuild_module(struct schema_ctx *c, struct config_target *t,
 		return;
 	}
 	m = xprintf(c, "M=%s", out);
+	jobs = make_jobs(c);
 	if (m) {
-		const char *argv[] = {
-			"make",	       "-C",
-			t->build.kdir, m,
-			"ARCH=arm64",  "CROSS_COMPILE=aarch64-linux-gnu-",
-			"modules",     NULL
-		};
+		const char *argv[] = { "make",
+				       "-C",
+				       t->build.kdir,
+				       m,
+				       "ARCH=arm64",
+				       "CROSS_COMPILE=aarch64-linux-gnu-",
+				       jobs ? jobs : "modules",
+				       jobs ? "modules" : NULL,
+				       NULL };
 
 		schema_strv_set(c, &t->build.argv, argv);
 	}
 	free(m);
+	free(jobs);
 	if (!t->module.ko)
 		t->module.ko = xprintf(c, "%s/%s.ko", out, t->module.name);
 	/* the example's Kbuild builds its tools (userprogs) too */
@@ -326,12 +343,19 @@ static void build_module(struct schema_ctx *c, struct config_target *t,
 	char *out = NULL;
 
 	if (ms->in_checkout) {
-		/* kmdash's own tree builds its example (and tests) so */
-		const char *argv[] = { "make", "-C", cfg->repo_dir, "kmod",
-				       NULL };
-
-		if (!t->build.argv.n)
-			schema_strv_set(c, &t->build.argv, argv);
+		/*
+		 * kmdash's own tree builds its example where `make kmod`
+		 * does (build/kmod/), with kbuild called directly: the
+		 * outer make and its script are no part of the loop.
+		 */
+		out = xprintf(c, "%s/build/kmod", cfg->repo_dir);
+		if (out) {
+			/* whatever the command: a printed config builds alike */
+			schema_set_str(c, &t->build.mirror_src, ms->src.dir);
+			schema_set_str(c, &t->build.mirror_dst, out);
+		}
+		if (!t->build.argv.n && out)
+			kbuild_module(c, t, out);
 		if (!t->module.ko)
 			t->module.ko = xprintf(c, "%s/build/kmod/%s.ko",
 					       cfg->repo_dir, t->module.name);

@@ -18,12 +18,15 @@
 static_assert(sizeof(enum config_vm_profile) == sizeof(int), "enum size");
 static_assert(sizeof(enum config_graph) == sizeof(int), "enum size");
 static_assert(sizeof(enum config_timestamps) == sizeof(int), "enum size");
+static_assert(sizeof(enum config_watch) == sizeof(int), "enum size");
 
 static const char *const profile_names[] = { "none", "virt", "raspi3b", "image",
 					     NULL };
 static const char *const graph_names[] = { "auto", "braille", "block", "ascii",
 					   NULL };
 static const char *const ts_names[] = { "relative", "absolute", NULL };
+static const char *const watch_names[] = { "off", "build", "reload", "cycle",
+					   NULL };
 
 /* like make modules_install INSTALL_MOD_STRIP=1 */
 static const char *const default_strip[] = { "aarch64-linux-gnu-strip",
@@ -496,6 +499,15 @@ static const struct schema_row root_rows[] = {
 	  .offset = CONFIG(ui),
 	  .sub = &ui_table,
 	  .text = "The dashboard." },
+	{ .name = "watch",
+	  .type = SCHEMA_ENUM,
+	  .offset = CONFIG(watch),
+	  .names = watch_names,
+	  .default_num = CONFIG_WATCH_OFF,
+	  .text = "What a save of the module's sources does from the start: "
+		  "build, reload (build, unload, deploy, load) or cycle "
+		  "(also the benchmark); off: nothing until w in the "
+		  "dashboard or kmdash watch, which then reload." },
 	/* where things are, derived by config_load() */
 	{ .name = "path",
 	  .type = SCHEMA_STRING,

@@ -48,6 +48,9 @@ struct build {
 	char partial[2][BUILD_LINE_MAX];
 	size_t npartial[2];
 	bool dirty;
+	/* the run was stopped to start again when its group has exited */
+	bool restart;
+	unsigned restarts;
 };
 
 static char **copy_strv(const char *const *v)
@@ -303,10 +306,24 @@ static void set_result(struct build *b)
 	}
 }
 
+static int launch(struct build *b);
+static void reset_run(struct build *b);
+
 static void on_done(void *arg, const struct proc_result *res)
 {
 	struct build *b = arg;
 
+	if (b->restart) {
+		/* the stale run says nothing: the step waits for the new one */
+		b->restart = false;
+		b->restarts++;
+		reset_run(b);
+		b->t0 = b->t1 = loop_now_ms();
+		b->dirty = true;
+		if (launch(b) < 0 && b->on_done)
+			b->on_done(b->arg, b);
+		return;
+	}
 	for (int i = 0; i < 2; i++) {
 		if (b->npartial[i])
 			take_line(b, b->partial[i], b->npartial[i]);
@@ -352,7 +369,8 @@ static int fail_start(struct build *b, int e, const char *why)
 	return -e;
 }
 
-int build_start(struct build *b, struct loop *loop)
+/* Mirrors the sources and starts the command: the run itself. */
+static int launch(struct build *b)
 {
 	struct proc_opts o = {
 		.argv = (const char *const *)b->argv,
@@ -366,17 +384,8 @@ int build_start(struct build *b, struct loop *loop)
 	};
 	char err[384];
 
-	if (build_running(b))
-		return -EBUSY;
 	proc_free(b->proc);
 	b->proc = NULL;
-	reset_run(b);
-	b->loop = loop;
-	b->t0 = b->t1 = loop_now_ms();
-	b->state = BUILD_RUNNING;
-	b->dirty = true;
-	if (b->no_command)
-		return fail_start(b, ENOENT, b->no_command);
 	if (b->mirror_src &&
 	    mirror_tree(b->mirror_src, b->mirror_dst, err, sizeof(err)) < 0) {
 		char why[sizeof(b->result)];
@@ -385,7 +394,7 @@ int build_start(struct build *b, struct loop *loop)
 		return fail_start(b, EIO, why);
 	}
 	errno = 0;
-	b->proc = proc_start(loop, &o, err, sizeof(err));
+	b->proc = proc_start(b->loop, &o, err, sizeof(err));
 	if (!b->proc) {
 		int e = errno ? errno : EINVAL;
 		char why[sizeof(b->result)];
@@ -399,11 +408,40 @@ int build_start(struct build *b, struct loop *loop)
 	return 0;
 }
 
+int build_start(struct build *b, struct loop *loop)
+{
+	if (build_running(b))
+		return -EBUSY;
+	reset_run(b);
+	b->restarts = 0;
+	b->loop = loop;
+	b->t0 = b->t1 = loop_now_ms();
+	b->state = BUILD_RUNNING;
+	b->dirty = true;
+	if (b->no_command)
+		return fail_start(b, ENOENT, b->no_command);
+	return launch(b);
+}
+
 int build_cancel(struct build *b)
 {
 	if (!build_running(b))
 		return -ESRCH;
+	b->restart = false;
 	return proc_cancel(b->proc);
+}
+
+int build_restart(struct build *b)
+{
+	if (!build_running(b) || !proc_running(b->proc))
+		return -ESRCH;
+	b->restart = true;
+	return proc_cancel(b->proc);
+}
+
+unsigned build_restarts(const struct build *b)
+{
+	return b->restarts;
 }
 
 enum build_state build_state(const struct build *b)

@@ -71,6 +71,15 @@ void build_free(struct build *b); /* kills a running build */
 int build_start(struct build *b, struct loop *loop);
 /* Stops the whole process group; the state becomes BUILD_CANCELLED. */
 int build_cancel(struct build *b);
+/*
+ * The sources changed under the running build: its whole process group
+ * is stopped (as build_cancel) and the build starts again, with a fresh
+ * log, once the group has exited. It stays BUILD_RUNNING: on_done comes
+ * once, for the last run. -ESRCH when no build runs.
+ */
+int build_restart(struct build *b);
+/* The running (or last) build's restarts: 0 when it ran once. */
+unsigned build_restarts(const struct build *b);
 
 enum build_state build_state(const struct build *b);
 bool build_running(const struct build *b);

@@ -76,11 +76,19 @@ struct deploy {
 	struct rshell_req *mop;
 	deploy_mark_fn mark_fn;
 	void *mark_arg;
+	/*
+	 * The probe asked ahead of the first deploy (deploy_warm), in its
+	 * own slot; a deploy that comes before its answer waits for it.
+	 */
+	struct rshell_req *wop;
+	const struct deploy_module *warm_m;
+	bool warm_wait;
 	/* the state query runs beside the operations, in its own slot */
 	struct rshell_req *qop;
 	exec_like_fn qop_fn;
 	deploy_state_fn state_fn;
 	void *qarg;
+	bool qstats; /* the query in flight is deploy_stats() */
 	bool tolerant;
 	struct modinfo mi;
 	char tool_hex[DEPLOY_MAX_TOOLS][DIGEST_HEX_LEN];
@@ -134,6 +142,7 @@ void deploy_cancel(struct deploy *d)
 	else if (d->req)
 		rshell_cancel(d->sh, d->req);
 	d->req = NULL;
+	d->warm_wait = false;
 	d->state = OP_IDLE;
 }
 
@@ -144,12 +153,20 @@ static void cancel_query(struct deploy *d)
 	d->qop = NULL;
 }
 
+static void cancel_warm(struct deploy *d)
+{
+	if (d->wop)
+		rshell_cancel(d->sh, d->wop);
+	d->wop = NULL;
+}
+
 void deploy_free(struct deploy *d)
 {
 	if (!d)
 		return;
 	deploy_cancel(d);
 	cancel_query(d);
+	cancel_warm(d);
 	rshell_free(d->sh);
 	sftp_conn_free(d->sc);
 	free(d);
@@ -159,6 +176,7 @@ void deploy_set_session(struct deploy *d, struct ssh_session *s)
 {
 	deploy_cancel(d);
 	cancel_query(d);
+	cancel_warm(d);
 	/* the shell's requests go with the old connection, a mark too */
 	d->mop = NULL;
 	d->mark_fn = NULL;
@@ -302,21 +320,26 @@ static void on_upload_done(void *arg, int rc, const char *msg)
 	       d->ahead ? " (written during the unload)" : "");
 }
 
-/* Whether sha256sum's output lists file with this digest. */
-static bool remote_has(const char *out, const char *hex, const char *file)
+/* The digest sha256sum's output gives file ("" when it lists none). */
+static void remote_digest(const char *out, const char *file,
+			  char hex[DIGEST_HEX_LEN])
 {
-	char want[DIGEST_HEX_LEN + PATH_MAX + 4];
-	const char *p = out;
+	size_t fl = strlen(file);
 
-	snprintf(want, sizeof(want), "%s  %s", hex, file);
-	while ((p = strstr(p, want))) {
-		const char *e = p + strlen(want);
+	hex[0] = '\0';
+	for (const char *l = out; l && *l;
+	     l = strchr(l, '\n'), l = l ? l + 1 : l) {
+		size_t n = strcspn(l, "\n");
+		size_t h = DIGEST_HEX_LEN - 1;
 
-		if ((p == out || p[-1] == '\n') && (*e == '\n' || !*e))
-			return true;
-		p = e;
+		/* "HEX  FILE" */
+		if (n == h + 2 + fl && l[h] == ' ' && l[h + 1] == ' ' &&
+		    !strncmp(l + h + 2, file, fl)) {
+			memcpy(hex, l, h);
+			hex[h] = '\0';
+			return;
+		}
 	}
-	return false;
 }
 
 /* The local module's identity: a rebuild changes it. */
@@ -538,11 +561,23 @@ static void plan_and_send(struct deploy *d)
 		upload_listen(d->up, on_upload_progress, on_upload_done, d);
 }
 
+/* What the probe's answer says: release, the tools' digests there. */
+static void learn_probe(struct deploy *d, const struct deploy_module *m,
+			const char *out)
+{
+	size_t n = strcspn(out, "\n");
+
+	snprintf(d->release, sizeof(d->release), "%.*s", (int)n, out);
+	for (int i = 0; i < DEPLOY_MAX_TOOLS && m->tools[i]; i++)
+		remote_digest(out, base_name(m->tools[i]), d->remote_hex[i]);
+	snprintf(d->known_dir, sizeof(d->known_dir), "%s", m->remote_dir);
+	d->known = true;
+}
+
 static void on_probe(void *arg, int rc, const struct ssh_exec_result *r,
 		     const char *msg)
 {
 	struct deploy *d = arg;
-	size_t n;
 
 	if (rc < 0) {
 		finish(d, rc, MODERR_OTHER, "deploy: %s", msg);
@@ -554,19 +589,87 @@ static void on_probe(void *arg, int rc, const struct ssh_exec_result *r,
 		       d->m->remote_dir, r->out);
 		return;
 	}
-	n = strcspn(r->out, "\n");
-	snprintf(d->release, sizeof(d->release), "%.*s", (int)n, r->out);
-	for (int i = 0; i < DEPLOY_MAX_TOOLS && d->m->tools[i]; i++) {
-		const char *b = base_name(d->m->tools[i]);
-
-		d->remote_hex[i][0] = '\0';
-		if (d->tool_hex[i][0] && remote_has(r->out, d->tool_hex[i], b))
-			memcpy(d->remote_hex[i], d->tool_hex[i],
-			       sizeof(d->remote_hex[i]));
-	}
-	snprintf(d->known_dir, sizeof(d->known_dir), "%s", d->m->remote_dir);
-	d->known = true;
+	learn_probe(d, d->m, r->out);
 	plan_and_send(d);
+}
+
+/*
+ * Release first, then the digests of the tools already there (all of
+ * them: which changed is known when the deploy reads the local ones).
+ */
+static char *probe_command(const struct deploy_module *m)
+{
+	const char *files[DEPLOY_MAX_TOOLS + 1] = { 0 };
+	char qdir[PATH_MAX * 4 + 8], *qfiles, *cmd;
+	size_t nf = 0;
+
+	for (int i = 0; i < DEPLOY_MAX_TOOLS && m->tools[i]; i++)
+		files[nf++] = base_name(m->tools[i]);
+	if (quote_sh(qdir, sizeof(qdir), m->remote_dir) < 0)
+		return NULL;
+	qfiles = nf ? quote_argv_dup(files) : strdup("");
+	if (!qfiles)
+		return NULL;
+	if (asprintf(
+		    &cmd,
+		    "uname -r && mkdir -p %s && cd %s && { %s%s 2>/dev/null; true; }",
+		    qdir, qdir, nf ? "sha256sum " : "", qfiles) < 0)
+		cmd = NULL;
+	free(qfiles);
+	return cmd;
+}
+
+static int start_probe(struct deploy *d, const struct deploy_module *m)
+{
+	char *cmd = probe_command(m);
+
+	if (!cmd)
+		return -ENOMEM;
+	d->state = OP_PROBE;
+	d->req = run(d, cmd, on_probe, false);
+	free(cmd);
+	if (!d->req) {
+		d->state = OP_IDLE;
+		return -EIO;
+	}
+	return 0;
+}
+
+static void on_warm(void *arg, int rc, int status, const char *out, size_t len,
+		    const char *msg)
+{
+	struct deploy *d = arg;
+
+	d->wop = NULL;
+	if (rc == 0 && status == 0 && d->warm_m)
+		learn_probe(d, d->warm_m, out);
+	if (!d->warm_wait)
+		return;
+	/* a deploy waits: it sends now, or asks itself (and says why) */
+	d->warm_wait = false;
+	if (d->known && !strcmp(d->known_dir, d->m->remote_dir))
+		plan_and_send(d);
+	else if (start_probe(d, d->m) < 0)
+		finish(d, -EIO, MODERR_OTHER, "deploy: cannot ask the target");
+}
+
+int deploy_warm(struct deploy *d, const struct deploy_module *m)
+{
+	char *cmd;
+
+	if (!d->s)
+		return -ENOTCONN;
+	if (d->wop || (d->known && !strcmp(d->known_dir, m->remote_dir)))
+		return 0;
+	cmd = probe_command(m);
+	if (!cmd)
+		return -ENOMEM;
+	d->warm_m = m;
+	d->wop = rshell_run(d->sh, cmd, CMD_TIMEOUT_MS, on_warm, d);
+	free(cmd);
+	/* the upload's channel too: sftp-server starts meanwhile */
+	sftp_conn_warm(d->sc);
+	return d->wop ? 0 : -EIO;
 }
 
 int deploy_prefetch(struct deploy *d, const struct deploy_module *m)
@@ -604,10 +707,7 @@ static bool take_prefetched(struct deploy *d, const struct deploy_module *m)
 int deploy_upload(struct deploy *d, const struct deploy_module *m,
 		  deploy_progress_fn progress, deploy_done_fn done, void *arg)
 {
-	char err[512], qdir[PATH_MAX * 4 + 8], *cmd;
-	const char *files[DEPLOY_MAX_TOOLS + 1] = { 0 };
-	size_t nf = 0;
-	char *qfiles;
+	char err[512];
 
 	if (deploy_busy(d))
 		return -EBUSY;
@@ -634,31 +734,13 @@ int deploy_upload(struct deploy *d, const struct deploy_module *m,
 		plan_and_send(d);
 		return 0;
 	}
-	for (int i = 0; i < DEPLOY_MAX_TOOLS && m->tools[i]; i++)
-		if (d->tool_hex[i][0])
-			files[nf++] = base_name(m->tools[i]);
-	if (quote_sh(qdir, sizeof(qdir), m->remote_dir) < 0)
-		return -ENAMETOOLONG;
-	qfiles = nf ? quote_argv_dup(files) : strdup("");
-	if (!qfiles)
-		return -ENOMEM;
-	/* Release first, then the digests of the tools already there. */
-	if (asprintf(
-		    &cmd,
-		    "uname -r && mkdir -p %s && cd %s && { %s%s 2>/dev/null; true; }",
-		    qdir, qdir, nf ? "sha256sum " : "", qfiles) < 0)
-		cmd = NULL;
-	free(qfiles);
-	if (!cmd)
-		return -ENOMEM;
-	d->state = OP_PROBE;
-	d->req = run(d, cmd, on_probe, false);
-	free(cmd);
-	if (!d->req) {
-		d->state = OP_IDLE;
-		return -EIO;
+	if (d->wop) {
+		/* asked already (deploy_warm): the answer sends */
+		d->state = OP_PROBE;
+		d->warm_wait = true;
+		return 0;
 	}
-	return 0;
+	return start_probe(d, m);
 }
 
 /* --- load / unload ------------------------------------------------------- */
@@ -864,7 +946,7 @@ static void on_query(void *arg, int rc, const struct ssh_exec_result *r,
 		     const char *msg)
 {
 	struct deploy *d = arg;
-	struct deploy_state st = { .refcnt = -1 };
+	struct deploy_state st = { .refcnt = -1, .stats_only = d->qstats };
 	char *copy, *line, *save;
 
 	d->qop = NULL;
@@ -903,6 +985,32 @@ int deploy_query(struct deploy *d, const struct deploy_module *m,
 		return -ENOMEM;
 	d->state_fn = fn;
 	d->qarg = arg;
+	d->qstats = false;
+	d->qop = run(d, cmd, on_query, true);
+	free(cmd);
+	return d->qop ? 0 : -EIO;
+}
+
+int deploy_stats(struct deploy *d, const struct deploy_module *m,
+		 deploy_state_fn fn, void *arg)
+{
+	char q[512], *cmd;
+
+	if (!d->s)
+		return -ENOTCONN;
+	if (d->qop)
+		return -EBUSY;
+	if (quote_sh(q, sizeof(q), m->name) < 0)
+		return -ENAMETOOLONG;
+	/* read and [ are the shell's own; the answer is one echo */
+	if (asprintf(
+		    &cmd,
+		    "m=/sys/module/%s; if [ -d \"$m\" ]; then o='state loaded'; read -r v <\"$m/refcnt\" && o=\"$o\nrefcnt $v\"; for f in \"$m\"/stats/*; do [ -f \"$f\" ] && read -r v <\"$f\" && o=\"$o\nstat ${f##*/} $v\"; done; else o='state absent'; fi; echo \"$o\"",
+		    q) < 0)
+		return -ENOMEM;
+	d->state_fn = fn;
+	d->qarg = arg;
+	d->qstats = true;
 	d->qop = run(d, cmd, on_query, true);
 	free(cmd);
 	return d->qop ? 0 : -EIO;

@@ -63,6 +63,8 @@ struct deploy_state {
 	char release[128]; /* the target's uname -r */
 	size_t nstats;
 	struct deploy_stat stats[DEPLOY_MAX_STATS];
+	/* deploy_stats(): loaded, refcnt and stats only, nothing else read */
+	bool stats_only;
 };
 
 /* rc 0 or -errno; kind says which failure; msg is one line for the user. */
@@ -88,12 +90,28 @@ int deploy_upload(struct deploy *d, const struct deploy_module *m,
  * yet (the first deploy of a connection does that).
  */
 int deploy_prefetch(struct deploy *d, const struct deploy_module *m);
+/*
+ * Asks the target now what the first deploy of this connection needs
+ * (its release, the remote directory made, the tools' digests there) and
+ * opens the SFTP channel, so that the deploy after a build sends at once.
+ * Beside other operations; m must stay valid. 0 (also when known
+ * already), or -errno.
+ */
+int deploy_warm(struct deploy *d, const struct deploy_module *m);
 int deploy_load(struct deploy *d, const struct deploy_module *m,
 		deploy_done_fn done, void *arg);
 /* tolerant: "not loaded" is success (the unload of a reload). */
 int deploy_unload(struct deploy *d, const struct deploy_module *m,
 		  bool tolerant, deploy_done_fn done, void *arg);
 int deploy_query(struct deploy *d, const struct deploy_module *m,
+		 deploy_state_fn fn, void *arg);
+/*
+ * The live part of the state only (loaded, refcnt, the stats files), for
+ * a periodic look: read with the shell's builtins (no process started on
+ * the target) and answered in one write, so one packet comes back. Never
+ * replaces a deploy_query() in flight: -EBUSY then (its answer has them).
+ */
+int deploy_stats(struct deploy *d, const struct deploy_module *m,
 		 deploy_state_fn fn, void *arg);
 
 /*

@@ -23,8 +23,7 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* What kbuild writes: never a source. */
-static bool is_output(const char *name)
+bool mirror_is_output(const char *name)
 {
 	static const char *const suffixes[] = { ".o",	    ".ko", ".mod",
 						".mod.c",   ".a",  ".order",
@@ -82,7 +81,7 @@ static int mirror_dir(const char *src, const char *dst, int depth, char *err,
 		char from[PATH_MAX], to[PATH_MAX];
 		struct stat st;
 
-		if (is_output(e->d_name))
+		if (mirror_is_output(e->d_name))
 			continue;
 		if (snprintf(from, sizeof(from), "%s/%s", src, e->d_name) >=
 			    (int)sizeof(from) ||

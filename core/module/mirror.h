@@ -10,7 +10,11 @@
 #ifndef KMDASH_MIRROR_H
 #define KMDASH_MIRROR_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* A name kbuild writes (*.o, *.mod.c, ...) or a hidden one: never a source. */
+bool mirror_is_output(const char *name);
 
 /*
  * Makes dst mirror src: every source file of src (recursively) as a

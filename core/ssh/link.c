@@ -36,6 +36,8 @@ struct link {
 	int32_t *samples;
 	size_t nsamples, head; /* ring: head = next write */
 	int32_t last_rtt;
+	link_sample_fn sample_fn;
+	void *sample_arg;
 };
 
 static const char *const state_names[] = { "CONNECTING", "UP", "DEGRADED",
@@ -126,6 +128,8 @@ static void probe_line(struct link *l, const char *line)
 	l->outstanding = false;
 	l->answered++;
 	add_sample(l, rtt);
+	if (l->sample_fn)
+		l->sample_fn(l, l->sample_arg);
 	if (rtt / 1000 > l->p.slow_rtt_ms) {
 		snprintf(msg, sizeof(msg), "probe round trip %d ms (> %d ms)",
 			 rtt / 1000, l->p.slow_rtt_ms);
@@ -311,6 +315,12 @@ struct link *link_new(struct loop *loop, struct ssh_session *s,
 		      ssh_session_error(s), l);
 	l->fn = fn;
 	return l;
+}
+
+void link_on_sample(struct link *l, link_sample_fn fn, void *arg)
+{
+	l->sample_fn = fn;
+	l->sample_arg = arg;
 }
 
 void link_free(struct link *l)

@@ -65,6 +65,14 @@ struct link *link_new(struct loop *loop, struct ssh_session *s,
 /* Before the session it watches. */
 void link_free(struct link *l);
 
+/*
+ * fn runs at each answered probe, after its sample is added (before a
+ * state change it causes is told): who shows the RTT redraws then, in
+ * the probe's own wake-up, and needs no clock of its own.
+ */
+typedef void (*link_sample_fn)(struct link *l, void *arg);
+void link_on_sample(struct link *l, link_sample_fn fn, void *arg);
+
 enum link_state link_state(const struct link *l);
 enum link_reason link_reason(const struct link *l);
 const char *link_message(const struct link *l);

@@ -437,6 +437,16 @@ static int ensure_op(struct sftp_conn *c)
 	return 0;
 }
 
+int sftp_conn_warm(struct sftp_conn *c)
+{
+	if (!c->s)
+		return -ENOTCONN;
+	if (ensure_op(c) < 0)
+		return -ENOMEM;
+	ssh_kick(c->s);
+	return 0;
+}
+
 struct sftp_conn *sftp_conn_new(struct ssh_session *s)
 {
 	struct sftp_conn *c = calloc(1, sizeof(*c));

@@ -41,6 +41,8 @@ struct sftp_conn *sftp_conn_new(struct ssh_session *s);
 void sftp_conn_free(struct sftp_conn *c);
 /* A new connection (or none): the old channel and queued puts are dropped. */
 void sftp_conn_set_session(struct sftp_conn *c, struct ssh_session *s);
+/* Opens the channel and starts sftp-server now, before the first put. */
+int sftp_conn_warm(struct sftp_conn *c);
 
 /*
  * Writes local to remote (created or truncated; mode < 0: the local

@@ -16,7 +16,6 @@ PTYRUN=$T_TMP/ptyrun
 cc -O2 -Wall -o "$PTYRUN" "$T_ROOT/tests/bench/ptyrun.c" -lutil || exit 1
 export TERM=xterm-256color LANG=C.UTF-8
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
-spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
 
 # --- the banner --------------------------------------------------------------
 # The captured ioctl oops as the console prints it, its call trace grown

@@ -6,6 +6,8 @@ now() { date +%s.%N; }
 elapsed() { awk -v s="$1" -v n="$(now)" 'BEGIN { printf "%.3f", n - s }'; }
 # median of the arguments.
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# spread VALUE...: "min-max" of the values (beside a median).
+spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
 # report NAME VALUE UNIT GOAL-TEXT
 report() { printf '%-44s %10s %-6s %s\n' "$1" "$2" "$3" "$4"; }
 

@@ -68,6 +68,12 @@ check "the bench summary has p99" wait_screen cyc "p99 "
 # sebench prefilled 10000 keys and leaves them: the live counters say so.
 check "the bench pane shows the module's live counters" \
 	wait_screen cyc "live  items 10000" 10
+# A key stored on the target behind kmdash's back: the live counters
+# follow it (asked for while the bench pane shows them, from the shell's
+# builtins: deploy_stats()).
+vm_ssh qemu /tmp/kmdash/sectl put livekey livevalue
+check "... and follow a change made on the target" \
+	wait_screen cyc "live  items 10001" 40
 # T: wall-clock times; the load line's must be this machine's time now.
 wall_time_ok()
 {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/module/build.h"
 #include "core/base/loop.h"
@@ -24,6 +25,7 @@ struct seen {
 	char last[256];
 	struct build *b;
 	const char *cancel_on;
+	const char *restart_on; /* build_restart() when a line has it */
 };
 
 static void sink(void *arg, const char *line, size_t len, enum diag_kind kind)
@@ -36,6 +38,12 @@ static void sink(void *arg, const char *line, size_t len, enum diag_kind kind)
 	if (s->cancel_on && strstr(s->last, s->cancel_on)) {
 		s->cancel_on = NULL;
 		assert_int_equal(build_cancel(s->b), 0);
+	}
+	if (s->restart_on && strstr(s->last, s->restart_on)) {
+		s->restart_on = NULL;
+		assert_int_equal(build_restart(s->b), 0);
+		/* the new run waits for the old group: still running */
+		assert_true(build_running(s->b));
 	}
 }
 
@@ -314,6 +322,45 @@ static void test_cancel(void **state)
 	build_free(b);
 }
 
+/*
+ * A save during the build: the stale run's group is stopped and the build
+ * runs again; one end is reported, the new run's, with its log only.
+ */
+static void test_restart(void **state)
+{
+	char flag[64], script[256];
+	const char *argv[] = { "sh", "-c", script, NULL };
+	struct seen s = { .restart_on = "first run" };
+	struct build *b;
+	const struct ring *r;
+	bool first = false, second = false;
+
+	snprintf(flag, sizeof(flag), "/tmp/kmdash-restart.%d", (int)getpid());
+	unlink(flag);
+	/* the first run waits forever; the one after the restart ends */
+	snprintf(script, sizeof(script),
+		 "if [ -e %s ]; then echo second run; exit 0; fi; "
+		 "touch %s; echo first run; sleep 300",
+		 flag, flag);
+	b = new_build(argv, &s, 0, 0);
+	run(b, &s);
+	unlink(flag);
+	assert_int_equal(s.done, 1);
+	assert_int_equal(build_state(b), BUILD_OK);
+	assert_int_equal(build_restarts(b), 1);
+	r = build_ring(b);
+	for (uint64_t i = ring_first_seq(r); i < ring_end_seq(r); i++) {
+		const struct ring_line *l = ring_get(r, i);
+
+		first |= l && strstr(l->text, "first run");
+		second |= l && strstr(l->text, "second run");
+	}
+	assert_false(first);
+	assert_true(second);
+	assert_int_equal(build_restart(b), -ESRCH);
+	build_free(b);
+}
+
 static void test_missing_command(void **state)
 {
 	static const char *const argv[] = { "kmdash-no-such-make", "kmod",
@@ -353,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_bounded_log_and_diagnostics),
 		cmocka_unit_test(test_long_lines_are_split),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_missing_command),
 		cmocka_unit_test(test_no_command_configured),
 	};

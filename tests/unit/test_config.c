@@ -131,7 +131,7 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown_tools_key",
 	  "6:48: targets[0].module.tools.bench: unknown key (did you mean \"sebench\"? expected one of: sectl, sebench)" },
 	{ "unknown_top",
-	  "3:2: targtes: unknown key (did you mean \"targets\"? expected one of: default_target, targets, ui)" },
+	  "3:2: targtes: unknown key (did you mean \"targets\"? expected one of: default_target, targets, ui, watch)" },
 	{ "unknown_ui_key",
 	  "4:3: ui.colour: unknown key (expected one of: theme, graph, keys, timestamps)" },
 	{ "unknown_vm_key",
@@ -145,6 +145,16 @@ static const struct bad_case bad_cases[] = {
 	{ "bom_column",
 	  "2:19: ui.graph: expected \"auto\", \"braille\", \"block\" or \"ascii\", got \"dots\"" },
 };
+
+/* make's -jN for this host, as the build's argv has it ("" on one CPU) */
+static const char *jobs_arg(void)
+{
+	static char buf[32];
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	snprintf(buf, sizeof(buf), n > 1 ? "-j%ld" : "", n);
+	return buf;
+}
 
 static struct config *load(const char *path, char *err, size_t errlen)
 {
@@ -269,12 +279,16 @@ static void expect_embedded_qemu(const struct config_target *t)
 	assert_string_equal(t->serial.socket,
 			    "/run/kmdash-test/vm-qemu/serial.sock");
 	assert_null(t->serial.tty);
-	assert_int_equal(t->build.argv.n, 4);
+	/* kbuild itself, into build/kmod as make kmod: no outer make */
+	assert_int_equal(t->build.argv.n, 6 + !!jobs_arg()[0] + 1);
 	assert_string_equal(t->build.argv.v[0], "make");
 	assert_string_equal(t->build.argv.v[1], "-C");
-	assert_string_equal(t->build.argv.v[2], repo);
-	assert_string_equal(t->build.argv.v[3], "kmod");
-	assert_null(t->build.argv.v[4]);
+	snprintf(ko, sizeof(ko), "M=%s/build/kmod", repo);
+	assert_string_equal(t->build.argv.v[3], ko);
+	assert_string_equal(t->build.mirror_dst, ko + 2);
+	snprintf(ko, sizeof(ko), "%s/kmod", repo);
+	assert_string_equal(t->build.mirror_src, ko);
+	assert_null(t->build.argv.v[t->build.argv.n]);
 	assert_string_equal(t->module.name, "storage_hash");
 	snprintf(ko, sizeof(ko), "%s/build/kmod/storage_hash.ko", repo);
 	assert_string_equal(t->module.ko, ko);
@@ -653,8 +667,9 @@ static void test_print_shows_effective_values(void **state)
 	assert_non_null(strstr(
 		p, "\"jump_host\":\t\"dev@ec2-devdesk.example.com:2022\""));
 	assert_non_null(strstr(p, "\"probe_interval_ms\":\t1000"));
-	snprintf(argv, sizeof(argv),
-		 "\"argv\":\t[\"make\", \"-C\", \"%s\", \"kmod\"]", repo);
+	/* the example of the checkout: kbuild into build/kmod */
+	snprintf(argv, sizeof(argv), "\"M=%s/build/kmod\", \"ARCH=arm64\"",
+		 repo);
 	assert_non_null(strstr(p, argv));
 	assert_non_null(strstr(p, "\"graph\":\t\"auto\""));
 	assert_null(strstr(p, "password"));
@@ -699,14 +714,16 @@ static void test_paths_relative_to_the_config_file(void **state)
 	assert_string_equal(t->bench_argv.v[0], want);
 	assert_string_equal(t->bench_argv.v[1], "-q");
 	/* kbuild against the target's kernel, outputs in the cache */
-	assert_int_equal(t->build.argv.n, 7);
+	assert_int_equal(t->build.argv.n, 6 + !!jobs_arg()[0] + 1);
 	assert_string_equal(t->build.argv.v[0], "make");
 	assert_string_equal(
 		t->build.argv.v[2],
 		"/cache/target/6.1.0-99-arm64/sysroot/usr/src/linux-headers-6.1.0-99-arm64");
 	snprintf(want, sizeof(want), "M=%s/" FIX "/cache/build/qemu/one-", cwd);
 	assert_memory_equal(t->build.argv.v[3], want, strlen(want));
-	assert_string_equal(t->build.argv.v[6], "modules");
+	if (jobs_arg()[0])
+		assert_string_equal(t->build.argv.v[6], jobs_arg());
+	assert_string_equal(t->build.argv.v[t->build.argv.n - 1], "modules");
 	snprintf(want, sizeof(want), "%s/one", dir);
 	assert_string_equal(t->build.mirror_src, want);
 	assert_string_equal(t->build.mirror_dst, t->build.argv.v[3] + 2);

@@ -135,7 +135,8 @@ static void test_key_bar_widths(void **state)
 	/* Wide: every action with a place, the most used first, help last. */
 	keymap_bar_text(&km, KM_NORMAL, 200, buf, sizeof(buf));
 	assert_string_equal(buf, "a Cycle  r Reload  u Unload  c Cancel  "
-				 "R Reset  b Build  d Deploy  l Load  q Quit  "
+				 "R Reset  b Build  d Deploy  l Load  w Watch  "
+				 "q Quit  "
 				 "B Bench  s VM  Tab Pane  z Zoom  / Search  "
 				 "f Follow  t Theme  Enter Console  ? Help");
 	/*
