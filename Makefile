@@ -43,7 +43,7 @@ endif
 
 .PHONY: help deps kmdash all kmod target vm-start vm-stop vm-ssh vm-status \
 	run install uninstall man test check asan bench format check-format clean \
-	print-cflags print-libs fixtures
+	print-cflags print-libs fixtures container
 
 help:
 	@echo 'make deps      install the Debian packages kmdash needs (sudo if not root)'
@@ -53,6 +53,7 @@ help:
 	@echo 'make vm-start  boot the target (MACHINE=virt|raspi3b, PORT=n)'
 	@echo 'make vm-ssh    open a shell on the target; make vm-stop stops it'
 	@echo 'make run       all of the above, then open the dashboard'
+	@echo 'make container build the cross-build image (podman; Debian packages, no registry)'
 	@echo 'make fixtures  cross-build the modules whose traces the unit tests decode'
 	@echo 'make test      build with ASan+UBSan and run every test suite (SUITES=...)'
 	@echo 'make check     quick: sanitized build, style, unit and CLI tests, no target' 
@@ -132,6 +133,11 @@ fixtures: kmod
 		$(MAKE) --no-print-directory kmod KMOD_SRC=tests/fixtures/$$m \
 			KMOD_OUT=$(BUILD)/tests/fixtures/$$m || exit 1; \
 	done
+
+# The cross-build image (target/container/): from Debian packages, cached by
+# the hash of its Containerfile. CONTAINER_ENGINE=docker for Docker.
+container:
+	@target/container/build.sh
 
 .PHONY: kmod-native
 # Second compile check of the module: the host's amd64 headers (make deps).

@@ -29,6 +29,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
 	&cmd_dmesg_entry,
 	&cmd_vm_entry,
+	&cmd_gdb_entry,
 	&cmd_target_entry,
 	&cmd_image_entry,
 	&cmd_trust_entry,

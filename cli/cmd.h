@@ -123,6 +123,7 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_dmesg_entry;
 extern const struct cmd_entry cmd_vm_entry;
+extern const struct cmd_entry cmd_gdb_entry;
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_target_entry;
 extern const struct cmd_entry cmd_image_entry;

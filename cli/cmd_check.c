@@ -113,6 +113,28 @@ static const char *cross_prefix(const struct config_target *t)
 	return NULL;
 }
 
+/*
+ * A build in a container needs the engine here; make and the compiler
+ * are the image's.
+ */
+static void check_container(struct check *k)
+{
+	const struct config_container *c = &k->t->build.container;
+	const char *engine = config_engine_names[c->engine];
+
+	if (!program_found(engine)) {
+		say(k, "build", ERR,
+		    "the container engine '%s' is not installed (make deps "
+		    "installs podman), or set build.container.engine",
+		    engine);
+		return;
+	}
+	say(k, "build", OK, "%s in %s %s (make container builds it)%s%s",
+	    k->t->build.argv.v[0], engine, c->image,
+	    k->t->build.kdir ? ", against " : "",
+	    k->t->build.kdir ? k->t->build.kdir : "");
+}
+
 static void check_build(struct check *k)
 {
 	const struct config_target *t = k->t;
@@ -124,6 +146,10 @@ static void check_build(struct check *k)
 		if (!t->module.problem ||
 		    strcmp(t->build.missing, t->module.problem))
 			say(k, "build", ERR, "%s", t->build.missing);
+		return;
+	}
+	if (t->build.container.present) {
+		check_container(k);
 		return;
 	}
 	if (!program_found(t->build.argv.v[0])) {

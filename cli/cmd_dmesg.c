@@ -14,13 +14,39 @@
 #include "core/module/kmsg.h"
 #include "core/session.h"
 #include "core/ssh/link.h"
+#include "core/vm/vm.h"
 
 struct dmesg {
 	struct cli c; /* first: callbacks get the cli */
 	bool follow;
 	enum link_state last_link;
+	bool halted; /* a debugger holds the VM: said once each way */
 	uint64_t idle_timer;
 };
+
+/* "-- VM halted by gdb --", and "-- VM running --" after: the log pauses. */
+static void print_halt_change(struct dmesg *d)
+{
+	struct vm *vm = session_vm(d->c.s);
+	bool halted = vm && vm_halted(vm);
+	const char *what;
+
+	if (halted == d->halted)
+		return;
+	d->halted = halted;
+	what = !halted		    ? "running" :
+	       vm_halted_by_gdb(vm) ? "halted by gdb" :
+				      "paused";
+	if (d->c.json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "event", "vm");
+		cJSON_AddStringToObject(o, "state", what);
+		cli_emit_json(o);
+	} else {
+		cli_say(&d->c, "-- VM %s --\n", what);
+	}
+}
 
 static void dmesg_idle(struct loop *loop, void *arg)
 {
@@ -34,6 +60,8 @@ static void on_change(struct session *s, unsigned changes, void *arg)
 {
 	struct dmesg *d = arg;
 
+	if ((changes & (SC_LINK | SC_VM)) && d->follow)
+		print_halt_change(d);
 	if ((changes & SC_LINK) && d->follow)
 		cli_print_link_change(&d->c, &d->last_link);
 	if (!(changes & SC_KMSG))
@@ -108,5 +136,7 @@ const struct cmd_entry cmd_dmesg_entry = {
 		"and ends when it pauses. With --follow it keeps printing "
 		"new records until interrupted; when the link drops and "
 		"comes back it says so, and the log resumes without "
-		"duplicates, marking lost records and reboots.",
+		"duplicates, marking lost records and reboots. It also says "
+		"when a debugger halts the VM and when it runs again (the "
+		"log pauses meanwhile; the link is not judged).",
 };

@@ -3,6 +3,7 @@
  * kmdash status: the VM, the link, the module and the last benchmark,
  * once the link has settled. (kmdash check is cmd_check.c.)
  */
+#include <limits.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -48,7 +49,7 @@ static int report(struct cli *c)
 	struct vm *vm = session_vm(c->s);
 	struct link_stats ls = { 0 };
 	const struct bench_run *br = bench_latest(session_bench(c->s));
-	char modbuf[400];
+	char modbuf[400], gdb[PATH_MAX + 16];
 	const char *mod;
 	bool ok = l && link_state(l) == LINK_UP;
 
@@ -81,6 +82,11 @@ static int report(struct cli *c)
 			     "not connected");
 	}
 	cli_say(c, "module    %s\n", mod);
+	if (vm && vm_gdb_socket(vm, gdb, sizeof(gdb)) == 0)
+		cli_say(c, "gdb       %s (%s; kmdash gdb)\n", gdb,
+			vm_halted_by_gdb(vm) ? "VM halted by gdb" :
+			vm_gdb_attached(vm)  ? "a debugger is attached" :
+					       "free");
 	if (br && br->has_summary)
 		cli_say(c, "bench     last run: %s, %.0f ops/s, p99 %.2f us\n",
 			br->engine, br->summary[BM_TOTAL], br->summary[BM_P99]);
@@ -157,5 +163,6 @@ const struct cmd_entry cmd_status_entry = {
 		"one object, its states fixed words: config, vm (name, stage, "
 		"pid, port), ssh, link (state, reason, rtt_us), module (state: "
 		"loaded, not_loaded or unknown; refcnt, build_id, taint, "
-		"crashed, crash), bench (the last run).",
+		"crashed, crash), bench (the last run), gdb (socket; state: "
+		"free, attached or halted) while the VM has a gdbstub.",
 };

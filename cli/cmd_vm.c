@@ -135,6 +135,7 @@ static void print_console_tail(const char *dir)
 static int verb_status(struct vmcmd *v)
 {
 	struct cli *c = &v->c;
+	char gdb[PATH_MAX + 16];
 	int r = vm_find(v->vm);
 
 	if (r < 0) {
@@ -145,11 +146,21 @@ static int verb_status(struct vmcmd *v)
 		cli_say(c, "VM %s: not running\n", vm_name(v->vm));
 		return 1;
 	}
-	cli_say(c,
-		"VM %s: running, pid %d, machine %s, ssh port %d, runtime %s\n",
-		vm_name(v->vm), (int)vm_pid(v->vm),
+	cli_say(c, "VM %s: %s, pid %d, machine %s, ssh port %d, runtime %s\n",
+		vm_name(v->vm),
+		vm_halted_by_gdb(v->vm) ? "halted by gdb" :
+		vm_halted(v->vm)	? "paused" :
+					  "running",
+		(int)vm_pid(v->vm),
 		vm_machine(v->vm)[0] ? vm_machine(v->vm) : "?", vm_port(v->vm),
 		vm_dir(v->vm));
+	if (vm_gdb_socket(v->vm, gdb, sizeof(gdb)) == 0)
+		cli_say(c, "gdb stub: %s (%s)\n", gdb,
+			vm_gdb_attached(v->vm) ? "a debugger is attached" :
+						 "free");
+	else
+		cli_say(c,
+			"gdb stub: none (started by an older kmdash: restart the VM for one)\n");
 	return 0;
 }
 

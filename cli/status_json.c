@@ -13,9 +13,11 @@
  *            text },
  *   bench { engine, state, started, ops_s, p50_us, p99_us, ... }
  *          (the last run, absent before the first),
- *   gdb { socket } (absent while the VM has no gdbstub).
+ *   gdb { socket, state: free | attached | halted }
+ *       (absent while the VM has no gdbstub).
  */
 #include <cJSON.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -144,6 +146,21 @@ static void add_bench(cJSON *o, const struct bench_run *r)
 		cJSON_AddStringToObject(j, "message", r->msg);
 }
 
+static void add_gdb(cJSON *o, struct vm *vm)
+{
+	char sock[PATH_MAX + 16];
+	cJSON *j;
+
+	if (!vm || vm_gdb_socket(vm, sock, sizeof(sock)) != 0)
+		return;
+	j = cJSON_AddObjectToObject(o, "gdb");
+	cJSON_AddStringToObject(j, "socket", sock);
+	cJSON_AddStringToObject(j, "state",
+				vm_halted_by_gdb(vm) ? "halted" :
+				vm_gdb_attached(vm)  ? "attached" :
+						       "free");
+}
+
 cJSON *status_json(const struct cli *c)
 {
 	struct session *s = c->s;
@@ -165,9 +182,6 @@ cJSON *status_json(const struct cli *c)
 	add_link(o, session_link(s));
 	add_module(o, s);
 	add_bench(o, bench_latest(session_bench(s)));
-	/*
-	 * The gdb place: "gdb": { "socket": PATH } once the VM has a
-	 * gdbstub open; absent while it has none.
-	 */
+	add_gdb(o, vm);
 	return o;
 }

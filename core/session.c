@@ -27,6 +27,8 @@
 #include "core/config/config.h"
 #include "core/console/console.h"
 #include "core/module/deploy.h"
+#include "core/module/gdbinit.h"
+#include "core/module/gdbprep.h"
 #include "core/base/fsdir.h"
 #include "core/base/journal.h"
 #include "core/module/kmsg.h"
@@ -93,12 +95,17 @@ struct session {
 	struct build *build;
 	struct bench *bench;
 	struct ssh_op *bench_op;
+	/* the VM was halted while the benchmark ran: its figures are off */
+	bool bench_halted;
 	char bench_history[PATH_MAX];
 	struct job job;
 	struct journal *journal;
 	struct session_module module;
 	struct crash *crash;
 	char ko_store[PATH_MAX];
+	struct gdbprep *gdb; /* made at the first use */
+	session_gdb_fn gdb_fn;
+	void *gdb_arg;
 
 	/* crashes after this mark fail the running step */
 	uint64_t step_mark;
@@ -243,6 +250,8 @@ static void explain_stuck(struct session *s, char *msg, size_t cap)
 			"reboot the board (kmdash has no power control for it)");
 }
 
+static void gdb_module_moved(struct session *s, bool loaded);
+
 static void on_deploy_done(void *arg, int rc, enum moderr kind, const char *msg)
 {
 	struct session *s = arg;
@@ -258,6 +267,8 @@ static void on_deploy_done(void *arg, int rc, enum moderr kind, const char *msg)
 		crash_set_loaded_id(s->crash, deploy_loaded_id(s->deploy));
 	if (rc == 0 && st->kind == JOB_UNLOAD)
 		crash_set_loaded_id(s->crash, "");
+	if (rc == 0 && (st->kind == JOB_LOAD || st->kind == JOB_UNLOAD))
+		gdb_module_moved(s, st->kind == JOB_LOAD);
 	if (rc == 0 && st->kind == JOB_LOAD) {
 		/* loaded now, not at the next query */
 		s->module.state = MOD_LOADED;
@@ -367,7 +378,8 @@ static bool lost_unexplained(const struct session *s)
 {
 	return !s->settle_ok && !s->vm && s->link && !link_up(s) &&
 	       !path_verdict(s) && link_reason(s->link) == LINK_R_LOST &&
-	       loop_now_ms() - s->settle_start_ms < LOST_VERDICT_MS;
+	       loop_target_now_ms(s->loop) - s->settle_start_ms <
+		       LOST_VERDICT_MS;
 }
 
 static void step_judge(struct session *s)
@@ -415,10 +427,11 @@ static void settle_expired(struct loop *loop, void *arg)
 	s->settle_timer = 0;
 	/* a console block still waiting for its twin decides first */
 	if ((crash_pending(s->crash) &&
-	     loop_now_ms() - s->settle_start_ms < SETTLE_MAX_MS) ||
+	     loop_target_now_ms(s->loop) - s->settle_start_ms <
+		     SETTLE_MAX_MS) ||
 	    lost_unexplained(s)) {
 		s->settle_timer =
-			loop_add_timer(s->loop, 50, settle_expired, s);
+			loop_add_target_timer(s->loop, 50, settle_expired, s);
 		return;
 	}
 	step_judge(s);
@@ -432,8 +445,8 @@ static void on_mark_written(void *arg, int rc)
 		return;
 	/* no right to write the log: wait for it to be quiet instead */
 	loop_cancel_timer(s->loop, s->settle_timer);
-	s->settle_timer =
-		loop_add_timer(s->loop, SETTLE_QUIET_MS, settle_expired, s);
+	s->settle_timer = loop_add_target_timer(s->loop, SETTLE_QUIET_MS,
+						settle_expired, s);
 }
 
 /*
@@ -449,7 +462,7 @@ static void step_settle(struct session *s, bool ok, const char *msg)
 	s->settle_ok = ok;
 	snprintf(s->settle_msg, sizeof(s->settle_msg), "%s", msg);
 	s->settling = true;
-	s->settle_start_ms = loop_now_ms();
+	s->settle_start_ms = loop_target_now_ms(s->loop);
 	/*
 	 * The mark comes back by the stream even when the stream starts
 	 * after it was written: /dev/kmsg replays its buffer.
@@ -460,14 +473,14 @@ static void step_settle(struct session *s, bool ok, const char *msg)
 		snprintf(text, sizeof(text), "%s", s->mark);
 		if (deploy_kmsg_mark(s->deploy, &s->dm, text, on_mark_written,
 				     s) == 0) {
-			s->settle_timer = loop_add_timer(s->loop, SETTLE_MAX_MS,
-							 settle_expired, s);
+			s->settle_timer = loop_add_target_timer(
+				s->loop, SETTLE_MAX_MS, settle_expired, s);
 			return;
 		}
 	}
 	if (crash_pending(s->crash) || lost_unexplained(s)) {
 		s->settle_timer =
-			loop_add_timer(s->loop, 50, settle_expired, s);
+			loop_add_target_timer(s->loop, 50, settle_expired, s);
 		return;
 	}
 	step_judge(s);
@@ -529,6 +542,12 @@ static void on_bench_end(void *arg, int rc, int exit_status, const char *msg)
 	else if (!r || !r->has_summary)
 		snprintf(why, sizeof(why), "%s ended without its summary line",
 			 bench_tool(s));
+	else if (s->bench_halted)
+		/* the guest's clock stopped too; host-side times did not */
+		snprintf(
+			why, sizeof(why),
+			"interrupted by the debugger (the VM was halted while %s ran): not a baseline",
+			bench_tool(s));
 	else
 		why[0] = '\0';
 	ok = !why[0];
@@ -636,6 +655,7 @@ static int start_bench(struct session *s)
 		return -ENOMEM;
 	git_head(s->t->module.dir, commit, sizeof(commit));
 	bench_run_begin(s->bench, commit, s->module.build_id);
+	s->bench_halted = s->vm && vm_halted(s->vm);
 	s->bench_op = ssh_stream_open(s->ssh, cmd, SSH_STREAM_PTY,
 				      on_bench_data, on_bench_end, s);
 	free(cmd);
@@ -758,11 +778,11 @@ static int wait_for_target(struct session *s, const struct job_step *st)
 	}
 	s->waiting = st;
 	if (vm_booting(s) || !s->link) {
-		s->wait_timer = loop_add_timer(s->loop, LINK_WAIT_MS,
-					       link_wait_expired, s);
+		s->wait_timer = loop_add_target_timer(s->loop, LINK_WAIT_MS,
+						      link_wait_expired, s);
 		return 0;
 	}
-	s->wait_timer = loop_add_timer(
+	s->wait_timer = loop_add_target_timer(
 		s->loop, s->t->ssh.connect_timeout_ms + ATTEMPT_GRACE_MS,
 		link_wait_expired, s);
 	/* not the backoff's next try, maybe 30 s away: one now */
@@ -819,6 +839,9 @@ static int step_start(void *ctx, const struct job_step *st)
 	 */
 	if (st->kind == JOB_LOAD)
 		crash_set_loaded_id(s->crash, "");
+	/* a debugger attached follows the module: where does it land */
+	s->dm.sections = st->kind == JOB_LOAD && s->vm &&
+			 vm_gdb_attached(s->vm);
 	if (s->journal)
 		journal_action(s->journal, "%s started",
 			       job_step_name(st->kind));
@@ -992,7 +1015,8 @@ static void arm_stats(struct session *s)
 	if (s->stats_timer || s->o.module_stats_ms <= 0 || s->stats_hidden ||
 	    s->module.state != MOD_LOADED)
 		return;
-	s->stats_timer = loop_add_timer(
+	/* the target's clock: no questions while gdb holds it */
+	s->stats_timer = loop_add_target_timer(
 		s->loop, (int64_t)s->o.module_stats_ms * s->stats_backoff,
 		stats_due, s);
 }
@@ -1088,7 +1112,8 @@ static void refresh_due(struct loop *loop, void *arg)
 static void schedule_refresh(struct session *s)
 {
 	if (!s->refresh_timer)
-		s->refresh_timer = loop_add_timer(s->loop, 100, refresh_due, s);
+		s->refresh_timer =
+			loop_add_target_timer(s->loop, 100, refresh_due, s);
 }
 
 /* --- crashes ----------------------------------------------------------------- */
@@ -1374,6 +1399,8 @@ static void on_link(struct link *l, enum link_state state,
 			       msg && msg[0] ? ": " : "", msg ? msg : "");
 	if (up && !was_up) {
 		deploy_set_session(s->deploy, s->ssh);
+		if (s->gdb)
+			gdbprep_set_session(s->gdb, s->ssh);
 		/* the log stream comes: the console's blocks wait for it */
 		crash_set_stream(s->crash, s->o.follow_kmsg);
 		/*
@@ -1409,6 +1436,8 @@ static void free_link(struct session *s)
 {
 	if (s->deploy)
 		deploy_set_session(s->deploy, NULL);
+	if (s->gdb)
+		gdbprep_set_session(s->gdb, NULL);
 	if (s->bench_op)
 		ssh_op_cancel(s->bench_op);
 	s->bench_op = NULL;
@@ -1501,6 +1530,23 @@ static void on_vm(struct vm *vm, enum vm_note what, const char *detail,
 			       what == VM_NOTE_EVENT ? "event" :
 						       "status",
 			       detail);
+	/*
+	 * A debugger holds the CPUs: nothing that judges the target runs
+	 * meanwhile (the link's probe, the steps' deadlines), and a
+	 * benchmark running now measures nothing it can stand by.
+	 */
+	if (what == VM_NOTE_STATUS &&
+	    vm_halted(vm) != loop_target_halted(s->loop)) {
+		loop_target_halt(s->loop, vm_halted(vm));
+		if (vm_halted(vm) && s->bench_op)
+			s->bench_halted = true;
+		notice(s, "%s",
+		       vm_halted(vm) ? vm_halted_by_gdb(vm) ?
+				       "VM halted by gdb" :
+				       "VM paused" :
+				       "VM running again");
+		changed(s, SC_LINK);
+	}
 	/* The port is known once QEMU runs; SSH waits for the banner. */
 	if (what == VM_NOTE_STAGE && vm_stage(vm) == VM_STAGE_SSH_READY &&
 	    (!s->link || link_state(s->link) == LINK_DOWN)) {
@@ -1528,6 +1574,7 @@ static void on_vm(struct vm *vm, enum vm_note what, const char *detail,
 		notice(s, "the VM '%s' failed to start: %s", vm_name(vm),
 		       vm_error(vm));
 	if (what == VM_NOTE_STAGE && vm_stage(vm) == VM_STAGE_EXITED) {
+		loop_target_halt(s->loop, false);
 		/* A restarted VM forwards another port: a new link then. */
 		notice(s, "the VM '%s' exited", vm_name(vm));
 		fail_remote_step(s, "the VM exited");
@@ -1722,6 +1769,7 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 	const struct config_target *t;
 	struct kmsg_opts ko = { 0 };
 	struct build_opts bo = { 0 };
+	struct container_spec cs = { 0 };
 	char *hist;
 
 	if (!s)
@@ -1763,6 +1811,16 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 	bo.mirror_dst = t->build.mirror_dst;
 	bo.cwd = t->build.dir;
 	bo.env = (const char *const *)t->build.env.v;
+	bo.path_map = (const char *const *)t->build.path_map.v;
+	if (t->build.container.present) {
+		const struct config_container *k = &t->build.container;
+
+		cs.engine = config_engine_names[k->engine];
+		cs.image = k->image;
+		cs.mounts = (const char *const *)k->run_mounts.v;
+		cs.workdir = k->workdir;
+		bo.container = &cs;
+	}
 	bo.sink = on_build_line;
 	bo.on_done = on_build_done;
 	bo.arg = s;
@@ -1865,6 +1923,7 @@ void session_free(struct session *s)
 	loop_cancel_timer(s->loop, s->stats_timer);
 	loop_cancel_timer(s->loop, s->settle_timer);
 	free_link(s);
+	gdbprep_free(s->gdb);
 	deploy_free(s->deploy);
 	build_free(s->build);
 	bench_free(s->bench);
@@ -1934,6 +1993,155 @@ int session_vm_reset(struct session *s, char *err, size_t errlen)
 	if (r < 0)
 		snprintf(err, errlen, "%s", vm_error(s->vm));
 	return r;
+}
+
+/* --- gdb ----------------------------------------------------------------------- */
+
+/* gdb's helper for this VM, made at the first use: the VM's paths. */
+static struct gdbprep *gdb_prep(struct session *s, char *err, size_t errlen)
+{
+	char sock[PATH_MAX + 16], *state, *cache;
+	struct gdbprep_opts o = {
+		.loop = s->loop,
+		.crash = s->crash,
+		.target = s->t->name,
+		.module = s->t->module.name,
+		.ko = s->t->module.ko,
+		.socket = sock,
+		.run_dir = vm_dir(s->vm),
+		.kernel_image = s->t->vm.kernel,
+	};
+
+	if (s->gdb)
+		return s->gdb;
+	vm_gdb_socket(s->vm, sock, sizeof(sock));
+	state = str_state_dir();
+	cache = state ? str_printf("%s/%s/gdb", state, s->t->name) : NULL;
+	free(state);
+	if (!cache) {
+		snprintf(
+			err, errlen,
+			"no place for gdb's symbol files: set HOME or XDG_STATE_HOME");
+		return NULL;
+	}
+	o.cache_dir = cache;
+	s->gdb = gdbprep_new(&o);
+	free(cache);
+	if (!s->gdb)
+		snprintf(err, errlen, "out of memory");
+	else if (link_up(s))
+		gdbprep_set_session(s->gdb, s->ssh);
+	return s->gdb;
+}
+
+/*
+ * The module moved (a load or an unload) while a debugger is attached:
+ * module.gdb follows before the step ends, from what the load read.
+ */
+static void gdb_module_moved(struct session *s, bool loaded)
+{
+	char err[256], note[512];
+	int r;
+
+	if (!s->vm || !vm_gdb_attached(s->vm) || !gdb_prep(s, err, sizeof(err)))
+		return;
+	r = gdbprep_write_module(
+		s->gdb, loaded ? deploy_loaded_id(s->deploy) : "",
+		loaded ? deploy_loaded_sections(s->deploy) : "", note,
+		sizeof(note));
+	if (s->journal)
+		journal_action(s->journal, "gdb: module.gdb %s: %s",
+			       r ? "not written" : "written",
+			       r ? strerror(-r) : note);
+	if (!r)
+		notice(s, "gdb: %s moved; " GDBINIT_RELOAD " in gdb follows it",
+		       s->t->module.name);
+}
+
+static void on_gdb_ready(void *arg, int rc, const char *gdbinit,
+			 const char *msg)
+{
+	struct session *s = arg;
+	session_gdb_fn fn = s->gdb_fn;
+
+	s->gdb_fn = NULL;
+	if (s->journal)
+		journal_action(s->journal, "gdb %s: %s",
+			       rc ? "not started" : "ready", msg);
+	if (fn)
+		fn(s, rc, gdbinit, msg, s->gdb_arg);
+}
+
+int session_gdb(struct session *s, session_gdb_fn fn, void *arg, char *err,
+		size_t errlen)
+{
+	char sock[PATH_MAX + 16];
+	int r;
+
+	if (!s->vm) {
+		snprintf(
+			err, errlen,
+			"target '%s' has no gdbstub: only QEMU targets have one. A board's kernel can be debugged with kgdb over its serial console when it is built with CONFIG_KGDB_SERIAL_CONSOLE (README: \"Debugging a board with kgdb\")",
+			s->t->name);
+		return -ENODEV;
+	}
+	if (vm_stage(s->vm) < VM_STAGE_STARTED ||
+	    vm_stage(s->vm) >= VM_STAGE_STOPPING) {
+		snprintf(err, errlen, "the VM '%s' is not running: s starts it",
+			 vm_name(s->vm));
+		return -ESRCH;
+	}
+	r = vm_gdb_socket(s->vm, sock, sizeof(sock));
+	if (r < 0) {
+		snprintf(
+			err, errlen,
+			"the VM '%s' has no gdbstub (%s is missing: it was started by an older kmdash); restart it: kmdash vm stop, then kmdash vm start",
+			vm_name(s->vm), sock);
+		return r;
+	}
+	if (vm_gdb_attached(s->vm)) {
+		snprintf(
+			err, errlen,
+			"a debugger is attached to %s already (the stub takes one): use it; after a reload, " GDBINIT_RELOAD
+			" there loads the module's new addresses",
+			sock);
+		return -EBUSY;
+	}
+	if (!gdbinit_path_ok(sock) || !gdbinit_path_ok(vm_dir(s->vm))) {
+		snprintf(
+			err, errlen,
+			"gdb cannot take the path %s (a blank or quote in it): set KMDASH_RUNTIME_DIR to a plain path",
+			sock);
+		return -EINVAL;
+	}
+	if (vm_halted(s->vm)) {
+		snprintf(
+			err, errlen,
+			"the VM is halted (QMP status %s) with no debugger attached: continue it first (QMP cont)",
+			vm_status(s->vm));
+		return -EAGAIN;
+	}
+	if (!link_up(s)) {
+		snprintf(err, errlen, "target not reachable: %s",
+			 s->link ? link_message(s->link) : "no connection yet");
+		return -ENOTCONN;
+	}
+	if (!gdb_prep(s, err, errlen))
+		return -ENOMEM;
+	r = gdbprep_run(s->gdb, on_gdb_ready, s);
+	if (r == -EBUSY) {
+		snprintf(err, errlen, "gdb's files are being made already");
+		return r;
+	}
+	if (r < 0) {
+		snprintf(err, errlen,
+			 "cannot ask the target for gdb's files: %s",
+			 strerror(-r));
+		return r;
+	}
+	s->gdb_fn = fn;
+	s->gdb_arg = arg;
+	return 0;
 }
 
 /* --- accessors ------------------------------------------------------------- */

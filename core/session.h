@@ -161,6 +161,18 @@ int session_module_text(const struct session *s, char *buf, size_t cap);
 /* A VM target, whose reset is the way back from a crash. */
 bool session_can_reset(const struct session *s);
 
+/*
+ * gdb on the target's kernel and the module (core/module/gdbprep.h): fn
+ * gets the gdbinit to start gdb with (gdbprep_argv), or rc < 0 and why.
+ * 0 once started; else why not in err: a board (only QEMU has a stub;
+ * kgdb is the way there), a VM without a stub, a debugger attached
+ * already, the target unreachable.
+ */
+typedef void (*session_gdb_fn)(struct session *s, int rc, const char *gdbinit,
+			       const char *msg, void *arg);
+int session_gdb(struct session *s, session_gdb_fn fn, void *arg, char *err,
+		size_t errlen);
+
 /* The last thing the session wants the user to know, "" if nothing. */
 const char *session_notice(const struct session *s);
 

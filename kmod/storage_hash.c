@@ -631,7 +631,7 @@ static long sh_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	bool wr = file->f_mode & FMODE_WRITE;
 	long err;
 
-	switch (cmd) {
+	switch (cmd) { /* kmdash-test: gdb */
 	case SH_IOC_VERSION:
 		return put_user((u32)SH_UAPI, (u32 __user *)uarg);
 	case SH_IOC_PUT:

@@ -23,9 +23,14 @@ packages=(
 	libelf1 libssl3
 	# second compile check of the module against the host's headers
 	linux-headers-amd64
+	# the container cross-build (make container, its tests): the engine,
+	# the runtime that works here, podman's --init, the Debian root
+	podman runc catatonit mmdebstrap
 	# run and test
 	openssh-client openssh-server socat tmux iproute2 procps
 	libcmocka-dev valgrind clang-format
+	# kmdash gdb: the debugger for the arm64 guest (QEMU's gdbstub)
+	gdb-multiarch
 	# what the tests call besides: file (kmod/functional, target/smoke),
 	# readelf (e2e/cycle), python3 (tui/cycle reads the recording), git
 	# (style), zsh (cli/completion), groff (cli/man renders the page)

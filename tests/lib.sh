@@ -13,10 +13,15 @@ export KMDASH_RUNTIME_DIR=$T_TMP/run
 T_PIDS=()
 T_VMS=()
 T_NETS=() # "VETH NETNS" of blackhole_up
+T_PODMAN= # set by podman_private: its containers go on exit
+# The cache every test shares (the embedded target, the container image),
+# whatever private_cache later points KMDASH_CACHE_DIR at.
+T_SHARED_CACHE=$(. "$T_ROOT/target/common.sh" && echo "$KMDASH_CACHE")
 
 t_cleanup()
 {
 	local name pid
+	[ -n "$T_PODMAN" ] && podman rm -a -f -t 0 >/dev/null 2>&1
 	for name in "${T_VMS[@]}"; do
 		vm stop --name "$name" >/dev/null 2>&1
 	done
@@ -86,11 +91,52 @@ track_pid() { T_PIDS+=("$1"); }
 # removed with it; the embedded target stays the shared one (a symlink).
 private_cache()
 {
-	local shared
-	shared=$(. "$T_ROOT/target/common.sh" && echo "$KMDASH_CACHE")
 	export KMDASH_CACHE_DIR=$T_TMP/cache
 	mkdir -p "$KMDASH_CACHE_DIR"
-	ln -sfn "$shared/target" "$KMDASH_CACHE_DIR/target"
+	ln -sfn "$T_SHARED_CACHE/target" "$KMDASH_CACHE_DIR/target"
+}
+
+# podman_private: podman with this machine's settings in the test's own
+# files, never in /etc: a containers.conf without default ulimits (the
+# sandbox's root lacks CAP_SYS_RESOURCE) and with runc (crun fails on its
+# cgroups), and a storage of the test's own (its containers, so "none
+# left" is this test's), whose images come read-only from the shared
+# store `make container` builds into: the image is built once per cache.
+# podman_image then builds (or finds) it and prints its name.
+podman_private()
+{
+	local shared=$T_SHARED_CACHE/container d=$T_TMP/podman
+	mkdir -p "$d" "$shared/images"
+	cat >"$d/containers.conf" <<'EOC'
+[containers]
+default_ulimits = []
+[engine]
+runtime = "runc"
+EOC
+	cat >"$d/images.conf" <<EOC
+[storage]
+driver = "overlay"
+graphroot = "$shared/images"
+runroot = "$shared/run"
+EOC
+	cat >"$d/storage.conf" <<EOC
+[storage]
+driver = "overlay"
+graphroot = "$d/root"
+runroot = "$d/run"
+[storage.options]
+additionalimagestores = ["$shared/images"]
+EOC
+	export CONTAINERS_CONF=$d/containers.conf
+	export CONTAINERS_STORAGE_CONF=$d/storage.conf
+	T_PODMAN=1
+}
+
+podman_image()
+{
+	CONTAINERS_STORAGE_CONF=$T_TMP/podman/images.conf \
+		KMDASH_CACHE_DIR=$T_SHARED_CACHE \
+		"$T_ROOT/target/container/build.sh" | tail -1
 }
 
 # blackhole_up: BLACKHOLE becomes an address whose packets go nowhere (no

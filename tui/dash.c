@@ -458,7 +458,8 @@ static void schedule(struct dash *d)
 {
 	int64_t since, delay;
 
-	if (d->frame_timer || !d->scr)
+	/* nothing is drawn while a program is in front */
+	if (d->frame_timer || !d->scr || d->front_pid)
 		return;
 	since = (loop_now_us() - d->last_frame_us) / 1000;
 	delay = since >= FRAME_MS ? 0 : FRAME_MS - since;
@@ -629,6 +630,9 @@ static void on_action(void *ctx, enum action_id a)
 			dash_alert(d, "%s", err);
 		else
 			dash_message(d, "reset sent");
+		break;
+	case ACT_GDB:
+		dash_gdb(d);
 		break;
 	case ACT_CONSOLE_INPUT:
 		/* Enter elsewhere: the pane's own (open the selected line) */
@@ -964,6 +968,14 @@ static void on_stdin(struct loop *loop, int fd, short revents, void *arg)
 	}
 }
 
+void dash_input(struct dash *d, bool on)
+{
+	if (on)
+		loop_add_fd(d->loop, STDIN_FILENO, POLLIN, on_stdin, d);
+	else
+		loop_del_fd(d->loop, STDIN_FILENO);
+}
+
 /* --- signals ---------------------------------------------------------------- */
 
 /* The terminal's size now; true if it changed (and the screen follows). */
@@ -991,7 +1003,8 @@ static void on_winch(struct loop *loop, int signo, void *arg)
 {
 	struct dash *d = arg;
 
-	if (check_size(d))
+	/* the size is read when the program in front is gone */
+	if (!d->front_pid && check_size(d))
 		schedule(d);
 }
 
@@ -1241,7 +1254,7 @@ int dash_main(const struct dash_opts *o)
 	loop_on_signal(d->loop, SIGHUP, on_quit_signal, d);
 	loop_on_signal(d->loop, SIGINT, on_quit_signal, d);
 	signal(SIGPIPE, SIG_IGN);
-	loop_add_fd(d->loop, STDIN_FILENO, POLLIN, on_stdin, d);
+	dash_input(d, true);
 
 	apply_layout(d);
 	if (d->theme_err[0])

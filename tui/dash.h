@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include <curses.h>
+#include <sys/types.h>
 #include <termios.h>
 
 #include "core/module/job.h"
@@ -162,6 +163,12 @@ struct dash {
 	} pairs[512];
 	int npairs;
 
+	/* a program in front (tui/front.c): the dashboard stepped aside */
+	pid_t front_pid;
+	char front_name[64];
+	struct termios front_tio;
+	bool front_tio_set;
+
 	char msg[256]; /* one-shot message in the status bar */
 	uint64_t msg_timer; /* takes the message away */
 
@@ -198,6 +205,18 @@ void dash_alert(struct dash *d, const char *fmt, ...)
  * dashboard steps aside until the editor exits (tui/editor.c).
  */
 void dash_open_editor(struct dash *d, const char *file, int line);
+/*
+ * argv in front of the dashboard (tui/front.c): inside tmux in a new tmux
+ * window called name (split: a pane beside the dashboard's), else the
+ * dashboard steps aside until it exits, the session carrying on. what
+ * names it in the message. 0, or -errno (said in the status bar).
+ */
+int dash_run_front(struct dash *d, const char *const *argv, const char *name,
+		   const char *what, bool split);
+/* The keyboard to the dashboard (true) or not (a program in front). */
+void dash_input(struct dash *d, bool on);
+/* g: gdb on the target's kernel (tui/gdb.c). */
+void dash_gdb(struct dash *d);
 
 /* --- drawing helpers (draw.c) ------------------------------------------- */
 

@@ -25,6 +25,7 @@ enum action_id {
 	/* Target */
 	ACT_VM_TOGGLE,
 	ACT_VM_RESET,
+	ACT_GDB,
 	ACT_CONSOLE_INPUT,
 	ACT_CONSOLE_LEAVE,
 	/* View */

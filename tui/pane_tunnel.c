@@ -46,21 +46,33 @@ static void tunnel_draw(struct dash *d, struct pane *p, WINDOW *w, int h,
 		return;
 	}
 	link_stats(l, &st);
-	draw_role(d, w, dash_link_role(l));
-	y = 0;
-	draw_printf(w, y, 0, wd, " %s ", link_state_name(link_state(l)));
-	draw_role(d, w, TR_NORMAL);
-	{
+	if (vm && vm_halted(vm)) {
+		/* the same connection waits for the guest: not judged */
+		char why[96];
+
+		snprintf(why, sizeof(why),
+			 "%s: the link waits, not judged, until it runs",
+			 vm_halted_by_gdb(vm) ? "VM halted by gdb" :
+						"VM paused");
+		draw_role(d, w, TR_LINK_DEGRADED);
+		draw_printf(w, 0, 0, wd, " HALTED ");
+		draw_role(d, w, TR_NORMAL);
+		y = draw_wrapped(w, 0, 9, wd - 9, h > 2 ? h - 2 : h, why,
+				 strlen(why), true);
+	} else {
 		int x = (int)strlen(link_state_name(link_state(l))) + 3;
 		const char *why = link_message(l)[0] ?
 					  link_message(l) :
 				  link_reason(l) != LINK_R_NONE ?
 					  link_reason_text(link_reason(l)) :
 					  "";
-
 		bool up = link_state(l) == LINK_UP ||
 			  link_state(l) == LINK_DEGRADED;
 
+		draw_role(d, w, dash_link_role(l));
+		draw_printf(w, 0, 0, wd, " %s ",
+			    link_state_name(link_state(l)));
+		draw_role(d, w, TR_NORMAL);
 		/*
 		 * The reason in full: the rows below wait for it. Down,
 		 * it is all there is to say (no RTT comes).
@@ -123,11 +135,19 @@ static void tunnel_summary(struct dash *d, struct pane *p, char *buf,
 			   size_t cap, enum theme_role *role)
 {
 	struct link *l = session_link(d->s);
+	struct vm *vm = session_vm(d->s);
 	struct link_stats st;
 
 	*role = dash_link_role(l);
 	if (!l) {
 		snprintf(buf, cap, "no link");
+		return;
+	}
+	if (vm && vm_halted(vm)) {
+		*role = TR_LINK_DEGRADED;
+		snprintf(buf, cap, "HALTED (%s)",
+			 vm_halted_by_gdb(vm) ? "VM halted by gdb" :
+						"VM paused");
 		return;
 	}
 	link_stats(l, &st);

@@ -189,7 +189,12 @@ void statusbar_draw(struct dash *d, WINDOW *w, int width)
 	} else {
 		put(&b, TR_LINK_DOWN, "none");
 	}
-	if (vm) {
+	if (vm && vm_halted(vm)) {
+		sep(&b);
+		/* the link is not judged meanwhile: say why it looks still */
+		put(&b, TR_LINK_DEGRADED, "%s",
+		    vm_halted_by_gdb(vm) ? "VM halted by gdb" : "VM paused");
+	} else if (vm) {
 		sep(&b);
 		put(&b, TR_STATUS, "vm %s", vm_stage_name(vm_stage(vm)));
 	}

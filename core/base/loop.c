@@ -27,6 +27,7 @@ struct loop_fd {
 struct loop_timer {
 	uint64_t id;
 	int64_t due_ms;
+	bool target; /* on the target's clock: frozen while it is halted */
 	loop_timer_fn fn;
 	void *arg;
 };
@@ -65,6 +66,10 @@ struct loop {
 
 	bool stop;
 	uint64_t wakeups;
+
+	/* the target's clock: halted since halt_us, held_us in halts before */
+	bool halted;
+	int64_t halt_us, held_us;
 };
 
 static int64_t now_ns(void)
@@ -189,8 +194,8 @@ static void compact_fds(struct loop *loop)
 	loop->fds_removed = false;
 }
 
-uint64_t loop_add_timer(struct loop *loop, int64_t delay_ms, loop_timer_fn fn,
-			void *arg)
+static uint64_t add_timer(struct loop *loop, int64_t delay_ms, loop_timer_fn fn,
+			  void *arg, bool target)
 {
 	if (!fn)
 		return 0;
@@ -202,10 +207,66 @@ uint64_t loop_add_timer(struct loop *loop, int64_t delay_ms, loop_timer_fn fn,
 	loop->timers[loop->ntimers++] = (struct loop_timer){
 		.id = ++loop->next_timer_id,
 		.due_ms = loop_now_ms() + delay_ms,
+		.target = target,
 		.fn = fn,
 		.arg = arg,
 	};
 	return loop->next_timer_id;
+}
+
+uint64_t loop_add_timer(struct loop *loop, int64_t delay_ms, loop_timer_fn fn,
+			void *arg)
+{
+	return add_timer(loop, delay_ms, fn, arg, false);
+}
+
+/*
+ * A target timer added during a halt is due delay_ms after the halt ends:
+ * its due time is kept as if the halt ended now, and moved on with the
+ * others when it does end.
+ */
+uint64_t loop_add_target_timer(struct loop *loop, int64_t delay_ms,
+			       loop_timer_fn fn, void *arg)
+{
+	int64_t late = loop->halted ? loop_now_ms() - loop->halt_us / 1000 : 0;
+
+	return add_timer(loop, (delay_ms < 0 ? 0 : delay_ms) - late, fn, arg,
+			 true);
+}
+
+int64_t loop_target_now_us(const struct loop *loop)
+{
+	int64_t now = loop_now_us();
+
+	return now - loop->held_us - (loop->halted ? now - loop->halt_us : 0);
+}
+
+int64_t loop_target_now_ms(const struct loop *loop)
+{
+	return loop_target_now_us(loop) / 1000;
+}
+
+void loop_target_halt(struct loop *loop, bool halted)
+{
+	int64_t held_ms;
+
+	if (halted == loop->halted)
+		return;
+	loop->halted = halted;
+	if (halted) {
+		loop->halt_us = loop_now_us();
+		return;
+	}
+	held_ms = (loop_now_us() - loop->halt_us) / 1000;
+	loop->held_us += loop_now_us() - loop->halt_us;
+	for (size_t i = 0; i < loop->ntimers; i++)
+		if (loop->timers[i].target)
+			loop->timers[i].due_ms += held_ms;
+}
+
+bool loop_target_halted(const struct loop *loop)
+{
+	return loop->halted;
 }
 
 static ssize_t find_timer(struct loop *loop, uint64_t id)
@@ -353,7 +414,8 @@ static int dispatch_timers(struct loop *loop)
 		for (size_t i = 0; i < loop->ntimers; i++) {
 			struct loop_timer t = loop->timers[i];
 
-			if (t.due_ms > now || t.id > limit)
+			if (t.due_ms > now || t.id > limit ||
+			    (t.target && loop->halted))
 				continue;
 			loop->timers[i] = loop->timers[--loop->ntimers];
 			t.fn(loop, t.arg);
@@ -374,6 +436,8 @@ static int next_timeout(struct loop *loop, int64_t max_wait_ms)
 		for (size_t i = 0; i < loop->ntimers; i++) {
 			int64_t d = loop->timers[i].due_ms - now;
 
+			if (loop->timers[i].target && loop->halted)
+				continue;
 			if (d < 0)
 				d = 0;
 			if (wait < 0 || d < wait)

@@ -43,6 +43,21 @@ void loop_cancel_timer(struct loop *loop, uint64_t id);
 bool loop_timer_pending(struct loop *loop, uint64_t id);
 
 /*
+ * The target's clock: the monotonic clock less the time the target was
+ * halted (a debugger holding a VM's CPUs). Whatever judges the target (a
+ * probe's deadline, a command's timeout, a reconnect's) runs on it, so a
+ * halt times nothing out: while halted its timers do not fire, and after
+ * it they are due as much later as the halt lasted. One target per loop.
+ */
+uint64_t loop_add_target_timer(struct loop *loop, int64_t delay_ms,
+			       loop_timer_fn fn, void *arg);
+int64_t loop_target_now_us(const struct loop *loop);
+int64_t loop_target_now_ms(const struct loop *loop);
+/* The target stopped (true) or runs again (false). */
+void loop_target_halt(struct loop *loop, bool halted);
+bool loop_target_halted(const struct loop *loop);
+
+/*
  * Deliver signo through the loop (signalfd) instead of as an async signal.
  * The signal stays blocked in this process: a child must call
  * loop_child_reset_signals() after fork() and before exec().

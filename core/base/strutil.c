@@ -99,3 +99,14 @@ const char *str_closest(const char *name, const char *const *cands, size_t n,
 		return NULL;
 	return best;
 }
+
+size_t str_path_prefix(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	while (n > 1 && prefix[n - 1] == '/')
+		n--;
+	if (!n || strncmp(path, prefix, n) || (path[n] && path[n] != '/'))
+		return 0;
+	return n;
+}

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Small string helpers that several rooms need: a formatted allocation,
- * the user's home and name, and the "did you mean" of every parser of
- * names (config keys, actions, commands, options, themes).
+ * the user's home and name, the "did you mean" of every parser of
+ * names (config keys, actions, commands, options, themes), path prefixes.
  */
 #ifndef KMDASH_STRUTIL_H
 #define KMDASH_STRUTIL_H
@@ -35,5 +35,12 @@ size_t str_distance(const char *a, const char *b);
  */
 const char *str_closest(const char *name, const char *const *cands, size_t n,
 			size_t max_dist);
+
+/*
+ * The length of prefix when it starts path at a component boundary
+ * ("/a/b" starts "/a/b" and "/a/b/c", not "/a/bc"; trailing slashes of
+ * prefix ignored), else 0. For mapping one tree's paths onto another's.
+ */
+size_t str_path_prefix(const char *path, const char *prefix);
 
 #endif

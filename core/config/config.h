@@ -62,6 +62,12 @@ enum config_watch {
 	CONFIG_WATCH_CYCLE, /* build, reload and the benchmark */
 };
 
+/* Where g opens gdb inside tmux. */
+enum config_gdb_window {
+	CONFIG_GDB_WINDOW = 0, /* a new tmux window */
+	CONFIG_GDB_SPLIT, /* a pane beside the dashboard's */
+};
+
 struct config_ssh {
 	char *host;
 	int port; /* 0 (VM targets): the port the started VM forwards */
@@ -100,8 +106,34 @@ struct config_serial {
 	int baud; /* tty only */
 };
 
+enum config_engine {
+	CONFIG_ENGINE_PODMAN = 0,
+	CONFIG_ENGINE_DOCKER,
+};
+
+/* "podman", "docker": the program each engine is, by enum config_engine. */
+extern const char *const config_engine_names[];
+
+/* build.container: the build runs in a container engine. */
+struct config_container {
+	bool present; /* the key is there */
+	enum config_engine engine;
+	char *image;
+	/* "HOST:CONTAINER[:OPTIONS]" (the kernel tree's, read-only) */
+	struct config_strv mounts;
+	char *workdir; /* the build tree's place in the container */
+	/*
+	 * What is mounted: kmdash's build tree at workdir (and the sources
+	 * its links point to, read-only at their own path), then mounts.
+	 */
+	struct config_strv run_mounts;
+};
+
 struct config_build {
-	/* empty when there is none: then missing says why */
+	/*
+	 * Empty when there is none: then missing says why. With a
+	 * container, the command run inside it.
+	 */
 	struct config_strv argv;
 	char *dir; /* working directory, NULL: kmdash's */
 	struct config_strv env; /* extra "NAME=VALUE" entries */
@@ -113,6 +145,12 @@ struct config_build {
 	 */
 	char *mirror_src, *mirror_dst;
 	char *missing; /* why there is no build command, or NULL */
+	struct config_container container;
+	/*
+	 * "FROM=TO": paths the build prints (FROM, the container's) and
+	 * where they are on the host; a container's mounts add theirs.
+	 */
+	struct config_strv path_map;
 };
 
 struct config_module {
@@ -176,6 +214,7 @@ struct config_ui {
 	char *theme; /* NULL: the built-in default */
 	enum config_graph graph;
 	enum config_timestamps timestamps;
+	enum config_gdb_window gdb_window;
 	struct config_binding *bindings;
 	size_t n_bindings;
 };

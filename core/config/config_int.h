@@ -32,6 +32,7 @@ static inline enum vm_profile config_vm_machine(enum config_vm_profile p)
 extern const struct schema_table config_root_table;
 extern const struct schema_table config_target_table;
 extern const struct schema_table config_vm_table;
+extern const struct schema_table config_container_table;
 
 /* validate.c: checks of one value (rows' check and check_each) */
 bool config_check_target_name(struct schema_ctx *c,
@@ -59,6 +60,26 @@ bool config_check_baud(struct schema_ctx *c, const struct schema_row *row,
 		       const cJSON *item, const char *path);
 void config_ssh_port_range(const void *ssh, int *min, int *max,
 			   const char **note);
+
+/* container.c: build.container and build.path_map */
+bool config_check_mount(struct schema_ctx *c, const struct schema_row *row,
+			const cJSON *item, const char *path);
+bool config_check_abs(struct schema_ctx *c, const struct schema_row *row,
+		      const cJSON *item, const char *path);
+bool config_check_path_map(struct schema_ctx *c, const struct schema_row *row,
+			   const cJSON *item, const char *path);
+bool config_container_prepare(struct schema_ctx *c, void *obj,
+			      const cJSON *json, const char *path);
+void config_container_finish(struct schema_ctx *c, void *obj, const cJSON *json,
+			     const char *path);
+/*
+ * The container's mounts as they run: the build tree (out, or the
+ * module's sources src for a command of the user's) at workdir, the
+ * sources the mirror links to read-only, then the config's (by default
+ * the kernel tree kdir's, read-only at its own path).
+ */
+void config_container_derive(struct schema_ctx *c, struct config_build *b,
+			     const char *src, const char *out, bool kbuild);
 
 /* validate.c: checks across the members of one object (tables' hooks) */
 void config_ssh_finish(struct schema_ctx *c, void *obj, const cJSON *json,

@@ -288,13 +288,15 @@ static char *make_jobs(struct schema_ctx *c)
 }
 
 /*
- * kbuild for the module directory against the target's kernel, into out:
- * make -C KDIR M=OUT, nothing around it (no outer make, no shell).
+ * kbuild for the module directory against the target's kernel, into out
+ * (in a container: out is mounted at its workdir): make -C KDIR M=OUT,
+ * nothing around it (no outer make, no shell).
  */
 static void kbuild_module(struct schema_ctx *c, struct config_target *t,
 			  const char *out)
 {
 	const struct config *cfg = config_load_of(c)->cfg;
+	const struct config_container *k = &t->build.container;
 	char *m, *jobs;
 
 	/* the embedded target's headers, unless the config names a tree */
@@ -309,7 +311,7 @@ static void kbuild_module(struct schema_ctx *c, struct config_target *t,
 			t->module.name, cfg->embedded_problem);
 		return;
 	}
-	m = xprintf(c, "M=%s", out);
+	m = xprintf(c, "M=%s", k->present ? k->workdir : out);
 	jobs = make_jobs(c);
 	if (m) {
 		const char *argv[] = { "make",
@@ -340,6 +342,7 @@ static void build_module(struct schema_ctx *c, struct config_target *t,
 			 const struct module_src *ms)
 {
 	const struct config *cfg = config_load_of(c)->cfg;
+	bool kbuild = false;
 	char *out = NULL;
 
 	if (ms->in_checkout) {
@@ -354,8 +357,10 @@ static void build_module(struct schema_ctx *c, struct config_target *t,
 			schema_set_str(c, &t->build.mirror_src, ms->src.dir);
 			schema_set_str(c, &t->build.mirror_dst, out);
 		}
-		if (!t->build.argv.n && out)
+		if (!t->build.argv.n && out) {
+			kbuild = true;
 			kbuild_module(c, t, out);
+		}
 		if (!t->module.ko)
 			t->module.ko = xprintf(c, "%s/build/kmod/%s.ko",
 					       cfg->repo_dir, t->module.name);
@@ -376,13 +381,16 @@ static void build_module(struct schema_ctx *c, struct config_target *t,
 			t->build.missing = schema_strdup(
 				c, "no cache directory for the build: set HOME "
 				   "or KMDASH_CACHE_DIR");
-		else if (!t->build.argv.n)
+		else if (!t->build.argv.n) {
+			kbuild = true;
 			kbuild_module(c, t, out);
-		else if (!t->module.ko)
+		} else if (!t->module.ko)
 			/* the user's build command: kbuild's place */
 			t->module.ko = xprintf(c, "%s/%s.ko", ms->src.dir,
 					       t->module.name);
 	}
+	config_container_derive(c, &t->build, ms->known ? ms->src.dir : NULL,
+				out, kbuild);
 	free(out);
 	/* a command of the user's runs in the module's directory */
 	if (ms->known && !ms->in_checkout && !t->build.dir)

@@ -19,6 +19,8 @@ static_assert(sizeof(enum config_vm_profile) == sizeof(int), "enum size");
 static_assert(sizeof(enum config_graph) == sizeof(int), "enum size");
 static_assert(sizeof(enum config_timestamps) == sizeof(int), "enum size");
 static_assert(sizeof(enum config_watch) == sizeof(int), "enum size");
+static_assert(sizeof(enum config_gdb_window) == sizeof(int), "enum size");
+static_assert(sizeof(enum config_engine) == sizeof(int), "enum size");
 
 static const char *const profile_names[] = { "none", "virt", "raspi3b", "image",
 					     NULL };
@@ -27,6 +29,8 @@ static const char *const graph_names[] = { "auto", "braille", "block", "ascii",
 static const char *const ts_names[] = { "relative", "absolute", NULL };
 static const char *const watch_names[] = { "off", "build", "reload", "cycle",
 					   NULL };
+static const char *const gdb_window_names[] = { "window", "split", NULL };
+const char *const config_engine_names[] = { "podman", "docker", NULL };
 
 /* like make modules_install INSTALL_MOD_STRIP=1 */
 static const char *const default_strip[] = { "aarch64-linux-gnu-strip",
@@ -36,6 +40,7 @@ static const char *const default_strip[] = { "aarch64-linux-gnu-strip",
 #define VM(f) offsetof(struct config_vm, f)
 #define SERIAL(f) offsetof(struct config_serial, f)
 #define BUILD(f) offsetof(struct config_build, f)
+#define CONTAINER(f) offsetof(struct config_container, f)
 #define MODULE(f) offsetof(struct config_module, f)
 #define TARGET(f) offsetof(struct config_target, f)
 #define UI(f) offsetof(struct config_ui, f)
@@ -225,6 +230,46 @@ static const struct schema_table serial_table = {
 	.prepare = config_serial_prepare,
 };
 
+static const char *const default_workdir = "/workspace";
+
+static const struct schema_row container_rows[] = {
+	{ .name = "engine",
+	  .type = SCHEMA_ENUM,
+	  .offset = CONTAINER(engine),
+	  .names = config_engine_names,
+	  .default_num = CONFIG_ENGINE_PODMAN,
+	  .text = "podman or docker, the program in PATH that runs it." },
+	{ .name = "image",
+	  .type = SCHEMA_STRING,
+	  .offset = CONTAINER(image),
+	  .text = "The image (make container builds "
+		  "localhost/kmdash-cross)." },
+	{ .name = "mounts",
+	  .type = SCHEMA_STRV,
+	  .offset = CONTAINER(mounts),
+	  .what = "\"HOST:CONTAINER[:OPTIONS]\" strings",
+	  .check_each = config_check_mount,
+	  .text = "More directories to mount (the kernel tree, read-only at "
+		  "its own path); the build tree is always mounted." },
+	{ .name = "workdir",
+	  .type = SCHEMA_STRING,
+	  .offset = CONTAINER(workdir),
+	  .default_str = default_workdir,
+	  .check = config_check_abs,
+	  .text = "Where the build tree is mounted and the command runs." },
+	{ .name = "run_mounts",
+	  .type = SCHEMA_STRV,
+	  .flags = SCHEMA_INTERNAL,
+	  .offset = CONTAINER(run_mounts) },
+	{ 0 },
+};
+
+const struct schema_table config_container_table = {
+	.rows = container_rows,
+	.prepare = config_container_prepare,
+	.finish = config_container_finish,
+};
+
 static const struct schema_row build_rows[] = {
 	{ .name = "argv",
 	  .type = SCHEMA_STRV,
@@ -252,6 +297,20 @@ static const struct schema_row build_rows[] = {
 	  .what = "NAME: \"value\" strings",
 	  .check_each = config_check_env_name,
 	  .text = "More environment variables for the build." },
+	{ .name = "container",
+	  .type = SCHEMA_OBJECT,
+	  .flags = SCHEMA_PRESENT,
+	  .offset = BUILD(container),
+	  .present_offset = BUILD(container.present),
+	  .sub = &config_container_table,
+	  .text = "Build in a container: argv then runs inside it." },
+	{ .name = "path_map",
+	  .type = SCHEMA_MAP,
+	  .offset = BUILD(path_map),
+	  .what = "\"/container/path\": \"/host/path\" strings",
+	  .check_each = config_check_path_map,
+	  .text = "Paths the build prints and where they are on the host "
+		  "(a container's mounts map themselves)." },
 	{ .name = "mirror_src",
 	  .type = SCHEMA_STRING,
 	  .flags = SCHEMA_INTERNAL,
@@ -474,6 +533,13 @@ static const struct schema_row ui_rows[] = {
 	  .names = ts_names,
 	  .default_num = CONFIG_TS_RELATIVE,
 	  .text = "Kernel log times: since boot, or wall clock." },
+	{ .name = "gdb_window",
+	  .type = SCHEMA_ENUM,
+	  .offset = UI(gdb_window),
+	  .names = gdb_window_names,
+	  .default_num = CONFIG_GDB_WINDOW,
+	  .text = "Where g opens gdb inside tmux: a new window, or a split "
+		  "beside the dashboard." },
 	{ 0 },
 };
 

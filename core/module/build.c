@@ -12,9 +12,15 @@
 #include "core/module/mirror.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #define BUILD_LINE_MAX 16384
 
@@ -22,7 +28,14 @@ struct build {
 	/* configuration */
 	char **argv, **env, *cwd;
 	char *no_command, *mirror_src, *mirror_dst;
-	char command[256];
+	char command[512];
+	/* in a container: its spec (copies), and the paths mapped back */
+	bool in_container;
+	struct container_spec spec;
+	char *engine, *image, *workdir, **mounts;
+	char **maps;
+	char container[64]; /* the current run's container name */
+	struct proc *killer; /* ENGINE kill NAME, after a cancel */
 	enum proc_io io;
 	size_t max_diags;
 	int kill_grace_ms;
@@ -41,6 +54,7 @@ struct build {
 	long last_main; /* the last error or warning, for its notes */
 	unsigned errors, warnings;
 	char step[256];
+	char explain[384]; /* the engine's own error, in words */
 	int64_t t0, t1;
 	struct proc_result res;
 	char result[512];
@@ -98,6 +112,70 @@ static void join_argv(char *dst, size_t cap, char **argv)
 	}
 }
 
+/* Appends copies of v to *dst (both NULL-terminated); -ENOMEM. */
+static int append_strv(char ***dst, const char *const *v)
+{
+	size_t n = 0, m = 0;
+	char **c;
+
+	while (*dst && (*dst)[n])
+		n++;
+	while (v && v[m])
+		m++;
+	c = realloc(*dst, (n + m + 1) * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	*dst = c;
+	for (size_t i = 0; i < m; i++) {
+		c[n + i] = strdup(v[i]);
+		if (!c[n + i]) {
+			c[n + i] = NULL;
+			return -ENOMEM;
+		}
+	}
+	c[n + m] = NULL;
+	return 0;
+}
+
+/* The container's spec and the path maps, copied; -ENOMEM. */
+static int copy_container(struct build *b, const struct build_opts *o)
+{
+	const struct container_spec *c = o->container;
+	char **derived;
+	int r;
+
+	if (append_strv(&b->maps, o->path_map) < 0)
+		return -ENOMEM;
+	if (!c)
+		return 0;
+	b->in_container = true;
+	b->engine = strdup(c->engine);
+	b->image = strdup(c->image);
+	b->workdir = strdup(c->workdir ? c->workdir : "/");
+	b->mounts = copy_strv(c->mounts);
+	if (!b->engine || !b->image || !b->workdir || !b->mounts)
+		return -ENOMEM;
+	b->spec = (struct container_spec){
+		.engine = b->engine,
+		.image = b->image,
+		.mounts = (const char *const *)b->mounts,
+		.workdir = b->workdir,
+	};
+	derived = container_path_maps(&b->spec);
+	if (!derived)
+		return -ENOMEM;
+	r = append_strv(&b->maps, (const char *const *)derived);
+	container_strv_free(derived);
+	return r;
+}
+
+/* Relative paths are the command's: in a container, from its workdir. */
+static void init_parser(struct build *b)
+{
+	diag_parser_init(&b->parser, b->in_container ? b->workdir : b->cwd);
+	b->parser.maps = (const char *const *)b->maps;
+}
+
 struct build *build_new(const struct build_opts *o, char *err, size_t errlen)
 {
 	struct build *b;
@@ -127,14 +205,22 @@ struct build *build_new(const struct build_opts *o, char *err, size_t errlen)
 	if (!b->argv || !b->env || (o->cwd && !b->cwd) || !b->ring ||
 	    (!has_cmd && !b->no_command))
 		goto nomem;
+	if (copy_container(b, o) < 0)
+		goto nomem;
 	join_argv(b->command, sizeof(b->command), b->argv);
+	if (b->in_container) {
+		size_t n = strlen(b->command);
+
+		snprintf(b->command + n, sizeof(b->command) - n, " (in %s %s)",
+			 b->engine, b->image);
+	}
 	b->io = o->io;
 	b->max_diags = o->max_diags ? o->max_diags : 2000;
 	b->kill_grace_ms = o->kill_grace_ms;
 	b->sink = o->sink;
 	b->on_done = o->on_done;
 	b->arg = o->arg;
-	diag_parser_init(&b->parser, b->cwd);
+	init_parser(b);
 	return b;
 nomem:
 	snprintf(err, errlen, "out of memory setting up the build");
@@ -142,12 +228,53 @@ nomem:
 	return NULL;
 }
 
+/*
+ * build_free() of a running build: the loop may be gone, so the engine's
+ * kill runs here and now, waited for (a hung engine: 5 s at most).
+ */
+static void kill_container_now(struct build *b)
+{
+	char **argv = container_kill_argv(&b->spec, b->container);
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st;
+
+	if (!argv)
+		return;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) == 0) {
+		struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+		for (int i = 0; i < 500; i++) {
+			if (waitpid(pid, &st, WNOHANG) != 0)
+				break;
+			nanosleep(&tick, NULL);
+			if (i == 499) {
+				kill(pid, SIGKILL);
+				waitpid(pid, &st, 0);
+			}
+		}
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	container_strv_free(argv);
+}
+
 void build_free(struct build *b)
 {
 	if (!b)
 		return;
+	if (build_running(b) && b->in_container)
+		kill_container_now(b);
 	proc_free(b->proc);
+	proc_free(b->killer);
 	free_strv(b->argv);
+	free(b->engine);
+	free(b->image);
+	free(b->workdir);
+	free_strv(b->mounts);
+	free_strv(b->maps);
 	free_strv(b->env);
 	free(b->cwd);
 	free(b->no_command);
@@ -219,6 +346,9 @@ static void take_line(struct build *b, const char *line, size_t len)
 		line = cr + 1;
 	}
 	diag_parse_line(&b->parser, line, len, &dl);
+	if (b->in_container && !b->explain[0] && dl.kind == DIAG_PLAIN)
+		container_explain(&b->spec, dl.plain, b->explain,
+				  sizeof(b->explain));
 	ring_push(b->ring, line, len, dl.kind);
 	if (dl.kind == DIAG_PROGRESS) {
 		const char *s = dl.plain;
@@ -293,6 +423,20 @@ static void set_result(struct build *b)
 			 "build cancelled after %.1f s", s);
 		break;
 	case BUILD_FAILED:
+		if (b->explain[0]) {
+			snprintf(b->result, sizeof(b->result),
+				 "build failed: %s", b->explain);
+			break;
+		}
+		if (b->in_container && b->res.exited &&
+		    container_exit_words(b->res.exit_code)) {
+			snprintf(b->result, sizeof(b->result),
+				 "build failed: %s (%s exit %d): see the "
+				 "build log",
+				 container_exit_words(b->res.exit_code),
+				 b->engine, b->res.exit_code);
+			break;
+		}
 		if (b->res.exited)
 			snprintf(how, sizeof(how), "exit %d", b->res.exit_code);
 		else
@@ -347,7 +491,8 @@ static void reset_run(struct build *b)
 {
 	ring_clear(b->ring);
 	diag_parser_free(&b->parser);
-	diag_parser_init(&b->parser, b->cwd);
+	init_parser(b);
+	b->explain[0] = '\0';
 	b->ndiags = 0;
 	b->last_main = -1;
 	b->errors = b->warnings = 0;
@@ -372,6 +517,8 @@ static int fail_start(struct build *b, int e, const char *why)
 /* Mirrors the sources and starts the command: the run itself. */
 static int launch(struct build *b)
 {
+	static unsigned int runs;
+	char **run = NULL;
 	struct proc_opts o = {
 		.argv = (const char *const *)b->argv,
 		.cwd = b->cwd,
@@ -393,16 +540,39 @@ static int launch(struct build *b)
 		snprintf(why, sizeof(why), "build cannot start: %s", err);
 		return fail_start(b, EIO, why);
 	}
+	if (b->in_container) {
+		/* unique among kmdash's builds on this host */
+		snprintf(b->container, sizeof(b->container),
+			 "kmdash-build-%ld-%u", (long)getpid(), ++runs);
+		run = container_run_argv(&b->spec, b->container,
+					 (const char *const *)b->argv,
+					 (const char *const *)b->env);
+		if (!run)
+			return fail_start(b, ENOMEM,
+					  "build cannot start: out of memory");
+		o.argv = (const char *const *)run;
+		o.env = NULL;
+	}
 	errno = 0;
 	b->proc = proc_start(b->loop, &o, err, sizeof(err));
+	container_strv_free(run);
 	if (!b->proc) {
 		int e = errno ? errno : EINVAL;
 		char why[sizeof(b->result)];
 
-		/* "build command 'mak' not found: ..." */
-		snprintf(why, sizeof(why), "build %s%s",
-			 strncmp(err, "command ", 8) ? "cannot start: " : "",
-			 err);
+		if (b->in_container && e == ENOENT)
+			snprintf(why, sizeof(why),
+				 "build cannot start: container engine '%s' "
+				 "not found: install it, or set "
+				 "build.container.engine",
+				 b->engine);
+		else /* "build command 'mak' not found: ..." */
+			snprintf(why, sizeof(why), "build %s%s",
+				 strncmp(err, "command ", 8) ?
+					 "cannot start: " :
+					 "",
+				 err);
+		b->container[0] = '\0';
 		return fail_start(b, e, why);
 	}
 	return 0;
@@ -423,11 +593,47 @@ int build_start(struct build *b, struct loop *loop)
 	return launch(b);
 }
 
+static void on_killer_done(void *arg, const struct proc_result *res)
+{
+	(void)arg;
+	(void)res;
+}
+
+static void on_killer_output(void *arg, const char *buf, size_t len,
+			     enum proc_stream stream)
+{
+	(void)arg;
+	(void)buf;
+	(void)len;
+	(void)stream;
+}
+
+/* ENGINE kill NAME, in the background: the client then ends by itself. */
+static void kill_container(struct build *b)
+{
+	char **argv = container_kill_argv(&b->spec, b->container);
+	char err[256];
+	struct proc_opts o = {
+		.io = PROC_PIPES,
+		.on_output = on_killer_output,
+		.on_done = on_killer_done,
+	};
+
+	if (!argv)
+		return;
+	o.argv = (const char *const *)argv;
+	proc_free(b->killer);
+	b->killer = proc_start(b->loop, &o, err, sizeof(err));
+	container_strv_free(argv);
+}
+
 int build_cancel(struct build *b)
 {
 	if (!build_running(b))
 		return -ESRCH;
 	b->restart = false;
+	if (b->in_container)
+		kill_container(b);
 	return proc_cancel(b->proc);
 }
 
@@ -436,6 +642,9 @@ int build_restart(struct build *b)
 	if (!build_running(b) || !proc_running(b->proc))
 		return -ESRCH;
 	b->restart = true;
+	/* the stale run's container must not write beside the new one */
+	if (b->in_container)
+		kill_container(b);
 	return proc_cancel(b->proc);
 }
 

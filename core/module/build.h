@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/module/container.h"
 #include "core/module/diag.h"
 #include "core/base/proc.h"
 
@@ -49,6 +50,17 @@ struct build_opts {
 	const char *mirror_src, *mirror_dst;
 	const char *cwd; /* NULL: the current directory; copied */
 	const char *const *env; /* extra NAME=value entries; copied */
+	/*
+	 * Run argv inside this container (copied; NULL: on the host). env
+	 * then goes into the container, and the parser takes relative paths
+	 * from its workdir.
+	 */
+	const struct container_spec *container;
+	/*
+	 * "FROM=TO" path prefixes the build prints and where they are on
+	 * the host (copied; the container's mounts are added after them).
+	 */
+	const char *const *path_map;
 	enum proc_io io; /* default PROC_PTY: gcc keeps its colours */
 	size_t max_lines, max_bytes; /* of the ring; 0: 20000, 4 MiB */
 	size_t max_diags; /* kept (all are counted); 0: 2000 */
@@ -69,7 +81,11 @@ void build_free(struct build *b); /* kills a running build */
  * found: ...").
  */
 int build_start(struct build *b, struct loop *loop);
-/* Stops the whole process group; the state becomes BUILD_CANCELLED. */
+/*
+ * Stops the whole process group; the state becomes BUILD_CANCELLED. A
+ * container is killed through its engine (by the name build_start gave
+ * it), since stopping the engine's client would not stop it.
+ */
 int build_cancel(struct build *b);
 /*
  * The sources changed under the running build: its whole process group

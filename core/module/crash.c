@@ -214,6 +214,26 @@ static const char *short_id(const char *id)
 	return buf;
 }
 
+int crash_ko_for(struct crash *c, const char *id, char *path, size_t cap,
+		 char *why, size_t wcap)
+{
+	char cur[KO_ID_MAX + 1] = "", err[200];
+
+	if (c->store && kostore_find(c->store, id, path, cap) == 0)
+		return 0;
+	if (c->ko && ko_build_id(c->ko, cur, err, sizeof(err)) == 0 &&
+	    !strcmp(cur, id)) {
+		snprintf(path, cap, "%s", c->ko);
+		return 0;
+	}
+	snprintf(
+		why, wcap,
+		"the build id of the loaded module (%s) does not match %s (%s) and no copy of it was kept",
+		short_id(id), c->ko ? c->ko : "the current build",
+		cur[0] ? short_id(cur) : "none");
+	return -ENOENT;
+}
+
 /*
  * Which file holds the running module's debug info: the kept copy of the
  * loaded module's build id, else of the one deployed in this session,
@@ -224,10 +244,11 @@ static const char *module_file(struct crash *c, char *path, size_t cap,
 {
 	const char *want = c->loaded_id[0] ? c->loaded_id : c->deployed_id;
 	char cur[KO_ID_MAX + 1] = "", err[200];
+	int n;
 
-	if (c->ko && ko_build_id(c->ko, cur, err, sizeof(err)) < 0)
-		cur[0] = '\0';
 	if (!want[0]) {
+		if (c->ko && ko_build_id(c->ko, cur, err, sizeof(err)) < 0)
+			cur[0] = '\0';
 		if (!c->ko || !cur[0]) {
 			snprintf(why, wcap,
 				 "not decoded: no build of %s to decode with",
@@ -240,24 +261,19 @@ static const char *module_file(struct crash *c, char *path, size_t cap,
 			c->ko, short_id(cur));
 		return c->ko;
 	}
-	if (c->store && kostore_find(c->store, want, path, cap) == 0) {
+	n = snprintf(why, wcap, "not decoded: ");
+	if (crash_ko_for(c, want, path, cap, why + n, wcap - (size_t)n) < 0)
+		return NULL;
+	why[0] = '\0';
+	if (strcmp(path, c->ko ? c->ko : ""))
 		snprintf(
 			note, ncap,
 			"decoded against the deployed copy of %s.ko (build id %s)",
 			c->module, short_id(want));
-		return path;
-	}
-	if (cur[0] && !strcmp(cur, want)) {
+	else
 		snprintf(note, ncap, "decoded against %s (build id %s)", c->ko,
 			 short_id(want));
-		return c->ko;
-	}
-	snprintf(
-		why, wcap,
-		"not decoded: the build id of the loaded module (%s) does not match %s (%s) and no copy of it was kept",
-		short_id(want), c->ko ? c->ko : "the current build",
-		cur[0] ? short_id(cur) : "none");
-	return NULL;
+	return path;
 }
 
 static void add_loc(struct crash *c, uint64_t pos, const char *file, int line)

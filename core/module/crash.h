@@ -111,6 +111,13 @@ bool crash_pending(const struct crash *c);
 /* The build id of the module loaded on the target, "" when unknown. */
 void crash_set_loaded_id(struct crash *c, const char *id);
 const char *crash_loaded_id(const struct crash *c);
+/*
+ * The unstripped .ko of build id id: the copy kept at deploy, else the
+ * current build when it is that one. 0 with its path, or -ENOENT with
+ * why (in words).
+ */
+int crash_ko_for(struct crash *c, const char *id, char *path, size_t cap,
+		 char *why, size_t wcap);
 /* A .ko is being deployed: keep its exact copy (id gets its build id). */
 int crash_keep_ko(struct crash *c, const char *ko, char id[KO_ID_MAX + 1],
 		  char *err, size_t errlen);

@@ -15,25 +15,12 @@
 
 #include "core/base/strutil.h"
 
-/* from prefixes path at a component boundary ("/a/b" is no prefix of
- * "/a/bc"). Returns the length matched, 0 if none. */
-static size_t prefix_len(const char *path, const char *from)
-{
-	size_t n = strlen(from);
-
-	while (n > 1 && from[n - 1] == '/')
-		n--;
-	if (!n || strncmp(path, from, n) || (path[n] && path[n] != '/'))
-		return 0;
-	return n;
-}
-
 /* The mapped path, or NULL when no map applies. */
 static char *apply_maps(const char *path, const struct decode_map *maps,
 			size_t nmaps)
 {
 	for (size_t i = 0; i < nmaps; i++) {
-		size_t n = prefix_len(path, maps[i].from);
+		size_t n = str_path_prefix(path, maps[i].from);
 
 		if (n)
 			return str_printf("%s%s", maps[i].to, path + n);

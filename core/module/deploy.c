@@ -32,6 +32,8 @@
 #define KMSG_MARK "@@kmdash-kmsg@@"
 /* After insmod: the GNU build id of what the kernel loaded (its notes). */
 #define BUILDID_MARK "@@kmdash-buildid"
+/* ... and, for a debugger, where its sections are */
+#define SECTIONS_MARK "@@kmdash-sections@@"
 
 enum deploy_op {
 	OP_IDLE,
@@ -101,6 +103,7 @@ struct deploy {
 	char release[128];
 	char known_dir[PATH_MAX];
 	char loaded_id[KO_ID_MAX + 1]; /* what the last insmod loaded */
+	char *loaded_secs; /* where its sections are, when asked */
 	char remote_hex[DEPLOY_MAX_TOOLS][DIGEST_HEX_LEN];
 	int64_t t0_ms;
 	char note[256];
@@ -169,6 +172,7 @@ void deploy_free(struct deploy *d)
 	cancel_warm(d);
 	rshell_free(d->sh);
 	sftp_conn_free(d->sc);
+	free(d->loaded_secs);
 	free(d);
 }
 
@@ -748,7 +752,7 @@ int deploy_upload(struct deploy *d, const struct deploy_module *m,
 char *deploy_load_command(const struct deploy_module *m)
 {
 	const char *argv[66];
-	char ko[PATH_MAX], q[512], *args, *cmd;
+	char ko[PATH_MAX], q[512], secs[700] = "", *args, *cmd;
 	size_t n = 0;
 
 	if (quote_sh(q, sizeof(q), m->name) < 0 ||
@@ -763,6 +767,13 @@ char *deploy_load_command(const struct deploy_module *m)
 	args = quote_argv_dup(argv);
 	if (!args)
 		return NULL;
+	/* where it was put, for a debugger attached (gdb's module.gdb) */
+	if (m->sections)
+		snprintf(
+			secs, sizeof(secs),
+			"echo '" SECTIONS_MARK
+			"'; %sgrep -r . /sys/module/%s/sections/ 2>/dev/null; ",
+			priv(m), q);
 	/*
 	 * Which binary the kernel took (its build id, also after an init
 	 * that crashed: the module stays, coming), then the kernel's reasons
@@ -771,9 +782,9 @@ char *deploy_load_command(const struct deploy_module *m)
 	if (asprintf(
 		    &cmd,
 		    "%sinsmod %s 2>&1; rc=$?; echo '" BUILDID_MARK
-		    "' $(od -An -v -tx1 /sys/module/%s/notes/.note.gnu.build-id 2>/dev/null); if [ $rc -ne 0 ]; then echo '" KMSG_MARK
+		    "' $(od -An -v -tx1 /sys/module/%s/notes/.note.gnu.build-id 2>/dev/null); %sif [ $rc -ne 0 ]; then echo '" KMSG_MARK
 		    "'; %sdmesg 2>&1 | tail -n 30; fi; exit $rc",
-		    priv(m), args, q, priv(m)) < 0)
+		    priv(m), args, q, secs, priv(m)) < 0)
 		cmd = NULL;
 	free(args);
 	return cmd;
@@ -828,6 +839,13 @@ static void on_load(void *arg, int rc, const struct ssh_exec_result *r,
 			lines[nl++] = p;
 	}
 	d->loaded_id[0] = '\0';
+	free(d->loaded_secs);
+	d->loaded_secs = NULL;
+	mark = strstr(out, SECTIONS_MARK);
+	if (mark) {
+		*mark = '\0';
+		d->loaded_secs = strdup(mark + strlen(SECTIONS_MARK));
+	}
 	mark = strstr(out, BUILDID_MARK);
 	if (mark) {
 		*mark = '\0';
@@ -1056,4 +1074,9 @@ int deploy_kmsg_mark(struct deploy *d, const struct deploy_module *m,
 const char *deploy_loaded_id(const struct deploy *d)
 {
 	return d->loaded_id;
+}
+
+const char *deploy_loaded_sections(const struct deploy *d)
+{
+	return d->loaded_secs ? d->loaded_secs : "";
 }

@@ -43,6 +43,8 @@ struct deploy_module {
 	const char *stage_dir;
 	/* insmod that has not returned by then fails; 0: 60 s */
 	int load_timeout_ms;
+	/* a load reads the module's section addresses too (gdb wants them) */
+	bool sections;
 };
 
 #define DEPLOY_MAX_STATS 24
@@ -119,6 +121,11 @@ int deploy_stats(struct deploy *d, const struct deploy_module *m,
  * right after insmod, also when its init crashed), "" if unknown.
  */
 const char *deploy_loaded_id(const struct deploy *d);
+/*
+ * The section addresses the last load read (deploy_module.sections):
+ * "/sys/module/NAME/sections/NAME:0xADDR" lines, "" when not asked.
+ */
+const char *deploy_loaded_sections(const struct deploy *d);
 
 /* rc 0: the mark was written; <0: it could not be (-EACCES: no right). */
 typedef void (*deploy_mark_fn)(void *arg, int rc);

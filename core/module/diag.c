@@ -5,6 +5,8 @@
  */
 #include "core/module/diag.h"
 
+#include "core/base/strutil.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -75,7 +77,30 @@ size_t diag_strip_ansi(const char *in, size_t len, char *out, size_t cap)
 	return n;
 }
 
-void diag_map_path(const char *path, const char *base, char *out, size_t cap)
+/* abs with the first map whose FROM prefixes it applied, in place. */
+static void apply_maps(char *abs, size_t cap, const char *const *maps)
+{
+	char from[PATH_MAX], tail[PATH_MAX];
+
+	for (size_t i = 0; maps && maps[i]; i++) {
+		const char *eq = strchr(maps[i], '=');
+		size_t n;
+
+		if (!eq || (size_t)(eq - maps[i]) >= sizeof(from))
+			continue;
+		memcpy(from, maps[i], (size_t)(eq - maps[i]));
+		from[eq - maps[i]] = '\0';
+		n = str_path_prefix(abs, from);
+		if (!n)
+			continue;
+		snprintf(tail, sizeof(tail), "%s", abs + n);
+		snprintf(abs, cap, "%s%s", eq + 1, tail);
+		return;
+	}
+}
+
+void diag_map_path(const char *path, const char *base, const char *const *maps,
+		   char *out, size_t cap)
 {
 	char abs[PATH_MAX], *real;
 	struct stat st;
@@ -88,6 +113,7 @@ void diag_map_path(const char *path, const char *base, char *out, size_t cap)
 		snprintf(abs, sizeof(abs), "%s/%s", base, path);
 	else
 		snprintf(abs, sizeof(abs), "%s", path);
+	apply_maps(abs, sizeof(abs), maps);
 	/* Only the mirror's symlinks are mapped: other paths stay as is. */
 	if (lstat(abs, &st) == 0 && S_ISLNK(st.st_mode)) {
 		real = realpath(abs, NULL);
@@ -633,7 +659,7 @@ done:
 	/* Plain text again for the caller, after the in-place edits. */
 	diag_strip_ansi(line, len, p->buf, p->cap);
 	if (out->has_diag)
-		diag_map_path(out->diag.file, base_dir(p), out->diag.src,
-			      sizeof(out->diag.src));
+		diag_map_path(out->diag.file, base_dir(p), p->maps,
+			      out->diag.src, sizeof(out->diag.src));
 	return out->kind;
 }

@@ -85,6 +85,12 @@ struct diag_parser {
 	char chain[DIAG_PATH_MAX]; /* the latest include chain's includer */
 	char chain_file[DIAG_PATH_MAX]; /* the file it was printed for */
 	bool in_chain;
+	/*
+	 * "FROM=TO" path prefixes (borrowed, NULL-terminated, or NULL): a
+	 * build in a container prints its own paths (/workspace/x.c), the
+	 * file to open is the host's.
+	 */
+	const char *const *maps;
 	char *buf; /* the stripped line */
 	size_t cap;
 };
@@ -113,9 +119,12 @@ size_t diag_ansi_len(const char *s, size_t len, bool *sgr);
 
 /*
  * The file to open for a path the build printed: relative paths are taken
- * from base (if any), symlinks resolved (kbuild's mirror of the sources).
+ * from base (if any), then the first of maps ("FROM=TO", NULL-terminated,
+ * or NULL) whose FROM prefixes it gives the host's path, then symlinks
+ * are resolved (kbuild's mirror of the sources).
  */
-void diag_map_path(const char *path, const char *base, char *out, size_t cap);
+void diag_map_path(const char *path, const char *base, const char *const *maps,
+		   char *out, size_t cap);
 
 const char *diag_sev_name(enum diag_sev sev); /* "error", "warning", ... */
 

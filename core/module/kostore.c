@@ -135,25 +135,41 @@ static uint32_t word(const uint8_t *b, bool le)
 			       (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24;
 }
 
+/* The build id among the notes in b, read in one byte order. */
+static bool notes_id(const uint8_t *b, size_t n, bool le,
+		     char id[KO_ID_MAX + 1])
+{
+	size_t off = 0;
+
+	while (off + 12 <= n) {
+		uint32_t namesz = word(b + off, le),
+			 descsz = word(b + off + 4, le);
+		size_t name = off + 12, desc = name + ((namesz + 3) & ~3u);
+
+		if (namesz > n || descsz > n || desc + descsz > n)
+			return false;
+		if (word(b + off + 8, le) == NT_GNU_BUILD_ID_TYPE &&
+		    namesz == 4 && !memcmp(b + name, "GNU", 4) && descsz &&
+		    descsz <= KO_ID_MAX / 2) {
+			to_hex(b + desc, descsz, id);
+			return true;
+		}
+		off = desc + ((descsz + 3) & ~3u);
+	}
+	return false;
+}
+
 int ko_build_id_from_hexdump(const char *text, char id[KO_ID_MAX + 1])
 {
-	uint8_t b[16 + KO_ID_MAX / 2 + 4];
+	/* a module's note is 36 bytes; the kernel's notes hold a few more */
+	uint8_t b[2048];
 	size_t n = hex_bytes(text, b, sizeof(b));
-	bool le;
-	uint32_t descsz;
 
 	id[0] = '\0';
-	/* namesz 4 tells the target's byte order */
-	if (n < 16 || (word(b, true) != 4 && word(b, false) != 4))
-		return -EINVAL;
-	le = word(b, true) == 4;
-	descsz = word(b + 4, le);
-	if (word(b + 8, le) != NT_GNU_BUILD_ID_TYPE ||
-	    memcmp(b + 12, "GNU", 4) || !descsz || descsz > KO_ID_MAX / 2 ||
-	    16 + descsz > n)
-		return -EINVAL;
-	to_hex(b + 16, descsz, id);
-	return 0;
+	/* the target's byte order: the one the notes make sense in */
+	if (n >= 16 && (notes_id(b, n, true, id) || notes_id(b, n, false, id)))
+		return 0;
+	return -EINVAL;
 }
 
 /* --- the store -------------------------------------------------------------- */

@@ -28,9 +28,10 @@
 int ko_build_id(const char *path, char id[KO_ID_MAX + 1], char *err,
 		size_t errlen);
 /*
- * The id in the text a target prints for its sysfs note, e.g. `od -An -v
+ * The id in the text a target prints for its sysfs notes, e.g. `od -An -v
  * -tx1 /sys/module/NAME/notes/.note.gnu.build-id` (a 36-byte ELF note:
- * namesz, descsz, type, "GNU\0", then the id). 0 or -EINVAL.
+ * namesz, descsz, type, "GNU\0", then the id) or /sys/kernel/notes (the
+ * kernel's: several notes, the build id among them). 0 or -EINVAL.
  */
 int ko_build_id_from_hexdump(const char *text, char id[KO_ID_MAX + 1]);
 

@@ -124,7 +124,7 @@ static void probe_line(struct link *l, const char *line)
 
 	if (!l->outstanding || strtoull(line, NULL, 10) != l->seq)
 		return;
-	rtt = (int32_t)(loop_now_us() - l->sent_us);
+	rtt = (int32_t)(loop_target_now_us(l->loop) - l->sent_us);
 	l->outstanding = false;
 	l->answered++;
 	add_sample(l, rtt);
@@ -178,14 +178,14 @@ static void probe_tick(struct loop *loop, void *arg)
 	int64_t late_ms;
 	int n;
 
-	l->timer =
-		loop_add_timer(l->loop, l->p.probe_interval_ms, probe_tick, l);
+	l->timer = loop_add_target_timer(l->loop, l->p.probe_interval_ms,
+					 probe_tick, l);
 	if (!l->probe) {
 		probe_open(l);
 		return;
 	}
 	if (l->outstanding) {
-		late_ms = (loop_now_us() - l->sent_us) / 1000;
+		late_ms = (loop_target_now_us(l->loop) - l->sent_us) / 1000;
 		if (late_ms >= l->p.down_after_ms) {
 			snprintf(
 				msg, sizeof(msg),
@@ -207,7 +207,7 @@ static void probe_tick(struct loop *loop, void *arg)
 	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)++l->seq);
 	if (ssh_stream_write(l->probe, buf, (size_t)n) == 0) {
 		l->outstanding = true;
-		l->sent_us = loop_now_us();
+		l->sent_us = loop_target_now_us(l->loop);
 		l->sent++;
 	}
 }
@@ -252,8 +252,8 @@ static void session_state(struct ssh_session *s, enum ssh_state st,
 		 * (set_state below): nothing can make the probe wait.
 		 */
 		probe_open(l);
-		l->timer = loop_add_timer(l->loop, l->p.probe_interval_ms,
-					  probe_tick, l);
+		l->timer = loop_add_target_timer(
+			l->loop, l->p.probe_interval_ms, probe_tick, l);
 		set_state(l, LINK_UP, LINK_R_NONE, NULL);
 		break;
 	case SSH_DOWN:

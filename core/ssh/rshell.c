@@ -295,8 +295,8 @@ static void send_head(struct rshell *r)
 	r->sent = true;
 	r->len = r->scanned = 0;
 	if (q->timeout_ms > 0)
-		r->timer =
-			loop_add_timer(r->loop, q->timeout_ms, on_timeout, r);
+		r->timer = loop_add_target_timer(r->loop, q->timeout_ms,
+						 on_timeout, r);
 }
 
 struct rshell_req *rshell_run(struct rshell *r, const char *cmd, int timeout_ms,

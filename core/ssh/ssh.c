@@ -325,7 +325,7 @@ static void schedule_retry(struct ssh_session *s, bool slow)
 	delay = s->backoff_ms;
 	s->backoff_ms = s->backoff_ms * 2 > s->t->bmax ? s->t->bmax :
 							 s->backoff_ms * 2;
-	s->retry_timer = loop_add_timer(s->loop, delay, retry_cb, s);
+	s->retry_timer = loop_add_target_timer(s->loop, delay, retry_cb, s);
 }
 
 static void fail_attempt(struct ssh_session *s, enum ssh_why why,
@@ -581,7 +581,7 @@ static void start_attempt(struct ssh_session *s)
 	s->why = SSH_OK;
 	s->err[0] = '\0';
 	s->timeout_timer =
-		loop_add_timer(s->loop, s->t->timeout_ms, timeout_cb, s);
+		loop_add_target_timer(s->loop, s->t->timeout_ms, timeout_cb, s);
 	notify(s);
 	if (s->state != SSH_CONNECTING)
 		return;

@@ -497,9 +497,9 @@ static enum op_ret stream_step(struct ssh_op *op)
 				t->st <= CH_RUN;
 
 		if (!t->deadline)
-			t->deadline = loop_add_timer(ssh_loop(op->s),
-						     CLOSE_DEADLINE_MS,
-						     deadline_cb, t);
+			t->deadline = loop_add_target_timer(ssh_loop(op->s),
+							    CLOSE_DEADLINE_MS,
+							    deadline_cb, t);
 		if (!need_pid) {
 			t->closing = true;
 			if (t->st != CH_FREE)

@@ -449,12 +449,20 @@ int qmp_connect(struct qmp *q)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	/*
+	 * QEMU serves one client per monitor socket and queues two more
+	 * (its listen backlog): a unix socket says EAGAIN past that, and
+	 * nothing was connected.
+	 */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
-	    errno != EINPROGRESS && errno != EAGAIN) {
+	    errno != EINPROGRESS) {
 		err = -errno;
-		snprintf(q->err, sizeof(q->err),
-			 "QMP: cannot connect to %s: %s (is QEMU running?)",
-			 q->path, strerror(errno));
+		snprintf(
+			q->err, sizeof(q->err),
+			errno == EAGAIN ?
+				"QMP: %s is busy: other clients hold it (%s)" :
+				"QMP: cannot connect to %s: %s (is QEMU running?)",
+			q->path, strerror(errno));
 		close(fd);
 		return err;
 	}

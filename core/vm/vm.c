@@ -12,6 +12,7 @@
 #include "core/base/loop.h"
 #include "core/base/strutil.h"
 #include "core/vm/qmp.h"
+#include "core/vm/runstate_int.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -65,6 +66,8 @@ struct vm {
 	char carry[256];
 
 	struct qmp *qmp;
+	struct runstate *runstate; /* halted or running, told by QMP events */
+	bool gdb; /* a debugger is attached to the stub */
 	unsigned int qmp_pending; /* commands without a reply yet */
 	uint64_t qmp_close_timer;
 	int probe_fd;
@@ -308,6 +311,15 @@ char **vm_build_argv(const struct vm_config *c, const char *run, int port,
 			   erun, erun));
 	add_str(&b, "-qmp");
 	add(&b, str_printf("unix:%s/qmp.sock,server=on,wait=off", erun));
+	/* a monitor for events only: core/vm/runstate_int.h */
+	add_str(&b, "-qmp");
+	add(&b,
+	    str_printf("unix:%s/" RUNSTATE_EVENTS_SOCKET ",server=on,wait=off",
+		       erun));
+	/* the gdbstub, on a socket in the 0700 directory: never TCP */
+	add_str(&b, "-gdb");
+	add(&b,
+	    str_printf("unix:%s/" VM_GDB_SOCKET ",server=on,wait=off", erun));
 	add_str(&b, "-pidfile");
 	add(&b, str_printf("%s/qemu.pid", run));
 	add_str(&b, "-daemonize");
@@ -504,6 +516,9 @@ static void log_stop(struct vm *vm)
 
 static void release(struct vm *vm)
 {
+	runstate_free(vm->runstate);
+	vm->runstate = NULL;
+	vm->gdb = false;
 	probe_stop(vm);
 	log_stop(vm);
 	loop_cancel_timer(vm->loop, vm->kill_timer);
@@ -1086,6 +1101,55 @@ static int qmp_start(struct vm *vm)
 	return 0;
 }
 
+/* --- the gdbstub and the run state ------------------------------------------ */
+
+int vm_gdb_socket(const struct vm *vm, char *buf, size_t cap)
+{
+	struct stat st;
+	int n = snprintf(buf, cap, "%s/" VM_GDB_SOCKET, vm->run);
+
+	if (n < 0 || (size_t)n >= cap)
+		return -ENAMETOOLONG;
+	return stat(buf, &st) == 0 && S_ISSOCK(st.st_mode) ? 0 : -ENOENT;
+}
+
+bool vm_gdb_attached(const struct vm *vm)
+{
+	char sock[PATH_MAX + 16];
+
+	return vm_gdb_socket(vm, sock, sizeof(sock)) == 0 &&
+	       runstate_socket_has_client(sock);
+}
+
+bool vm_halted(const struct vm *vm)
+{
+	return vm->pid > 0 &&
+	       (!strcmp(vm->status, "debug") || !strcmp(vm->status, "paused"));
+}
+
+bool vm_halted_by_gdb(const struct vm *vm)
+{
+	return vm_halted(vm) && (vm->gdb || !strcmp(vm->status, "debug"));
+}
+
+static void on_runstate(void *arg, const char *status, bool gdb)
+{
+	struct vm *vm = arg;
+
+	snprintf(vm->status, sizeof(vm->status), "%s", status);
+	vm->gdb = gdb;
+	note(vm, VM_NOTE_STATUS, vm->status);
+}
+
+/* QMP's events tell every kmdash on the VM when it stops and runs. */
+static void follow_runstate(struct vm *vm)
+{
+	char sock[PATH_MAX + 16];
+
+	vm_gdb_socket(vm, sock, sizeof(sock));
+	vm->runstate = runstate_new(vm->loop, vm->run, sock, on_runstate, vm);
+}
+
 /* --- QEMU's life ----------------------------------------------------------- */
 
 static void on_exit_fd(struct loop *loop, int fd, short revents, void *arg)
@@ -1167,8 +1231,12 @@ static void on_launcher_exit(struct loop *loop, pid_t pid, int status,
 			fail(vm);
 			return;
 		}
+		/* the debugger's way in is the user's alone, not the group's */
+		snprintf(path, sizeof(path), "%s/" VM_GDB_SOCKET, vm->run);
+		chmod(path, 0600);
 		set_stage(vm, VM_STAGE_STARTED);
 		log_drain(vm);
+		follow_runstate(vm);
 		if (qmp_send(vm, "query-status", on_status) < 0)
 			note(vm, VM_NOTE_STATUS, "no QMP");
 		return;
@@ -1296,6 +1364,10 @@ int vm_find(struct vm *vm)
 	snprintf(path, sizeof(path), "%s/machine", vm->run);
 	if (read_small(path, vm->machine, sizeof(vm->machine)) < 0)
 		vm->machine[0] = '\0';
+	/* what the watcher last said: halted by a debugger, or running */
+	if (runstate_read(vm->run, vm->status, sizeof(vm->status), &vm->gdb) <
+	    0)
+		vm->status[0] = '\0';
 	return 1;
 }
 
@@ -1502,6 +1574,7 @@ int vm_attach(struct vm *vm)
 	set_stage(vm, VM_STAGE_STARTED);
 	/* The log so far replays the boot stages. */
 	log_drain(vm);
+	follow_runstate(vm);
 	qmp_send(vm, "query-status", on_status);
 	return 0;
 }

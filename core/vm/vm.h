@@ -6,7 +6,8 @@
  * it and notices when it exits (pidfd). Everything of a running VM is in
  * its runtime directory, so that a later kmdash finds and takes it over:
  *   RUNTIME/vm-NAME/{qemu.pid,serial.sock,serial.log,qmp.sock,port,
- *                    machine,known_hosts,ssh_config,qemu.log,started}
+ *                    machine,known_hosts,ssh_config,qemu.log,started,
+ *                    gdb.sock,events.sock,runstate}
  * RUNTIME is $KMDASH_RUNTIME_DIR, else $XDG_RUNTIME_DIR/kmdash, else
  * /tmp/kmdash-UID/kmdash (mode 0700).
  */
@@ -26,6 +27,12 @@ enum vm_profile {
 	VM_PROFILE_RASPI3B, /* the embedded target on an emulated Pi 3 */
 	VM_PROFILE_RPIOS, /* a user's Raspberry Pi OS SD image on raspi3b */
 };
+
+/*
+ * QEMU's gdbstub listens on RUN/gdb.sock (mode 0600; never a TCP port).
+ * Only QEMU targets have one: a board needs kgdb (README).
+ */
+#define VM_GDB_SOCKET "gdb.sock"
 
 /* The QEMU binary when the config names none. */
 #define VM_QEMU "qemu-system-aarch64"
@@ -158,6 +165,21 @@ const char *vm_name(const struct vm *vm);
 const char *vm_machine(const struct vm *vm);
 pid_t vm_pid(const struct vm *vm);
 int vm_port(const struct vm *vm);
+
+/*
+ * The stub's socket path into buf: 0 when it is there, -ENOENT when the
+ * VM has none (started by an older kmdash), or -ENAMETOOLONG.
+ */
+int vm_gdb_socket(const struct vm *vm, char *buf, size_t cap);
+/* A debugger is connected to the stub now (halted or not). */
+bool vm_gdb_attached(const struct vm *vm);
+/*
+ * The guest's CPUs are stopped (QMP: paused or debug), as QMP's STOP and
+ * RESUME events say (VM_NOTE_STATUS): every kmdash on the VM hears them.
+ */
+bool vm_halted(const struct vm *vm);
+/* ... by the debugger on the stub. */
+bool vm_halted_by_gdb(const struct vm *vm);
 unsigned int vm_resets(const struct vm *vm);
 
 #endif

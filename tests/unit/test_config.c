@@ -46,6 +46,13 @@ static const struct bad_case bad_cases[] = {
 	  "3:78: targets[0].build.argv[2]: expected a string, got 4" },
 	{ "build_argv_string",
 	  "3:63: targets[0].build.argv: expected an array of strings (the build command), got \"make -C kmod\"" },
+	{ "container_bad",
+	  "4:29: targets[0].build.container.engine: expected \"podman\" or \"docker\", got \"podmn\"\n"
+	  "4:63: targets[0].build.container.mounts[0]: expected \"HOST:CONTAINER[:OPTIONS]\" with an absolute CONTAINER path (\"/src/linux:/usr/src/linux:ro\"), got \"/src\"\n"
+	  "4:83: targets[0].build.container.workdir: expected an absolute path in the container, got \"work\"\n"
+	  "5:18: targets[0].build.path_map.workspace: expected an absolute path the build prints (without '='), e.g. \"/workspace\"\n"
+	  "5:43: targets[0].build.path_map./w: expected the absolute host path it stands for, got \"rel\"\n"
+	  "6:68: targets[1].build.container: a container build needs an \"image\" (make container builds localhost/kmdash-cross)" },
 	{ "build_env_value",
 	  "3:89: targets[0].build.env.JOBS: expected a string, got 4" },
 	{ "dead_after",
@@ -133,7 +140,7 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown_top",
 	  "3:2: targtes: unknown key (did you mean \"targets\"? expected one of: default_target, targets, ui, watch)" },
 	{ "unknown_ui_key",
-	  "4:3: ui.colour: unknown key (expected one of: theme, graph, keys, timestamps)" },
+	  "4:3: ui.colour: unknown key (expected one of: theme, graph, keys, timestamps, gdb_window)" },
 	{ "unknown_vm_key",
 	  "3:48: targets[0].vm.memory: unknown key (did you mean \"memory_mb\"? expected one of: profile, image, kernel, initrd, dtb, append, memory_mb, smp, qemu, extra_args, host_key, boot_timeout_ms)" },
 	{ "syntax_bad_escape",
@@ -620,8 +627,9 @@ static void test_print_round_trip(void **state)
 {
 	/* a module found and built by kmdash's kbuild command too */
 	static const char *const files[] = {
-		"good/full.json", "good/tunnel.json", "good/docker.json",
-		"good/minimal.json", "module/relative.json"
+		"good/full.json",	"good/tunnel.json",
+		"good/docker.json",	"good/minimal.json",
+		"module/relative.json", "module/container.json"
 	};
 	char path[PATH_MAX + 16], err[512];
 
@@ -688,6 +696,49 @@ static struct config_target *load_module(const char *file, struct config **cfg)
 	if (!*cfg)
 		fail_msg("%s: %s", file, err);
 	return &(*cfg)->targets[0];
+}
+
+/*
+ * A container build: kbuild's command runs inside it on the build tree
+ * mounted at /workspace, the sources the mirror links to and the
+ * kernel's sysroot mounted read-only at their own paths.
+ */
+static void test_container_build(void **state)
+{
+	char dir[PATH_MAX], want[PATH_MAX * 3];
+	struct config *cfg;
+	const struct config_target *t = load_module("container.json", &cfg);
+	const struct config_container *k = &t->build.container;
+	const char *kdir = t->build.argv.v[2];
+	const char *sysroot_end = strstr(kdir, "/usr/src/");
+
+	assert_non_null(realpath(FIX "/module", dir));
+	assert_true(k->present);
+	assert_int_equal(k->engine, CONFIG_ENGINE_DOCKER);
+	assert_string_equal(config_engine_names[k->engine], "docker");
+	assert_string_equal(k->image, "localhost/kmdash-cross");
+	assert_string_equal(k->workdir, "/workspace");
+	assert_string_equal(t->build.argv.v[0], "make");
+	assert_string_equal(t->build.argv.v[3], "M=/workspace");
+	assert_non_null(sysroot_end);
+	/* the kernel's root, read-only at its own path: the default mount */
+	assert_int_equal(k->mounts.n, 1);
+	snprintf(want, sizeof(want), "%.*s:%.*s:ro", (int)(sysroot_end - kdir),
+		 kdir, (int)(sysroot_end - kdir), kdir);
+	assert_string_equal(k->mounts.v[0], want);
+	assert_int_equal(k->run_mounts.n, 3);
+	snprintf(want, sizeof(want), "%s:/workspace", t->build.mirror_dst);
+	assert_string_equal(k->run_mounts.v[0], want);
+	snprintf(want, sizeof(want), "%s/one:%s/one:ro", dir, dir);
+	assert_string_equal(k->run_mounts.v[1], want);
+	assert_string_equal(k->run_mounts.v[2], k->mounts.v[0]);
+	/* the .ko is where the build tree is on the host */
+	snprintf(want, sizeof(want), "%s/one.ko", t->build.mirror_dst);
+	assert_string_equal(t->module.ko, want);
+	assert_int_equal(t->build.path_map.n, 1);
+	assert_string_equal(t->build.path_map.v[0],
+			    "/opt/elsewhere=/home/me/elsewhere");
+	config_free(cfg);
 }
 
 static void test_paths_relative_to_the_config_file(void **state)
@@ -863,6 +914,7 @@ int main(void)
 		cmocka_unit_test(test_board),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_docker_build),
+		cmocka_unit_test(test_container_build),
 		cmocka_unit_test(test_reverse_tunnel),
 		cmocka_unit_test(test_jump_host_forms),
 		cmocka_unit_test(test_print_round_trip),

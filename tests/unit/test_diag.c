@@ -405,15 +405,15 @@ static void test_symlinks_map_back_to_the_source(void **state)
 	snprintf(out, sizeof(out), "%s/m.c", mirror);
 	assert_int_equal(symlink(link, out), 0);
 
-	diag_map_path(out, NULL, line, sizeof(line));
+	diag_map_path(out, NULL, NULL, line, sizeof(line));
 	assert_string_equal(line, real);
 	/* relative to the build directory */
-	diag_map_path("m.c", mirror, line, sizeof(line));
+	diag_map_path("m.c", mirror, NULL, line, sizeof(line));
 	assert_string_equal(line, real);
 	/* not a symlink: as printed */
-	diag_map_path(real, mirror, line, sizeof(line));
+	diag_map_path(real, mirror, NULL, line, sizeof(line));
 	assert_string_equal(line, real);
-	diag_map_path("/nonexistent/x.c", NULL, line, sizeof(line));
+	diag_map_path("/nonexistent/x.c", NULL, NULL, line, sizeof(line));
 	assert_string_equal(line, "/nonexistent/x.c");
 
 	diag_parser_init(&p, NULL);
@@ -422,6 +422,32 @@ static void test_symlinks_map_back_to_the_source(void **state)
 	assert_string_equal(dl.diag.file, out);
 	assert_string_equal(dl.diag.src, real);
 	diag_parser_free(&p);
+
+	/*
+	 * Built in a container with the mirror mounted at /workspace: the
+	 * container's path leads to the mirror, its link to the source; a
+	 * sibling prefix ("/workspace2") is no match.
+	 */
+	{
+		char map[sizeof(mirror) + 16];
+		const char *maps[] = { "/workspace2=/nowhere", map, NULL };
+
+		snprintf(map, sizeof(map), "/workspace=%s", mirror);
+		diag_parser_init(&p, "/workspace");
+		p.maps = maps;
+		snprintf(line, sizeof(line), "m.c:3:1: error: boom");
+		diag_parse_line(&p, line, strlen(line), &dl);
+		assert_string_equal(dl.diag.src, real);
+		snprintf(line, sizeof(line),
+			 "/workspace/m.c:4:2: warning: unused");
+		diag_parse_line(&p, line, strlen(line), &dl);
+		assert_string_equal(dl.diag.file, "/workspace/m.c");
+		assert_string_equal(dl.diag.src, real);
+		snprintf(line, sizeof(line), "/workspace2/m.c:1:1: error: x");
+		diag_parse_line(&p, line, strlen(line), &dl);
+		assert_string_equal(dl.diag.src, "/nowhere/m.c");
+		diag_parser_free(&p);
+	}
 
 	unlink(out);
 	unlink(real);

@@ -138,7 +138,8 @@ static void test_key_bar_widths(void **state)
 				 "R Reset  b Build  d Deploy  l Load  w Watch  "
 				 "q Quit  "
 				 "B Bench  s VM  Tab Pane  z Zoom  / Search  "
-				 "f Follow  t Theme  Enter Console  ? Help");
+				 "f Follow  t Theme  Enter Console  g GDB  "
+				 "? Help");
 	/*
 	 * A 60-column tmux pane: a reload's keys stay (a, r, u), and what
 	 * the crash messages name (c, R); "? more" says the help has the rest.

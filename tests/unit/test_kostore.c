@@ -173,6 +173,24 @@ static void test_build_id_from_hexdump(void **state)
 	assert_int_equal(ko_build_id_from_hexdump(be, got), 0);
 	assert_string_equal(got, "abcd");
 
+	/* the kernel's /sys/kernel/notes: the build id after another note */
+	assert_int_equal(
+		ko_build_id_from_hexdump("06 00 00 00 04 00 00 00 00 01 00 00 "
+					 "4c 69 6e 75 78 00 00 00 01 02 03 04 "
+					 "04 00 00 00 04 00 00 00 03 00 00 00 "
+					 "47 4e 55 00 fe ed fa ce "
+					 "04 00 00 00 04 00 00 00 01 00 00 00 "
+					 "58 65 6e 00 00 00 00 00\n",
+					 got),
+		0);
+	assert_string_equal(got, "feedface");
+	/* a note that claims more than is there */
+	assert_int_equal(
+		ko_build_id_from_hexdump("06 00 00 00 40 00 00 00 00 01 00 00 "
+					 "4c 69 6e 75 78 00 00 00 01 02 03 04",
+					 got),
+		-EINVAL);
+
 	assert_int_equal(ko_build_id_from_hexdump("", got), -EINVAL);
 	assert_int_equal(ko_build_id_from_hexdump("04 00 00 00", got), -EINVAL);
 	/* not type 3, not "GNU", cut short, odd digits, not hex */

@@ -195,10 +195,48 @@ static void test_child_that_exited_before_watch(void **state)
 	loop_free(loop);
 }
 
+/*
+ * The target's clock stops while the target is halted: its timers do not
+ * fire, and fire as much later as the halt lasted; the host's run on.
+ */
+static void test_target_timers_wait_out_a_halt(void **state)
+{
+	struct loop *loop = loop_new();
+	int64_t t0, target0;
+
+	memset(fired, 0, sizeof(fired));
+	target0 = loop_target_now_ms(loop);
+	loop_add_target_timer(loop, 40, on_timer, (void *)0);
+	loop_add_timer(loop, 60, on_timer, (void *)1);
+	loop_target_halt(loop, true);
+	assert_true(loop_target_halted(loop));
+	/* added during the halt: due 30 ms after it ends */
+	loop_add_target_timer(loop, 30, on_timer, (void *)2);
+	t0 = loop_now_ms();
+	while (loop_now_ms() - t0 < 100)
+		loop_run_once(loop, 100 - (loop_now_ms() - t0));
+	assert_int_equal(fired[1], 1);
+	assert_int_equal(fired[0], 0);
+	assert_int_equal(fired[2], 0);
+	/* the halt is not the target's time */
+	assert_true(loop_target_now_ms(loop) - target0 < 20);
+	loop_target_halt(loop, false);
+	t0 = loop_now_ms();
+	while (fired[0] + fired[2] < 2 && loop_now_ms() - t0 < 1000)
+		loop_run_once(loop, 100);
+	assert_int_equal(fired[2], 1);
+	assert_int_equal(fired[0], 1);
+	/* each waited its own delay after the halt, not before it */
+	assert_true(loop_now_ms() - t0 >= 30);
+	assert_true(loop_target_now_ms(loop) - target0 >= 40);
+	loop_free(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timers_fire_in_order_and_cancel),
+		cmocka_unit_test(test_target_timers_wait_out_a_halt),
 		cmocka_unit_test(
 			test_zero_timer_rearming_itself_runs_once_per_round),
 		cmocka_unit_test(test_fd_readable_and_removal_in_callback),

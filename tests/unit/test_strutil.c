@@ -51,10 +51,22 @@ static void test_printf(void **state)
 	free(s);
 }
 
+/* A prefix at a component boundary: how a tree's paths map onto another. */
+static void test_path_prefix(void **state)
+{
+	assert_int_equal(str_path_prefix("/workspace/x.c", "/workspace"), 10);
+	assert_int_equal(str_path_prefix("/workspace", "/workspace/"), 10);
+	assert_int_equal(str_path_prefix("/workspace", "/workspace"), 10);
+	assert_int_equal(str_path_prefix("/workspace2/x.c", "/workspace"), 0);
+	assert_int_equal(str_path_prefix("/work", "/workspace"), 0);
+	assert_int_equal(str_path_prefix("/x", ""), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_distance),
+		cmocka_unit_test(test_path_prefix),
 		cmocka_unit_test(test_closest),
 		cmocka_unit_test(test_printf),
 	};
