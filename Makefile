@@ -19,8 +19,10 @@ CFLAGS   ?= -O2 -g
 KMCFLAGS  = -std=c11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror -Wshadow \
 	    -Wstrict-prototypes -Wno-unused-parameter -pthread $(PKG_CFLAGS)
 DEPFLAGS := -MMD -MP
-SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
-	    -fno-sanitize-recover=undefined
+# float-cast-overflow: clang's undefined has it, gcc's does not (a double
+# out of an integer's range, from a peer's JSON, is undefined behaviour).
+SANFLAGS := -O1 -g -fsanitize=address,undefined,float-cast-overflow \
+	    -fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow
 
 CORE_SRC := $(wildcard core/*.c core/*/*.c)
 TUI_SRC  := $(wildcard tui/*.c)
@@ -29,9 +31,12 @@ CLI_SRC  := $(wildcard cli/*.c)
 # tests link as they link tui/'s pure pieces (layout, graph, keymap, theme).
 CLI_LIB_SRC := $(filter-out cli/main.c,$(CLI_SRC))
 # Host-side test programs: cmocka unit tests and the drivers that the
-# integration, tui and e2e suites run (tests/kmod/ and tests/fixtures/ hold
-# code for the arm64 guest, built by `make kmod`).
-TEST_SRC := $(wildcard tests/unit/*.c tests/integration/*.c tests/tui/*.c tests/e2e/*.c)
+# integration, tui, e2e and faults suites run (tests/kmod/ and
+# tests/fixtures/ hold code for the arm64 guest, built by `make kmod`).
+TEST_SRC := $(wildcard tests/unit/*.c tests/integration/*.c tests/tui/*.c tests/e2e/*.c \
+		      tests/faults/*.c)
+# The libFuzzer harnesses, one per parser of outside bytes (see "fuzzing").
+FUZZ_HARNESSES := $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 ifeq ($(V),1)
 Q :=
@@ -42,8 +47,8 @@ quiet = @printf '  %-7s %s\n' $(1) $(2)
 endif
 
 .PHONY: help deps kmdash all kmod target vm-start vm-stop vm-ssh vm-status \
-	run install uninstall man test check asan bench format check-format clean \
-	print-cflags print-libs fixtures container
+	run install uninstall man test check asan fuzz fuzz-vterm bench format \
+	check-format clean print-cflags print-libs fixtures container
 
 help:
 	@echo 'make deps      install the Debian packages kmdash needs (sudo if not root)'
@@ -56,22 +61,25 @@ help:
 	@echo 'make container build the cross-build image (podman; Debian packages, no registry)'
 	@echo 'make fixtures  cross-build the modules whose traces the unit tests decode'
 	@echo 'make test      build with ASan+UBSan and run every test suite (SUITES=...)'
-	@echo 'make check     quick: sanitized build, style, unit and CLI tests, no target' 
+	@echo 'make check     quick: sanitized build, style, unit, fuzz replay and CLI tests, no target' 
 	@echo 'make bench     measure boot, build, transfer and render figures'
+	@echo 'make fuzz      run every libFuzzer harness (FUZZ_SECONDS=60 each)'
+	@echo 'make fuzz-vterm  the console harness against a sanitized libvterm'
 	@echo 'make install   install into $$(DESTDIR)$$(PREFIX) (default /usr/local)'
 
 deps:
 	@target/deps.sh
 
-# --- the dashboard, in two flavours: release (build/) and sanitized ------
-# (build/asan/, used by the tests). core/ goes into a static library so each
-# test links only what it uses.
+# --- the dashboard, in flavours: release (build/), sanitized (build/asan/,
+# used by the tests) and instrumented for libFuzzer (build/fuzz/, clang).
+# core/ goes into a static library so each test links only what it uses.
+# $(call flavour,DIR,FLAGS,COMPILER)
 
 define flavour
 $(1)/%.o: %.c
 	@mkdir -p $$(@D)
 	$$(call quiet,CC,$$@)
-	$(Q)$$(CC) $$(KMCFLAGS) $$(DEPFLAGS) $(2) -c $$< -o $$@
+	$(Q)$(3) $$(KMCFLAGS) $$(DEPFLAGS) $(2) -c $$< -o $$@
 
 $(1)/libkmcore.a: $$(CORE_SRC:%.c=$(1)/%.o)
 	$$(call quiet,AR,$$@)
@@ -79,7 +87,7 @@ $(1)/libkmcore.a: $$(CORE_SRC:%.c=$(1)/%.o)
 
 $(1)/kmdash: $$(CLI_SRC:%.c=$(1)/%.o) $$(TUI_SRC:%.c=$(1)/%.o) $(1)/libkmcore.a
 	$$(call quiet,LD,$$@)
-	$(Q)$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
+	$(Q)$(3) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
 
 $(1)/libkmtui.a: $$(TUI_SRC:%.c=$(1)/%.o)
 	$$(call quiet,AR,$$@)
@@ -91,11 +99,12 @@ $(1)/libkmcli.a: $$(CLI_LIB_SRC:%.c=$(1)/%.o)
 
 $(1)/tests/%: $(1)/tests/%.o $(1)/libkmcli.a $(1)/libkmtui.a $(1)/libkmcore.a
 	$$(call quiet,LD,$$@)
-	$(Q)$$(CC) $(2) -o $$@ $$^ -lcmocka $$(PKG_LIBS) $$(LDLIBS)
+	$(Q)$(3) $(2) -o $$@ $$^ -lcmocka $$(PKG_LIBS) $$(LDLIBS)
 endef
 
-$(eval $(call flavour,$(BUILD),$$(CFLAGS)))
-$(eval $(call flavour,$(BUILD)/asan,$$(SANFLAGS)))
+$(eval $(call flavour,$(BUILD),$$(CFLAGS),$$(CC)))
+$(eval $(call flavour,$(BUILD)/asan,$$(SANFLAGS),$$(CC)))
+$(eval $(call flavour,$(BUILD)/fuzz,$$(FUZZ_CFLAGS),$$(FUZZ_CC)))
 
 .SECONDARY:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
@@ -107,8 +116,54 @@ kmdash all: $(BUILD)/kmdash
 # must free everything whatever a table holds.
 VALGRIND_TESTS := tests/unit/test_config tests/unit/test_schema
 
+# sebench's workload generator (kmod/tools/ycsb.c) in the host's unit
+# test: the very file the arm64 sebench is built from.
+$(BUILD)/asan/tests/unit/test_ycsb: $(BUILD)/asan/kmod/tools/ycsb.o
+
 asan: $(BUILD)/asan/kmdash $(TEST_SRC:%.c=$(BUILD)/asan/%) \
-      $(VALGRIND_TESTS:%=$(BUILD)/%)
+      $(VALGRIND_TESTS:%=$(BUILD)/%) $(FUZZ_HARNESSES:%=$(BUILD)/asan/%)
+
+# --- fuzzing (tests/fuzz/) -------------------------------------------------
+# Each tests/fuzz/fuzz_NAME.c is the harness of one parser of outside
+# bytes, linked twice: with libFuzzer into $(BUILD)/fuzz/tests/fuzz/ (clang,
+# core/ and tui/ instrumented in $(BUILD)/fuzz/; `make fuzz`), and with
+# replay_main.c into $(BUILD)/asan/tests/fuzz/ (gcc; `make test` replays
+# the regression corpus and the seeds through it, no clang needed).
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := $(SANFLAGS) -fsanitize=fuzzer-no-link
+# The harnesses' own comparisons (reading every cell back) guide nothing:
+# not traced, which doubles the console harness's speed.
+$(BUILD)/fuzz/tests/fuzz/%.o: FUZZ_CFLAGS += -fno-sanitize-coverage=trace-cmp
+
+$(BUILD)/fuzz/tests/fuzz/%: $(BUILD)/fuzz/tests/fuzz/%.o \
+			    $(BUILD)/fuzz/tests/fuzz/fuzz.o \
+			    $(BUILD)/fuzz/libkmtui.a $(BUILD)/fuzz/libkmcore.a
+	$(call quiet,LD,$@)
+	$(Q)$(FUZZ_CC) $(SANFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(BUILD)/asan/tests/fuzz/%: $(BUILD)/asan/tests/fuzz/%.o \
+			    $(BUILD)/asan/tests/fuzz/fuzz.o \
+			    $(BUILD)/asan/tests/fuzz/replay_main.o \
+			    $(BUILD)/asan/libkmtui.a $(BUILD)/asan/libkmcore.a
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(SANFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+# FUZZ="kmsg qmp" picks harnesses; FUZZ_SECONDS (60) each, or FUZZ_RUNS
+# executions, or both: whichever comes first.
+fuzz: $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/%)
+	@tests/fuzz/run.sh $(FUZZ)
+
+# The console harness against libvterm compiled with the sanitizers too,
+# from the Debian source of the installed version (tests/fuzz/vterm.sh).
+FUZZ_CONSOLE_OBJS := $(BUILD)/fuzz/tests/fuzz/fuzz_console.o \
+		     $(BUILD)/fuzz/tests/fuzz/fuzz.o $(BUILD)/fuzz/libkmtui.a \
+		     $(BUILD)/fuzz/libkmcore.a
+fuzz-vterm: $(FUZZ_CONSOLE_OBJS)
+	@FUZZ_CC='$(FUZZ_CC)' FUZZ_CFLAGS='$(FUZZ_CFLAGS)' \
+		FUZZ_LDFLAGS='$(SANFLAGS) -fsanitize=fuzzer' \
+		FUZZ_OBJS='$(FUZZ_CONSOLE_OBJS)' \
+		FUZZ_LIBS='$(filter-out -lvterm,$(PKG_LIBS)) $(LDLIBS)' \
+		tests/fuzz/vterm.sh
 
 # --- the embedded target and the module ----------------------------------
 
@@ -220,7 +275,7 @@ man: $(BUILD)/kmdash
 
 # The suites that need nothing but the build: no package check, no target
 # (tests/run.sh's order; the others boot the embedded target).
-LOCAL_SUITES := style unit cli
+LOCAL_SUITES := style unit fuzz cli
 SUITES ?=
 NEED_TARGET := $(if $(SUITES),$(filter-out $(LOCAL_SUITES),$(SUITES)),all)
 UNIT_TESTS := $(patsubst %.c,$(BUILD)/asan/%,$(wildcard tests/unit/*.c))
@@ -230,10 +285,11 @@ test: $(if $(NEED_TARGET),deps)
 	@tests/run.sh $(SUITES)
 
 # The quick loop while editing: the sanitized build, the style check, the
-# unit tests and the command line's; no package check, no target, no
-# download.
+# unit tests, the replay of the fuzz corpora and the command line's tests;
+# no package check, no target, no download.
 check:
-	@$(MAKE) --no-print-directory $(BUILD)/asan/kmdash $(UNIT_TESTS)
+	@$(MAKE) --no-print-directory $(BUILD)/asan/kmdash $(UNIT_TESTS) \
+		$(FUZZ_HARNESSES:%=$(BUILD)/asan/%)
 	@# the decoder's unit tests read the fixture modules: built when the
 	@# target's sysroot is there already (no download), else skipped
 	@if bash -c '. target/common.sh && test -f "$$KMDASH_TARGET_ENV"'; then \

@@ -15,6 +15,7 @@
 
 #include "cli/cmd.h"
 #include "core/base/loop.h"
+#include "core/base/termsafe.h"
 #include "core/config/config.h"
 #include "core/module/kmsg.h"
 #include "core/session.h"
@@ -48,9 +49,33 @@ void cli_init(struct cli *c, const struct cmd_ctx *ctx)
 
 /* --- output ----------------------------------------------------------------- */
 
+/*
+ * JSON escapes only the C0 controls: a C1 control in UTF-8 form, or
+ * invalid UTF-8, from the target would reach the terminal as it came.
+ * Its strings get the rule the text lines get (termguard.h).
+ */
+static void json_make_safe(cJSON *o)
+{
+	for (; o; o = o->next) {
+		if (cJSON_IsString(o) && o->valuestring) {
+			char *safe = termsafe_dup(o->valuestring,
+						  strlen(o->valuestring),
+						  TERMSAFE_NEWLINE);
+
+			if (safe && strcmp(safe, o->valuestring))
+				cJSON_SetValuestring(o, safe);
+			free(safe);
+		}
+		json_make_safe(o->child);
+	}
+}
+
 void cli_emit_json(cJSON *o)
 {
-	char *t = cJSON_PrintUnformatted(o);
+	char *t;
+
+	json_make_safe(o);
+	t = cJSON_PrintUnformatted(o);
 
 	if (t) {
 		puts(t);

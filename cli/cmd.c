@@ -25,6 +25,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
 	&cmd_run_entry,
 	&cmd_watch_entry,
+	&cmd_bench_entry,
 	&cmd_status_entry,
 	&cmd_check_entry,
 	&cmd_dmesg_entry,

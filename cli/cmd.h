@@ -40,6 +40,18 @@ enum cmd_opt_id {
 	OPT_MODULE,
 	OPT_EXAMPLE,
 	OPT_JUMP,
+	OPT_WORKLOAD,
+	OPT_DISTRIBUTION,
+	OPT_RECORDS,
+	OPT_OPERATIONS,
+	OPT_KEY_SIZE,
+	OPT_VALUE_SIZE,
+	OPT_THREADS,
+	OPT_BATCH,
+	OPT_RUNS,
+	OPT_SWEEP,
+	OPT_SINCE,
+	OPT_CSV,
 	OPT_USER,
 	OPT_MAX,
 };
@@ -119,6 +131,7 @@ extern const struct cmd_opt cmd_global_opts[];
 
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_watch_entry;
+extern const struct cmd_entry cmd_bench_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_dmesg_entry;

@@ -48,7 +48,7 @@ static int report(struct cli *c)
 	struct link *l = session_link(c->s);
 	struct vm *vm = session_vm(c->s);
 	struct link_stats ls = { 0 };
-	const struct bench_run *br = bench_latest(session_bench(c->s));
+	const struct bench_run *br = bench_latest_module(session_bench(c->s));
 	char modbuf[400], gdb[PATH_MAX + 16];
 	const char *mod;
 	bool ok = l && link_state(l) == LINK_UP;
@@ -163,6 +163,6 @@ const struct cmd_entry cmd_status_entry = {
 		"one object, its states fixed words: config, vm (name, stage, "
 		"pid, port), ssh, link (state, reason, rtt_us), module (state: "
 		"loaded, not_loaded or unknown; refcnt, build_id, taint, "
-		"crashed, crash), bench (the last run), gdb (socket; state: "
+		"crashed, crash), bench (the module's last run), gdb (socket; state: "
 		"free, attached or halted) while the VM has a gdbstub.",
 };

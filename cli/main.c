@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "cli/cmd.h"
+#include "cli/termguard.h"
 
 int main(int argc, char **argv)
 {
@@ -15,6 +16,8 @@ int main(int argc, char **argv)
 	int rc;
 
 	setlocale(LC_ALL, "");
+	/* whatever a command prints goes by the terminal-safe rule */
+	termguard_install();
 	rc = cmd_parse(&ctx, argc, argv, stderr);
 	if (rc)
 		return rc;

@@ -12,7 +12,8 @@
  *            build_id, release, taint, crashed, crash { kind, time_s },
  *            text },
  *   bench { engine, state, started, ops_s, p50_us, p99_us, ... }
- *          (the last run, absent before the first),
+ *          (the module's last run, not the baseline's after it;
+ *          absent before the first),
  *   gdb { socket, state: free | attached | halted }
  *       (absent while the VM has no gdbstub).
  */
@@ -181,7 +182,7 @@ cJSON *status_json(const struct cli *c)
 		cJSON_AddStringToObject(o, "ssh", ssh_session_target(ss));
 	add_link(o, session_link(s));
 	add_module(o, s);
-	add_bench(o, bench_latest(session_bench(s)));
+	add_bench(o, bench_latest_module(session_bench(s)));
 	add_gdb(o, vm);
 	return o;
 }

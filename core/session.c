@@ -21,7 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/module/actionlog.h"
 #include "core/module/bench.h"
+#include "core/module/benchjob.h"
 #include "core/module/build.h"
 #include "core/module/crash.h"
 #include "core/config/config.h"
@@ -62,7 +64,11 @@
  */
 #define LOST_VERDICT_MS 3000
 #define MARK_PREFIX "kmdash: mark "
-#define BENCH_HISTORY_RUNS 50
+/* Runs and sets kept in memory (the history file keeps them all). */
+#define BENCH_HISTORY_RUNS 600
+#define BENCH_HISTORY_SETS 200
+/* Actions the dashboard's action log shows, at most. */
+#define ACTIONLOG_MAX 500
 /* Console bytes replayed from QEMU's serial log on attach. */
 #define CONSOLE_PREFILL (256 * 1024)
 
@@ -94,10 +100,14 @@ struct session {
 	int64_t kmsg_last_ms;
 	struct build *build;
 	struct bench *bench;
-	struct ssh_op *bench_op;
+	struct benchjob *benchjob;
+	/* the command line's bench options, over the config's */
+	struct bench_opts bench_over;
+	char bench_sweep[96], bench_workload[8], bench_dist[16];
 	/* the VM was halted while the benchmark ran: its figures are off */
 	bool bench_halted;
 	char bench_history[PATH_MAX];
+	struct actionlog *alog;
 	struct job job;
 	struct journal *journal;
 	struct session_module module;
@@ -312,29 +322,14 @@ static void settle_stop(struct session *s)
 /* The running bench measured nothing whole: never a baseline. */
 static void bench_fail(struct session *s, const char *why)
 {
-	const struct bench_run *r = bench_latest(s->bench);
-
-	if (s->bench_op)
-		ssh_op_cancel(s->bench_op);
-	s->bench_op = NULL;
-	if (!r || r->state != BENCH_RUNNING)
-		return;
-	bench_run_end(s->bench, false, why);
-	if (s->bench_history[0])
-		bench_history_append(bench_latest(s->bench), s->bench_history);
-	changed(s, SC_BENCH);
+	benchjob_cancel(s->benchjob);
+	benchjob_finish(s->benchjob, false, why, s->bench_history);
 }
 
+/* The bench step's verdict: its set ends and goes to the history. */
 static void bench_finish(struct session *s, bool ok, const char *why)
 {
-	const struct bench_run *r = bench_latest(s->bench);
-
-	if (!r || r->state != BENCH_RUNNING)
-		return;
-	bench_run_end(s->bench, ok, why);
-	if (s->bench_history[0])
-		bench_history_append(bench_latest(s->bench), s->bench_history);
-	changed(s, SC_BENCH);
+	benchjob_finish(s->benchjob, ok, why, s->bench_history);
 }
 
 /* Fails the running step with a crash: "kernel oops in ... at ...". */
@@ -486,132 +481,209 @@ static void step_settle(struct session *s, bool ok, const char *msg)
 	step_judge(s);
 }
 
-static void bench_text(struct session *s, char *buf, size_t cap)
-{
-	const struct bench_run *r = bench_latest(s->bench), *p;
-	double d[BM_COUNT];
-	bool better[BM_COUNT];
-	int n;
+/* --- the action log ------------------------------------------------------ */
 
-	if (!r || !r->has_summary) {
-		snprintf(buf, cap, "%s", r && r->msg[0] ? r->msg : "no result");
+/* How a user's shell reaches the target (ssh -F the VM's ssh_config). */
+static void target_reach(const struct session *s, struct action_ssh *r,
+			 char *cfg, size_t cap)
+{
+	const struct config_ssh *c = &s->t->ssh;
+
+	memset(r, 0, sizeof(*r));
+	r->sudo = s->t->kmsg_sudo;
+	if (s->vm && vm_dir(s->vm)[0]) {
+		snprintf(cfg, cap, "%s/ssh_config", vm_dir(s->vm));
+		r->ssh_config = cfg;
 		return;
 	}
-	n = snprintf(buf, cap, "%s: %.0f ops/s, p50 %.1f us, p99 %.1f us",
-		     r->engine, r->summary[BM_TOTAL], r->summary[BM_P50],
-		     r->summary[BM_P99]);
-	p = bench_previous(s->bench, r);
-	if (p && n > 0 && (size_t)n < cap) {
-		bench_compare(p, r, d, better);
-		snprintf(buf + n, cap - (size_t)n,
-			 " (%+.1f%% ops/s, %+.1f%% p99 vs previous)",
-			 d[BM_TOTAL], d[BM_P99]);
-	}
+	r->host = c->host;
+	r->port = c->port == 22 ? 0 : c->port;
+	r->user = c->user;
+	r->jump = c->jump_host;
+	r->known_hosts = c->known_hosts;
+	if (c->identity_files.n && !c->identity_default)
+		r->identity = c->identity_files.v[0];
 }
 
-static void on_bench_data(void *arg, const char *buf, size_t len)
+static void log_action(struct session *s, enum action_kind k, const char *what,
+		       const char *command, const char *qmp)
 {
-	struct session *s = arg;
+	const struct action_entry *e;
 
-	bench_feed(s->bench, buf, len);
+	if (!command)
+		return;
+	e = actionlog_add(s->alog, k, what, command, qmp);
+	if (!e)
+		return;
 	if (s->journal)
-		journal_write(s->journal, JOURNAL_BENCH, buf, len);
-	changed(s, SC_BENCH);
+		journal_action(s->journal, "action %s: %s%s%s",
+			       action_kind_name(k), command,
+			       qmp ? " # QMP " : "", qmp ? qmp : "");
+	if (s->o.on_action)
+		s->o.on_action(s, e, s->o.arg);
+	changed(s, SC_ACTIONS);
 }
 
-static const char *bench_tool(const struct session *s);
+/* A command on the target: ssh ... 'WORDS' (sudo -n first when priv). */
+static void log_remote(struct session *s, enum action_kind k, const char *what,
+		       const char *const *argv, bool priv)
+{
+	struct action_ssh r;
+	char cfg[PATH_MAX + 16], *remote, *cmd;
 
-static void on_bench_end(void *arg, int rc, int exit_status, const char *msg)
+	target_reach(s, &r, cfg, sizeof(cfg));
+	remote = action_remote(&r, argv, priv);
+	cmd = remote ? action_ssh_command(&r, remote) : NULL;
+	log_action(s, k, what, cmd, NULL);
+	free(remote);
+	free(cmd);
+}
+
+static void on_benchjob_action(void *arg, const struct action_entry *e)
 {
 	struct session *s = arg;
-	const char *sig = s->bench_op ? ssh_stream_exit_signal(s->bench_op) :
-					NULL;
-	const struct bench_run *r = bench_latest(s->bench);
-	char text[256], why[256];
-	bool ok;
 
-	s->bench_op = NULL;
-	if (rc < 0)
-		snprintf(why, sizeof(why), "benchmark: %s", msg);
-	else if (sig)
-		snprintf(why, sizeof(why), "%s was killed by SIG%s",
-			 bench_tool(s), sig);
-	else if (exit_status)
-		snprintf(why, sizeof(why), "%s exited with status %d",
-			 bench_tool(s), exit_status);
-	else if (!r || !r->has_summary)
-		snprintf(why, sizeof(why), "%s ended without its summary line",
-			 bench_tool(s));
-	else if (s->bench_halted)
-		/* the guest's clock stopped too; host-side times did not */
-		snprintf(
-			why, sizeof(why),
-			"interrupted by the debugger (the VM was halted while %s ran): not a baseline",
-			bench_tool(s));
-	else
-		why[0] = '\0';
-	ok = !why[0];
-	/* the run is ended by the verdict: a crash may still fail it */
-	if (ok)
-		bench_text(s, text, sizeof(text));
-	step_settle(s, ok, ok ? text : why);
+	if (s->journal)
+		journal_action(s->journal, "action %s: %s",
+			       action_kind_name(e->kind), e->command);
+	if (s->o.on_action)
+		s->o.on_action(s, e, s->o.arg);
+	changed(s, SC_ACTIONS);
 }
 
-/*
- * The module source's commit, read from .git without running git: the
- * repository the module directory is in.
- */
-static void git_head(const char *dir, char *out, size_t cap)
+/* The build's exact argv, where it runs, with its environment. */
+static void log_build(struct session *s)
 {
-	char path[PATH_MAX + 300], line[256], ref[256], repo[PATH_MAX];
-	FILE *f = NULL;
+	const struct config_build *b = &s->t->build;
+	const char *words[96];
+	char *args, *dir, *cmd;
+	size_t n = 0;
 
-	out[0] = '\0';
-	snprintf(repo, sizeof(repo), "%s", dir ? dir : "");
-	while (repo[0]) {
-		char *slash = strrchr(repo, '/');
-
-		snprintf(path, sizeof(path), "%s/.git/HEAD", repo);
-		f = fopen(path, "re");
-		if (f || !slash)
-			break;
-		*slash = '\0';
-	}
-	if (!f || !fgets(line, sizeof(line), f)) {
-		if (f)
-			fclose(f);
+	if (!b->argv.n)
 		return;
-	}
-	fclose(f);
-	line[strcspn(line, "\n")] = '\0';
-	if (strncmp(line, "ref: ", 5) != 0) {
-		snprintf(out, cap, "%.12s", line);
-		return;
-	}
-	snprintf(ref, sizeof(ref), "%s", line + 5);
-	snprintf(path, sizeof(path), "%s/.git/%s", repo, ref);
-	f = fopen(path, "re");
-	if (f && fgets(line, sizeof(line), f)) {
-		snprintf(out, cap, "%.12s", line);
-		fclose(f);
-		return;
-	}
-	if (f)
-		fclose(f);
-	/* A packed ref: "<sha> <ref>" lines. */
-	snprintf(path, sizeof(path), "%s/.git/packed-refs", repo);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *sp = strchr(line, ' ');
-
-		if (sp && !strncmp(sp + 1, ref, strlen(ref))) {
-			snprintf(out, cap, "%.12s", line);
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
+	if (b->env.n)
+		words[n++] = "env";
+	for (size_t i = 0; i < b->env.n && n < 40; i++)
+		words[n++] = b->env.v[i];
+	for (size_t i = 0; i < b->argv.n && n < 95; i++)
+		words[n++] = b->argv.v[i];
+	words[n] = NULL;
+	args = quote_argv_readable_dup(words);
+	dir = b->dir ? quote_sh_dup(b->dir) : NULL;
+	cmd = args && b->dir && dir ? str_printf("cd %s && %s", dir, args) :
+				      NULL;
+	log_action(s, AK_BUILD, "build", cmd ? cmd : args, NULL);
+	free(args);
+	free(dir);
+	free(cmd);
 }
+
+/* strip, upload (scp), verify (sha256sum): what a deploy does. */
+static void log_deploy(struct session *s)
+{
+	const struct deploy_module *m = &s->dm;
+	const char *files[DEPLOY_MAX_TOOLS + 2], *names[DEPLOY_MAX_TOOLS + 4];
+	char ship[PATH_MAX + 64], cfg[PATH_MAX + 16], *cmd, *remote;
+	struct action_ssh r;
+	size_t n = 0, k = 0;
+
+	snprintf(ship, sizeof(ship), "%s", m->ko);
+	if (m->strip && m->strip[0]) {
+		const char *w[40];
+		size_t i = 0;
+
+		snprintf(ship, sizeof(ship), "%s/%s.ko", m->stage_dir, m->name);
+		for (; m->strip[i] && i < 35; i++)
+			w[i] = m->strip[i];
+		w[i++] = "-o";
+		w[i++] = ship;
+		w[i++] = m->ko;
+		w[i] = NULL;
+		cmd = quote_argv_readable_dup(w);
+		log_action(s, AK_STRIP, "strip the debug sections", cmd, NULL);
+		free(cmd);
+	}
+	files[n++] = ship;
+	names[k++] = "sha256sum";
+	names[k++] = strrchr(ship, '/') ? strrchr(ship, '/') + 1 : ship;
+	for (int i = 0; i < DEPLOY_MAX_TOOLS && m->tools[i]; i++) {
+		files[n++] = m->tools[i];
+		names[k++] = strrchr(m->tools[i], '/') ?
+				     strrchr(m->tools[i], '/') + 1 :
+				     m->tools[i];
+	}
+	files[n] = NULL;
+	names[k] = NULL;
+	target_reach(s, &r, cfg, sizeof(cfg));
+	cmd = action_scp_command(&r, files, m->remote_dir);
+	log_action(s, AK_UPLOAD, "upload the module and its tools", cmd, NULL);
+	free(cmd);
+	/* sha256sum in the remote directory */
+	remote = action_remote(&r, names, false);
+	if (remote) {
+		const char *dw[] = { m->remote_dir, NULL };
+		char *qdir = quote_argv_readable_dup(dw);
+		char *line = qdir ? str_printf("cd %s && %s", qdir, remote) :
+				    NULL;
+
+		cmd = line ? action_ssh_command(&r, line) : NULL;
+		log_action(s, AK_VERIFY, "verify the upload (SHA-256)", cmd,
+			   NULL);
+		free(cmd);
+		free(line);
+		free(qdir);
+	}
+	free(remote);
+}
+
+static void log_load(struct session *s, bool load)
+{
+	const struct deploy_module *m = &s->dm;
+	const char *argv[72];
+	char ko[PATH_MAX], what[160];
+	size_t n = 0;
+
+	snprintf(what, sizeof(what), "%s %s", load ? "load" : "unload",
+		 m->name);
+	if (!load) {
+		argv[n++] = "rmmod";
+		argv[n++] = m->name;
+		argv[n] = NULL;
+		log_remote(s, AK_UNLOAD, what, argv, true);
+		return;
+	}
+	snprintf(ko, sizeof(ko), "%s/%s.ko", m->remote_dir, m->name);
+	argv[n++] = "insmod";
+	argv[n++] = ko;
+	for (size_t i = 0; m->params && m->params[i] && n < 71; i++)
+		argv[n++] = m->params[i];
+	argv[n] = NULL;
+	log_remote(s, AK_LOAD, what, argv, true);
+}
+
+/* A QMP command to the VM, and the line that sends it. */
+static void log_qmp(struct session *s, const char *what, const char *execute)
+{
+	char sock[PATH_MAX + 16], *json = NULL, *cmd;
+
+	if (!s->vm || !vm_dir(s->vm)[0])
+		return;
+	snprintf(sock, sizeof(sock), "%s/qmp.sock", vm_dir(s->vm));
+	cmd = action_qmp_command(sock, execute, &json);
+	log_action(s, AK_VM, what, cmd, json);
+	free(cmd);
+	free(json);
+}
+
+/* QEMU's command line, as the VM was launched. */
+static void log_vm_start(struct session *s)
+{
+	if (s->vm && vm_command_line(s->vm)[0])
+		log_action(s, AK_VM, "start the VM", vm_command_line(s->vm),
+			   NULL);
+}
+
+/* --- the benchmark ------------------------------------------------------- */
 
 /* The benchmark program's name: "sebench". */
 static const char *bench_tool(const struct session *s)
@@ -622,12 +694,89 @@ static const char *bench_tool(const struct session *s)
 	return b ? b + 1 : prog ? prog : "bench";
 }
 
+static void on_benchjob_data(void *arg, const char *buf, size_t len)
+{
+	struct session *s = arg;
+
+	if (s->journal)
+		journal_write(s->journal, JOURNAL_BENCH, buf, len);
+}
+
+static void on_benchjob_change(void *arg)
+{
+	changed(arg, SC_BENCH);
+}
+
+/* Every run of the set ended: the verdict waits for the kernel log. */
+static void on_benchjob_end(void *arg, bool ok, const char *msg)
+{
+	struct session *s = arg;
+	char why[256];
+
+	if (ok && s->bench_halted) {
+		/* the guest's clock stopped too; host-side times did not */
+		snprintf(
+			why, sizeof(why),
+			"interrupted by the debugger (the VM was halted while %s ran): not a baseline",
+			bench_tool(s));
+		step_settle(s, false, why);
+		return;
+	}
+	step_settle(s, ok, msg);
+}
+
+/* The command line's options over the config's (set fields win). */
+static void bench_options(const struct session *s, struct bench_opts *o)
+{
+	const struct bench_opts *c = &s->t->bench_opts, *v = &s->bench_over;
+
+	*o = *c;
+#define OVER(f)   \
+	if (v->f) \
+	o->f = v->f
+	OVER(workload);
+	OVER(distribution);
+	OVER(records);
+	OVER(operations);
+	OVER(key_size);
+	OVER(value_size);
+	OVER(threads);
+	OVER(batch);
+	OVER(duration_ms);
+	OVER(runs);
+	OVER(sweep);
+#undef OVER
+	/* a count of operations asked for: the example's time limit goes */
+	if (v->operations && !v->duration_ms)
+		o->duration_ms = 0;
+}
+
 static int start_bench(struct session *s)
 {
 	const char *argv[72];
-	char tool[PATH_MAX], qdir[PATH_MAX * 4 + 8], commit[16], *args, *cmd;
+	char tool[PATH_MAX], cfg[PATH_MAX + 16], err[256];
+	struct benchjob_params p = {
+		.loop = s->loop,
+		.ssh = s->ssh,
+		.bench = s->bench,
+		.alog = s->alog,
+		.remote_dir = s->t->module.remote_dir,
+		.argv = argv,
+		.baseline = (const char *const *)s->t->bench_baseline.v,
+		.module_dir = s->t->module.dir,
+		.target = s->t->name,
+		.build_id = s->module.build_id,
+		.tool = bench_tool(s),
+		.on_data = on_benchjob_data,
+		.on_change = on_benchjob_change,
+		.on_action = on_benchjob_action,
+		.on_end = on_benchjob_end,
+		.arg = s,
+	};
+	struct action_ssh reach;
 	size_t n = 0;
 	const struct config_strv *bv = &s->t->bench_argv;
+	int r;
 
 	if (!bv->n)
 		return -ENOENT;
@@ -642,34 +791,26 @@ static int start_bench(struct session *s)
 	for (size_t i = 0; i < s->t->bench_args.n && n < 70; i++)
 		argv[n++] = s->t->bench_args.v[i];
 	argv[n] = NULL;
-	args = quote_argv_dup(argv);
-	if (!args ||
-	    quote_sh(qdir, sizeof(qdir), s->t->module.remote_dir) < 0) {
-		free(args);
-		return -ENOMEM;
-	}
-	if (asprintf(&cmd, "cd %s && exec %s", qdir, args) < 0)
-		cmd = NULL;
-	free(args);
-	if (!cmd)
-		return -ENOMEM;
-	git_head(s->t->module.dir, commit, sizeof(commit));
-	bench_run_begin(s->bench, commit, s->module.build_id);
+	target_reach(s, &reach, cfg, sizeof(cfg));
+	p.reach = &reach;
+	bench_options(s, &p.opts);
 	s->bench_halted = s->vm && vm_halted(s->vm);
-	s->bench_op = ssh_stream_open(s->ssh, cmd, SSH_STREAM_PTY,
-				      on_bench_data, on_bench_end, s);
-	free(cmd);
+	r = benchjob_start(s->benchjob, &p, err, sizeof(err));
+	if (r < 0)
+		notice(s, "benchmark: %s", err);
 	changed(s, SC_BENCH);
-	return s->bench_op ? 0 : -EIO;
+	return r;
 }
 
 static int start_remote_step(struct session *s, const struct job_step *st)
 {
 	switch (st->kind) {
 	case JOB_DEPLOY:
+		log_deploy(s);
 		return deploy_upload(s->deploy, &s->dm, on_deploy_progress,
 				     on_deploy_done, s);
 	case JOB_LOAD:
+		log_load(s, true);
 		return deploy_load(s->deploy, &s->dm, on_deploy_done, s);
 	case JOB_UNLOAD:
 		/*
@@ -679,6 +820,7 @@ static int start_remote_step(struct session *s, const struct job_step *st)
 		if (st + 1 < s->job.steps + s->job.nsteps &&
 		    st[1].kind == JOB_DEPLOY)
 			deploy_prefetch(s->deploy, &s->dm);
+		log_load(s, false);
 		return deploy_unload(s->deploy, &s->dm, st->tolerant,
 				     on_deploy_done, s);
 	case JOB_BENCH:
@@ -848,6 +990,7 @@ static int step_start(void *ctx, const struct job_step *st)
 	step_event(s, st);
 	if (st->kind == JOB_BUILD) {
 		warm_deploy(s);
+		log_build(s);
 		/* one that cannot start says why in its result line */
 		if (build_start(s->build, s->loop) < 0) {
 			changed(s, SC_BUILD);
@@ -1346,7 +1489,15 @@ static void on_kmsg_end(void *arg, int rc, int exit_status, const char *msg)
 	struct session *s = arg;
 
 	s->kmsg_op = NULL;
-	kmsg_flush(s->kmsg);
+	/*
+	 * A last line without its newline is a record only when the command
+	 * ended (dmesg's last line): a stream the connection dropped was cut
+	 * anywhere, and a record's head is no record. Parsed, its shorter
+	 * text would differ from the whole one the next replay brings, which
+	 * reads as a reboot: the whole log again, every number twice.
+	 */
+	if (rc == 0)
+		kmsg_flush(s->kmsg);
 	crash_set_stream(s->crash, false);
 	changed(s, SC_KMSG);
 	if (rc == 0 && exit_status != 0)
@@ -1438,9 +1589,7 @@ static void free_link(struct session *s)
 		deploy_set_session(s->deploy, NULL);
 	if (s->gdb)
 		gdbprep_set_session(s->gdb, NULL);
-	if (s->bench_op)
-		ssh_op_cancel(s->bench_op);
-	s->bench_op = NULL;
+	benchjob_cancel(s->benchjob);
 	if (s->kmsg_op)
 		ssh_op_cancel(s->kmsg_op);
 	s->kmsg_op = NULL;
@@ -1538,7 +1687,7 @@ static void on_vm(struct vm *vm, enum vm_note what, const char *detail,
 	if (what == VM_NOTE_STATUS &&
 	    vm_halted(vm) != loop_target_halted(s->loop)) {
 		loop_target_halt(s->loop, vm_halted(vm));
-		if (vm_halted(vm) && s->bench_op)
+		if (vm_halted(vm) && benchjob_busy(s->benchjob))
 			s->bench_halted = true;
 		notice(s, "%s",
 		       vm_halted(vm) ? vm_halted_by_gdb(vm) ?
@@ -1714,18 +1863,6 @@ void session_console_resize(struct session *s, int rows, int cols)
 
 /* --- life ------------------------------------------------------------------- */
 
-/* STATE/TARGET/file in kmdash's state directory; NULL without a home. */
-static char *state_path(const struct session *s, const char *file)
-{
-	char *dir = str_state_dir(), *path;
-
-	if (!dir)
-		return NULL;
-	path = str_printf("%s/%s/%s", dir, s->t->name, file);
-	free(dir);
-	return path;
-}
-
 /*
  * Traces decode against the kept copies of deployed .ko files (in the
  * target's state directory), paths shown from the module directory's
@@ -1803,7 +1940,10 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 
 	ko.module = t->module.name;
 	s->kmsg = kmsg_new(&ko);
-	s->bench = bench_new(BENCH_HISTORY_RUNS);
+	s->bench =
+		bench_new_sized(BENCH_HISTORY_RUNS, BENCH_HISTORY_SETS, true);
+	s->benchjob = benchjob_new();
+	s->alog = actionlog_new(ACTIONLOG_MAX);
 	s->deploy = deploy_new(loop, NULL);
 	bo.argv = (const char *const *)t->build.argv.v;
 	bo.no_command = t->build.missing;
@@ -1825,7 +1965,8 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 	bo.on_done = on_build_done;
 	bo.arg = s;
 	s->build = build_new(&bo, err, errlen);
-	if (!s->kmsg || !s->bench || !s->deploy || !s->build) {
+	if (!s->kmsg || !s->bench || !s->benchjob || !s->alog || !s->deploy ||
+	    !s->build) {
 		session_free(s);
 		return NULL;
 	}
@@ -1836,7 +1977,7 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 		return NULL;
 	}
 
-	hist = state_path(s, "bench-history.jsonl");
+	hist = bench_history_path(t->name);
 	if (hist) {
 		char *slash;
 
@@ -1909,6 +2050,8 @@ int session_start(struct session *s, char *err, size_t errlen)
 	r = vm_start(s->vm);
 	if (r < 0)
 		snprintf(err, errlen, "%s", vm_error(s->vm));
+	else
+		log_vm_start(s);
 	return r;
 }
 
@@ -1926,7 +2069,9 @@ void session_free(struct session *s)
 	gdbprep_free(s->gdb);
 	deploy_free(s->deploy);
 	build_free(s->build);
+	benchjob_free(s->benchjob);
 	bench_free(s->bench);
+	actionlog_free(s->alog);
 	crash_free(s->crash);
 	kmsg_free(s->kmsg);
 	serial_free(s->serial);
@@ -1957,6 +2102,8 @@ int session_vm_start(struct session *s, char *err, size_t errlen)
 	r = vm_start(s->vm);
 	if (r < 0)
 		snprintf(err, errlen, "%s", vm_error(s->vm));
+	else
+		log_vm_start(s);
 	changed(s, SC_VM);
 	return r;
 }
@@ -1969,6 +2116,7 @@ int session_vm_stop(struct session *s, char *err, size_t errlen)
 		snprintf(err, errlen, "target '%s' is not a VM", s->t->name);
 		return -ENODEV;
 	}
+	log_qmp(s, "stop the VM", "quit");
 	r = vm_quit(s->vm);
 	if (r < 0)
 		snprintf(err, errlen, "%s", vm_error(s->vm));
@@ -1989,6 +2137,7 @@ int session_vm_reset(struct session *s, char *err, size_t errlen)
 		snprintf(err, errlen, "target '%s' is not a VM", s->t->name);
 		return -ENODEV;
 	}
+	log_qmp(s, "reset the VM", "system_reset");
 	r = vm_reset(s->vm);
 	if (r < 0)
 		snprintf(err, errlen, "%s", vm_error(s->vm));
@@ -2199,4 +2348,24 @@ struct bench *session_bench(const struct session *s)
 struct journal *session_journal(const struct session *s)
 {
 	return s->journal;
+}
+
+struct actionlog *session_actionlog(const struct session *s)
+{
+	return s->alog;
+}
+
+void session_set_bench_opts(struct session *s, const struct bench_opts *o)
+{
+	s->bench_over = *o;
+	/* the strings are ours */
+	snprintf(s->bench_workload, sizeof(s->bench_workload), "%s",
+		 o->workload ? o->workload : "");
+	snprintf(s->bench_dist, sizeof(s->bench_dist), "%s",
+		 o->distribution ? o->distribution : "");
+	snprintf(s->bench_sweep, sizeof(s->bench_sweep), "%s",
+		 o->sweep ? o->sweep : "");
+	s->bench_over.workload = o->workload ? s->bench_workload : NULL;
+	s->bench_over.distribution = o->distribution ? s->bench_dist : NULL;
+	s->bench_over.sweep = o->sweep ? s->bench_sweep : NULL;
 }

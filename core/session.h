@@ -32,6 +32,9 @@ struct build;
 struct bench;
 struct journal;
 struct session;
+struct actionlog;
+struct action_entry;
+struct bench_opts;
 
 enum session_change {
 	SC_CONSOLE = 1u << 0,
@@ -44,6 +47,7 @@ enum session_change {
 	SC_MODULE = 1u << 7,
 	SC_WATCH = 1u << 8, /* watch mode: on, off, a save, a restart */
 	SC_RTT = 1u << 9, /* a link probe answered: a new RTT sample */
+	SC_ACTIONS = 1u << 10, /* the action log */
 };
 
 struct session_opts {
@@ -63,6 +67,9 @@ struct session_opts {
 	/* a step started or ended, deploy progress: for CLI progress */
 	void (*on_step)(struct session *s, const struct job_step *step,
 			void *arg);
+	/* an action was done, with its shell command (the action log) */
+	void (*on_action)(struct session *s, const struct action_entry *e,
+			  void *arg);
 	void *arg;
 };
 
@@ -172,6 +179,18 @@ typedef void (*session_gdb_fn)(struct session *s, int rc, const char *gdbinit,
 			       const char *msg, void *arg);
 int session_gdb(struct session *s, session_gdb_fn fn, void *arg, char *err,
 		size_t errlen);
+
+/*
+ * Every action done, with the shell command that does the same
+ * (core/module/actionlog.h).
+ */
+struct actionlog *session_actionlog(const struct session *s);
+/*
+ * The bench step's options from the command line (--workload, --runs,
+ * --sweep, ...): the fields set win over the config's bench.* keys.
+ * Copied.
+ */
+void session_set_bench_opts(struct session *s, const struct bench_opts *o);
 
 /* The last thing the session wants the user to know, "" if nothing. */
 const char *session_notice(const struct session *s);

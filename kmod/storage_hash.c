@@ -33,6 +33,7 @@
 #include <linux/atomic.h>
 #include <linux/compat.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/jhash.h>
 #include <linux/kobject.h>
@@ -311,6 +312,18 @@ static __always_inline void sh_test_fault(void)
 }
 #endif
 
+/*
+ * Test-only (tests/fixtures/kmod_slowget builds with SH_TEST_GET_DELAY_NS):
+ * every GET made slower by that many ns, a regression of a known size for
+ * kmdash's regression detection (make bench: tests/bench/bench_regress.sh).
+ */
+static __always_inline void sh_test_get_delay(void)
+{
+#ifdef SH_TEST_GET_DELAY_NS
+	ndelay(SH_TEST_GET_DELAY_NS);
+#endif
+}
+
 /* *val_len: in, the buffer size; out, the value's length. */
 static int sh_get(const u8 *key, u32 key_len, void __user *ubuf, u32 *val_len)
 {
@@ -319,6 +332,7 @@ static int sh_get(const u8 *key, u32 key_len, void __user *ubuf, u32 *val_len)
 	int err;
 
 	sh_test_fault();
+	sh_test_get_delay();
 	rcu_read_lock();
 	for (;;) {
 		it = rhashtable_lookup(&sh_ht, &k, sh_params);

@@ -33,8 +33,13 @@ packages=(
 	gdb-multiarch
 	# what the tests call besides: file (kmod/functional, target/smoke),
 	# readelf (e2e/cycle), python3 (tui/cycle reads the recording), git
-	# (style), zsh (cli/completion), groff (cli/man renders the page)
-	file binutils python3 git zsh groff-base
+	# (style), zsh (cli/completion), groff (cli/man renders the page),
+	# xmllint (e2e/bench: the report's SVG is well-formed XML)
+	file binutils python3 git zsh groff-base libxml2-utils
+	# make fuzz: clang with libFuzzer and its sanitizer runtimes; the
+	# runtimes are only a recommends of clang (libclang-rt-dev is the
+	# unversioned name of libclang-rt-14-dev, as clang is of clang-14)
+	clang libclang-rt-dev
 )
 
 missing=()

@@ -87,6 +87,9 @@ wait_until()
 
 track_pid() { T_PIDS+=("$1"); }
 
+# rss_kb PID: its resident memory in KiB.
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
 # private_cache: the builds of modules go to a cache of the test's own,
 # removed with it; the embedded target stays the shared one (a symlink).
 private_cache()

@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 BUILD=${BUILD:-build}
-all_suites=(style unit cli target kmod integration tui e2e)
+all_suites=(style unit fuzz cli target kmod integration tui e2e faults)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
 logs=$BUILD/test-logs
@@ -75,6 +75,10 @@ for suite in "${suites[@]}"; do
 				valgrind -q --leak-check=full --error-exitcode=1 "$bin"
 		done
 		;;
+	fuzz)
+		# the regression corpus and seeds of the libFuzzer harnesses
+		run_one fuzz/replay bash tests/fuzz/replay.sh
+		;;
 	*)
 		if [ ! -d "tests/$suite" ]; then
 			# Named on the command line: a typo must not pass.
@@ -82,7 +86,8 @@ for suite in "${suites[@]}"; do
 			continue
 		fi
 		for t in tests/"$suite"/*.sh; do
-			[ -f "$t" ] || continue
+			# a suite's lib.sh is what its tests source
+			[ -f "$t" ] && [ "${t##*/}" != lib.sh ] || continue
 			run_one "$suite/$(basename "$t" .sh)" bash "$t"
 		done
 		;;

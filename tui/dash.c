@@ -29,16 +29,16 @@
 #include "core/console/console.h"
 #include "core/module/build.h"
 #include "core/ssh/link.h"
+#include "core/base/journal.h"
 #include "core/base/loop.h"
 #include "core/session.h"
 #include "core/vm/vm.h"
 #include "tui/keymap_config.h"
 #include "tui/record.h"
+#include "tui/termout.h"
 
 #define FRAME_MS 16
 #define TICK_MS 100
-/* Bytes queued to the terminal beyond which a frame waits. */
-#define OUTQ_MAX 16384
 
 static const struct pane_ops *const pane_ops[PANE_COUNT] = {
 	[PANE_CONSOLE] = &pane_console_ops, [PANE_TUNNEL] = &pane_tunnel_ops,
@@ -134,7 +134,7 @@ static void on_change(struct session *s, unsigned changes, void *arg)
 	for (int i = 0; i < PANE_COUNT; i++)
 		if (d->pane[i].ops->changes & changes)
 			d->pane[i].dirty = true;
-	if (changes & ~(unsigned)(SC_CONSOLE | SC_KMSG | SC_BENCH))
+	if (changes & ~(unsigned)(SC_CONSOLE | SC_KMSG | SC_BENCH | SC_ACTIONS))
 		d->status_dirty = true;
 	/*
 	 * The RTT and the uptime change with each probe's answer: drawn in
@@ -144,6 +144,11 @@ static void on_change(struct session *s, unsigned changes, void *arg)
 		d->pane[PANE_TUNNEL].dirty = true;
 	if (changes & SC_WATCH)
 		watch_said(d);
+	/* a full disk pauses the journal (any stream): the status bar says */
+	if (journal_full(session_journal(s)) != d->journal_full) {
+		d->journal_full = !d->journal_full;
+		d->status_dirty = true;
+	}
 	if (changes & SC_JOB) {
 		d->keybar_dirty = true;
 		if (job_busy_now(d) && !d->job_busy)
@@ -309,7 +314,8 @@ static void draw_overlay(struct dash *d)
 {
 	int h = d->rows - 2, w = d->cols - 4;
 
-	if (w > 110)
+	/* the action log's commands are copied: as wide as can be */
+	if (w > 110 && d->overlay != OV_ACTIONS)
 		w = 110;
 	if (h < 3 || w < 10)
 		return;
@@ -320,6 +326,8 @@ static void draw_overlay(struct dash *d)
 	werase(d->help_w);
 	if (d->overlay == OV_FAILURE)
 		failview_draw(d, d->help_w, h, w);
+	else if (d->overlay == OV_ACTIONS)
+		actionview_draw(d, d->help_w, h, w);
 	else
 		help_draw(d, d->help_w, h, w);
 	touchwin(d->help_w);
@@ -354,34 +362,28 @@ static void draw_prompt(struct dash *d)
 	wnoutrefresh(w);
 }
 
-/* --record: what ncurses wrote, to the terminal and into the cast. */
+/* What ncurses wrote: on its way to the terminal (and the cast). */
 static void relay(struct dash *d)
 {
-	char buf[65536];
-	ssize_t n;
-
-	if (!d->rec)
-		return;
-	while ((n = read(d->rec_pipe, buf, sizeof(buf))) > 0)
-		record_write(d->rec, d->out_fd, buf, (size_t)n);
+	termout_flush(d->to);
 }
 
-static void on_relay(struct loop *loop, int fd, short revents, void *arg)
-{
-	relay(arg);
-}
-
-/* Can the terminal take a frame now? Not if its queue is still full. */
+/*
+ * Can the terminal take a frame now? Not while the last one is still on
+ * its way (a terminal that stopped reading): the dirty marks wait, and
+ * on_drained() draws the latest state once it went.
+ */
 static bool term_ready(struct dash *d)
 {
-	struct pollfd p = { .fd = d->out_fd, .events = POLLOUT };
-	int q = 0;
+	return !termout_busy(d->to);
+}
 
-	if (poll(&p, 1, 0) != 1 || !(p.revents & POLLOUT))
-		return false;
-	if (ioctl(d->out_fd, TIOCOUTQ, &q) == 0 && q > OUTQ_MAX)
-		return false;
-	return true;
+static void on_drained(void *arg)
+{
+	struct dash *d = arg;
+
+	if (!d->frame_timer)
+		d->frame_timer = loop_add_timer(d->loop, 0, frame_cb, d);
 }
 
 static void frame(struct dash *d)
@@ -389,11 +391,8 @@ static void frame(struct dash *d)
 	bool overlay = d->overlay != OV_NONE;
 	int mr;
 
-	if (!term_ready(d)) {
-		/* Keep the dirty marks: the next frame draws the latest. */
-		d->frame_timer = loop_add_timer(d->loop, FRAME_MS, frame_cb, d);
-		return;
-	}
+	if (!term_ready(d))
+		return; /* the dirty marks wait for on_drained() */
 	d->last_frame_us = loop_now_us();
 	/* A resize storm can outrun SIGWINCH: the size is checked anyway. */
 	check_size(d);
@@ -458,8 +457,11 @@ static void schedule(struct dash *d)
 {
 	int64_t since, delay;
 
-	/* nothing is drawn while a program is in front */
-	if (d->frame_timer || !d->scr || d->front_pid)
+	/*
+	 * nothing is drawn while a program is in front, nor while a frame
+	 * is still on its way: on_drained() schedules the next
+	 */
+	if (d->frame_timer || !d->scr || d->front_pid || termout_busy(d->to))
 		return;
 	since = (loop_now_us() - d->last_frame_us) / 1000;
 	delay = since >= FRAME_MS ? 0 : FRAME_MS - since;
@@ -708,6 +710,15 @@ static void on_action(void *ctx, enum action_id a)
 	case ACT_LOG_WRAP:
 		pane_action(d, PANE_DMESG, a);
 		break;
+	case ACT_BENCH_TREND:
+		pane_action(d, PANE_BENCH, a);
+		break;
+	case ACT_ACTIONLOG:
+		failview_close(d);
+		d->overlay = d->overlay == OV_ACTIONS ? OV_NONE : OV_ACTIONS;
+		d->overlay_top = -1; /* the newest */
+		d->full = true;
+		break;
 	case ACT_QUIT:
 		if (job_busy_now(d)) {
 			d->mode = DM_CONFIRM_QUIT;
@@ -848,7 +859,7 @@ static void search_key(struct dash *d, int k)
 static void overlay_key(struct dash *d, int k)
 {
 	int a = keymap_lookup(&d->km, k, KM_NORMAL);
-	int page = d->overlay == OV_FAILURE ?
+	int page = d->overlay != OV_HELP ?
 			   (d->overlay_shown > 1 ? d->overlay_shown : 1) :
 			   10;
 
@@ -862,7 +873,8 @@ static void overlay_key(struct dash *d, int k)
 		d->overlay_top--;
 	else if (k == KEY_HOME)
 		d->overlay_top = 0;
-	else if (k == 27 || k == 'q' || a == ACT_HELP || a == ACT_FAILURE) {
+	else if (k == 27 || k == 'q' || a == ACT_HELP || a == ACT_FAILURE ||
+		 a == ACT_ACTIONLOG) {
 		failview_close(d);
 		d->overlay = OV_NONE;
 		d->full = true;
@@ -1058,41 +1070,24 @@ static int screen_open(struct dash *d, char *err, size_t errlen)
 	if (ioctl(d->out_fd, TIOCGWINSZ, &ws) < 0)
 		ws.ws_row = 24, ws.ws_col = 80;
 	if (d->o->record_path) {
-		struct termios raw;
-		int p[2];
-
 		d->rec = record_open(d->o->record_path, ws.ws_col, ws.ws_row,
 				     err, errlen);
 		if (!d->rec)
 			return -EIO;
-		/*
-		 * ncurses writes to a file descriptor: give it a pipe and
-		 * relay. Its tty modes then miss the terminal: set them here.
-		 */
-		if (pipe2(p, O_CLOEXEC) < 0) {
-			snprintf(err, errlen, "pipe: %s", strerror(errno));
-			return -EIO;
-		}
-		fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
-		fcntl(p[0], F_SETFL, O_NONBLOCK);
-		d->rec_pipe = p[0];
-		d->out = fdopen(p[1], "w");
-		if (tcgetattr(STDIN_FILENO, &d->saved_tio) == 0) {
-			raw = d->saved_tio;
-			cfmakeraw(&raw);
-			raw.c_oflag = d->saved_tio.c_oflag;
-			tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-			d->raw_set = true;
-		}
-	} else {
-		d->out = fdopen(dup(d->out_fd), "w");
-		if (d->out)
-			setvbuf(d->out, NULL, _IOFBF, 1 << 16);
 	}
-	if (!d->out) {
-		snprintf(err, errlen, "cannot open the terminal output: %s",
-			 strerror(errno));
+	/* ncurses writes into memory; the terminal gets it without waiting */
+	d->to = termout_open(d->loop, d->rec, on_drained, d, err, errlen);
+	if (!d->to)
 		return -EIO;
+	d->out = termout_file(d->to);
+	/* ncurses sets its tty modes on its output: here, the terminal's */
+	if (tcgetattr(STDIN_FILENO, &d->saved_tio) == 0) {
+		struct termios raw = d->saved_tio;
+
+		cfmakeraw(&raw);
+		raw.c_oflag = d->saved_tio.c_oflag;
+		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+		d->raw_set = true;
 	}
 	set_escdelay(25);
 	d->scr = newterm(NULL, d->out, stdin);
@@ -1137,11 +1132,8 @@ static int screen_open(struct dash *d, char *err, size_t errlen)
 	draw_set_utf8(d->utf8);
 	gs = (enum graph_style)d->cfg->ui.graph; /* same order as config */
 	d->graph = graph_style_resolve(gs, cs);
-	if (d->rec) {
-		/* The pipe has no size: the terminal's. */
-		resizeterm(ws.ws_row, ws.ws_col);
-		loop_add_fd(d->loop, d->rec_pipe, POLLIN, on_relay, d);
-	}
+	/* The memory file has no size: the terminal's. */
+	resizeterm(ws.ws_row, ws.ws_col);
 	d->rows = LINES;
 	d->cols = COLS;
 	return 0;
@@ -1156,22 +1148,15 @@ static void screen_close(struct dash *d)
 		delscreen(d->scr);
 		d->scr = NULL;
 	}
-	if (d->out)
-		fclose(d->out);
+	/* The terminal back as it was: a second for it to take that. */
+	termout_close(d->to, 1000);
+	d->to = NULL;
 	d->out = NULL;
 	if (d->raw_set)
 		tcsetattr(STDIN_FILENO, TCSANOW, &d->saved_tio);
 	d->raw_set = false;
 	if (d->rec) {
-		int r;
-
-		if (d->rec_pipe >= 0) {
-			relay(d);
-			loop_del_fd(d->loop, d->rec_pipe);
-			close(d->rec_pipe);
-			d->rec_pipe = -1;
-		}
-		r = record_close(d->rec);
+		int r = record_close(d->rec);
 
 		if (r < 0)
 			fprintf(stderr,
@@ -1211,7 +1196,6 @@ int dash_main(const struct dash_opts *o)
 	if (!d)
 		return 1;
 	d->o = o;
-	d->rec_pipe = -1;
 	d->cfg = o->cfg;
 	d->focus = o->single != PANE_NONE ? o->single : PANE_CONSOLE;
 	d->abs_time = o->cfg->ui.timestamps == CONFIG_TS_ABSOLUTE;

@@ -87,6 +87,7 @@ enum dash_overlay {
 	OV_NONE,
 	OV_HELP, /* every action, as bound */
 	OV_FAILURE, /* the last failure in full (tui/failure.c) */
+	OV_ACTIONS, /* the action log (tui/actionview.c) */
 };
 
 /* The last failed job, as the failure key shows it (tui/failure.c). */
@@ -129,18 +130,19 @@ struct dash {
 
 	/* the screen */
 	SCREEN *scr;
-	FILE *out; /* what ncurses writes to (stdout, or the recorder) */
+	FILE *out; /* what ncurses writes to (tui/termout.h) */
 	int out_fd;
 	int rows, cols;
 	WINDOW *status_w, *keybar_w, *help_w;
 	bool status_dirty, keybar_dirty, relayout, full;
+	bool journal_full; /* as the status bar last said it */
 	uint64_t frame_timer;
 	uint64_t tick_timer; /* spinner / elapsed while a job runs */
 	unsigned watch_restarts; /* watch mode's build restarts already said */
 	int64_t last_frame_us;
 	unsigned spin;
 	struct record *rec;
-	int rec_pipe; /* --record: ncurses writes here, relayed */
+	struct termout *to; /* ncurses's output on its way to the terminal */
 	bool raw_set;
 	struct termios saved_tio;
 
@@ -234,9 +236,9 @@ int draw_ellipsis_cols(void);
 /* The ellipsis at (y, x), in at most maxw columns; the columns used. */
 int draw_ellipsis(WINDOW *w, int y, int x, int maxw);
 /*
- * UTF-8 text at (y, x), at most maxw columns; control characters shown as
- * '?'. Text that does not fit ends in the ellipsis. Returns the columns
- * used.
+ * UTF-8 text at (y, x), at most maxw columns, made safe by the rule of
+ * core/base/termsafe.h: a byte that is no character is drawn as \xNN.
+ * Text that does not fit ends in the ellipsis. Returns the columns used.
  */
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len);
 /* The columns the text takes (as draw_text counts them). */
@@ -303,5 +305,10 @@ void msgline_draw(struct dash *d, WINDOW *w, int rows, int width);
 bool failview_open(struct dash *d);
 void failview_close(struct dash *d);
 void failview_draw(struct dash *d, WINDOW *w, int h, int wd);
+
+/* --- the action log (actionview.c) ---------------------------------------- */
+
+/* Every action with its shell command; opens at the end (overlay_top -1). */
+void actionview_draw(struct dash *d, WINDOW *w, int h, int wd);
 
 #endif

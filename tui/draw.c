@@ -12,6 +12,7 @@
 #include "core/console/console.h"
 #include "core/module/diag.h"
 #include "core/base/loop.h"
+#include "core/base/termsafe.h"
 #include "tui/dash.h"
 
 void draw_role(struct dash *d, WINDOW *w, enum theme_role r)
@@ -88,39 +89,41 @@ int draw_ellipsis_cols(void)
 }
 
 /*
- * The next character of s: its wide character ('?' for an invalid byte or
- * a control character) and its columns. Returns the bytes it takes (>= 1).
+ * Text from anywhere, the target's included: core/base/termsafe.h's rule
+ * decides what is a character. The next character of s: its wide
+ * character and columns; a byte that is no character is drawn as \xNN, as
+ * the command line prints it (*wc is 0, 4 columns); a character the
+ * locale cannot show (or a tab) is a '?'. Returns the bytes it takes.
  */
-static size_t next_char(const char *s, size_t len, mbstate_t *st, wchar_t *wc,
-			int *cw)
+static size_t next_char(const char *s, size_t len, wchar_t *wc, int *cw)
 {
-	size_t n = mbrtowc(wc, s, len, st);
+	uint32_t cp;
+	int n = termsafe_char(s, len, 0, &cp);
 
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-		memset(st, 0, sizeof(*st));
-		*wc = L'?';
-		n = 1;
+	if (n <= 0) {
+		*wc = 0;
+		*cw = 4;
+		return 1;
 	}
+	*wc = (wchar_t)cp;
 	*cw = wcwidth(*wc);
 	if (*cw < 0) {
 		*wc = L'?';
 		*cw = 1;
 	}
-	return n;
+	return (size_t)n;
 }
 
 int draw_width(const char *s, size_t len)
 {
-	mbstate_t st;
 	size_t i = 0;
 	int cols = 0;
 
-	memset(&st, 0, sizeof(st));
 	while (i < len && s[i]) {
 		wchar_t wc;
 		int cw;
 
-		i += next_char(s + i, len - i, &st, &wc, &cw);
+		i += next_char(s + i, len - i, &wc, &cw);
 		cols += cw;
 	}
 	return cols;
@@ -129,16 +132,14 @@ int draw_width(const char *s, size_t len)
 /* Does the rest of the text fit in maxw columns? */
 static bool fits(const char *s, size_t len, int maxw)
 {
-	mbstate_t st;
 	size_t i = 0;
 	int cols = 0;
 
-	memset(&st, 0, sizeof(st));
 	while (i < len && s[i]) {
 		wchar_t wc;
 		int cw;
 
-		i += next_char(s + i, len - i, &st, &wc, &cw);
+		i += next_char(s + i, len - i, &wc, &cw);
 		cols += cw;
 		if (cols > maxw)
 			return false;
@@ -172,23 +173,28 @@ static int put_ellipsis(WINDOW *w, int maxw)
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len)
 {
 	int ell = draw_ellipsis_cols();
-	mbstate_t st;
 	size_t i = 0;
 	int cols = 0;
 
 	if (maxw <= 0 || wmove(w, y, x) == ERR)
 		return 0;
-	memset(&st, 0, sizeof(st));
 	while (i < len && s[i]) {
 		wchar_t wc;
 		int cw;
-		size_t n = next_char(s + i, len - i, &st, &wc, &cw);
+		size_t n = next_char(s + i, len - i, &wc, &cw);
 
 		/* Near the edge: cut with an ellipsis unless the rest fits. */
 		if (cols + cw > maxw - ell &&
 		    !fits(s + i, len - i, maxw - cols))
 			return cols + put_ellipsis(w, maxw - cols);
-		if (cw > 0 || cols > 0) {
+		if (!wc) {
+			char esc[8];
+
+			snprintf(esc, sizeof(esc), "\\x%02x",
+				 (unsigned char)s[i]);
+			if (waddnstr(w, esc, 4) == ERR)
+				return cols + cw;
+		} else if (cw > 0 || cols > 0) {
 			/*
 			 * waddnwstr keeps a combining mark on its base. In the
 			 * window's last cell the character is written but the
@@ -198,22 +204,20 @@ int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len)
 				return cols + cw;
 		}
 		cols += cw;
-		i += n;
+		i += (size_t)n;
 	}
 	return cols;
 }
 
 size_t draw_break(const char *s, size_t len, int width, bool words, int *cols)
 {
-	mbstate_t st;
 	size_t i = 0, space = 0;
 	int c = 0, space_cols = 0;
 
-	memset(&st, 0, sizeof(st));
 	while (i < len && s[i] && s[i] != '\n') {
 		wchar_t wc;
 		int cw;
-		size_t n = next_char(s + i, len - i, &st, &wc, &cw);
+		size_t n = next_char(s + i, len - i, &wc, &cw);
 
 		if (c + cw > width) {
 			/* a word that does not fit goes to the next row */

@@ -20,6 +20,7 @@
 
 #include "core/base/loop.h"
 #include "tui/dash.h"
+#include "tui/termout.h"
 
 #define FRONT_ARGS 64
 
@@ -117,6 +118,8 @@ int dash_run_front(struct dash *d, const char *const *argv, const char *name,
 	d->front_tio_set = tcgetattr(STDIN_FILENO, &d->front_tio) == 0;
 	def_prog_mode();
 	endwin();
+	/* the terminal as it was, before the program takes it */
+	termout_drain(d->to, 2000);
 	if (d->raw_set)
 		tcsetattr(STDIN_FILENO, TCSANOW, &d->saved_tio);
 	fflush(stdout);

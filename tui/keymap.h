@@ -44,6 +44,8 @@ enum action_id {
 	ACT_LOG_MODULE,
 	ACT_OOPS,
 	ACT_LOG_WRAP,
+	ACT_BENCH_TREND,
+	ACT_ACTIONLOG,
 	ACT_PAGE_UP,
 	ACT_PAGE_DOWN,
 	/* Search */

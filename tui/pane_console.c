@@ -11,6 +11,7 @@
 
 #include "core/console/console.h"
 #include "core/console/serial.h"
+#include "core/base/termsafe.h"
 #include "core/session.h"
 #include "tui/dash.h"
 
@@ -39,8 +40,18 @@ static void put_cell(struct dash *d, WINDOW *w, int y, int x,
 	if (c->chars[0] == 0 || c->chars[0] == CONSOLE_WIDE_RIGHT) {
 		wch[n++] = L' ';
 	} else {
-		for (; n < CONSOLE_MAX_CHARS && c->chars[n]; n++)
+		/*
+		 * What the emulator kept in a cell is drawn only when it is
+		 * a character: a C1 control it passed on as text (U+009B)
+		 * would be a CSI to the outer terminal.
+		 */
+		for (; n < CONSOLE_MAX_CHARS && c->chars[n]; n++) {
+			if (!termsafe_cp(c->chars[n]))
+				break;
 			wch[n] = (wchar_t)c->chars[n];
+		}
+		if (!n)
+			wch[n++] = L'?';
 	}
 	/* A wide character that does not fit: a blank instead. */
 	if (c->width > 1 && x + 1 >= maxx) {

@@ -109,21 +109,10 @@ static void cast_event(struct record *r, const char *kind, const char *buf,
 	}
 }
 
-void record_write(struct record *r, int fd, const char *buf, size_t len)
+void record_write(struct record *r, const char *buf, size_t len)
 {
-	size_t off = 0;
 	char tmp[8192 + 4];
 
-	/* The terminal first: it is what the user waits for. */
-	while (off < len) {
-		ssize_t n = write(fd, buf + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		off += (size_t)n;
-	}
 	/* The cast wants whole UTF-8 characters per event. */
 	for (size_t i = 0; i < len;) {
 		size_t take = len - i, n = r->ncarry, whole = 0;

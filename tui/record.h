@@ -15,12 +15,8 @@ struct record;
 /* NULL with the reason in err (which file, why). */
 struct record *record_open(const char *path, int cols, int rows, char *err,
 			   size_t errlen);
-/*
- * Output for the terminal: written to fd (the terminal) and into the cast.
- * (ncurses writes to a file descriptor, not through stdio, so the
- * dashboard relays its output through a pipe to here.)
- */
-void record_write(struct record *r, int fd, const char *buf, size_t len);
+/* Output for the terminal, into the cast (tui/termout.h hands it over). */
+void record_write(struct record *r, const char *buf, size_t len);
 /* The terminal was resized: an "r" event. */
 void record_resize(struct record *r, int cols, int rows);
 /* Flushes and closes; 0 or -errno (a full disk is worth knowing). */

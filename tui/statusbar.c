@@ -12,6 +12,7 @@
 #include "core/module/build.h"
 #include "core/config/config.h"
 #include "core/ssh/link.h"
+#include "core/base/journal.h"
 #include "core/base/loop.h"
 #include "core/session.h"
 #include "core/vm/vm.h"
@@ -197,12 +198,19 @@ void statusbar_draw(struct dash *d, WINDOW *w, int width)
 	} else if (vm) {
 		sep(&b);
 		put(&b, TR_STATUS, "vm %s", vm_stage_name(vm_stage(vm)));
+		/* how it went: killed, powered off, stopped */
+		if (vm_stage(vm) == VM_STAGE_EXITED && vm_status(vm)[0])
+			put(&b, TR_LINK_DOWN, " (%s)", vm_status(vm));
 	}
 	sep(&b);
 	session_module_text(d->s, mtext, sizeof(mtext));
 	put(&b, m->crashed ? TR_LINK_DOWN : TR_STATUS, "%s", mtext);
 	watch_part(&b);
 	job_part(&b);
+	if (journal_full(session_journal(d->s))) {
+		sep(&b);
+		put(&b, TR_LINK_DOWN, "journal: disk full, recording paused");
+	}
 	/* the session's notice is on the message line (tui/failure.c) */
 	if (d->msg[0]) {
 		sep(&b);

@@ -48,3 +48,13 @@ void digest_hex(const unsigned char md[32], char hex[DIGEST_HEX_LEN])
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 }
+
+int digest_sha256(const void *buf, size_t len, char hex[DIGEST_HEX_LEN])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+
+	if (!EVP_Digest(buf, len, md, NULL, EVP_sha256(), NULL))
+		return -ENOMEM;
+	digest_hex(md, hex);
+	return 0;
+}

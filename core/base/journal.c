@@ -10,20 +10,30 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/base/fsdir.h"
 #include "core/base/strutil.h"
 
+/* While the disk is full, a write is tried again this often. */
+#define RETRY_MS 1000
+
 struct stream {
 	int fd; /* -1: not open yet */
 	int error; /* negative errno once disabled */
 	char reason[256];
+	/* The disk is full: writes are counted, not made, until one fits. */
+	bool paused;
+	bool cut; /* the write that found the disk full was cut short */
+	int64_t paused_ms, tried_ms;
+	uint64_t lost_writes, lost_bytes;
 };
 
 struct journal {
@@ -186,10 +196,96 @@ static int stream_fd(struct journal *j, enum journal_stream s)
 	return st->fd;
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool disk_full(int e)
+{
+	return e == ENOSPC || e == EDQUOT;
+}
+
+/* What was not written, said where it would have been. */
+static int resume_marker(const struct stream *st, enum journal_stream s,
+			 char *buf, size_t cap)
+{
+	double secs = (double)(now_ms() - st->paused_ms) / 1000.0;
+
+	if (s == JOURNAL_BENCH)
+		return snprintf(
+			buf, cap,
+			"%s{\"type\":\"journal\",\"event\":\"resumed\",\"paused_s\":%.1f,\"lost_writes\":%llu,\"lost_bytes\":%llu}\n",
+			st->cut ? "\n" : "", secs,
+			(unsigned long long)st->lost_writes,
+			(unsigned long long)st->lost_bytes);
+	return snprintf(
+		buf, cap,
+		"%s-- journal: recording resumed: %llu writes (%llu bytes) lost while the disk was full for %.1f s --\n",
+		st->cut ? "\n" : "", (unsigned long long)st->lost_writes,
+		(unsigned long long)st->lost_bytes, secs);
+}
+
+/* The marker written: there is room, the stream records again. */
+static bool try_resume(struct stream *st, enum journal_stream s)
+{
+	char marker[256];
+	int n = resume_marker(st, s, marker, sizeof(marker));
+	ssize_t w = 0;
+
+	st->tried_ms = now_ms();
+	if (n > 0 && (size_t)n < sizeof(marker))
+		w = write(st->fd, marker, (size_t)n);
+	if (w == n) {
+		st->paused = st->cut = false;
+		st->lost_writes = st->lost_bytes = 0;
+		return true;
+	}
+	/* a marker cut short: the next one starts a new line */
+	if (w > 0)
+		st->cut = true;
+	return false;
+}
+
+/*
+ * Paused: the write is counted. Once a second the marker is tried: when
+ * it fits, there is room again, and every paused stream (the same disk)
+ * goes on after its marker, not only the ones written often.
+ */
+static bool still_full(struct journal *j, enum journal_stream s, size_t len)
+{
+	struct stream *st = &j->s[s];
+
+	if (now_ms() - st->tried_ms >= RETRY_MS && try_resume(st, s)) {
+		for (int o = 0; o < JOURNAL_NSTREAMS; o++)
+			if (j->s[o].paused)
+				try_resume(&j->s[o], (enum journal_stream)o);
+		return false;
+	}
+	st->lost_writes++;
+	st->lost_bytes += len;
+	return true;
+}
+
+static int pause_stream(struct stream *st, size_t left, bool cut)
+{
+	st->paused = true;
+	st->cut = cut;
+	st->paused_ms = st->tried_ms = now_ms();
+	st->lost_writes = 1;
+	st->lost_bytes = left;
+	return -ENOSPC;
+}
+
 /* One write(2); a regular file only writes short on errors. */
 static int write_all(struct journal *j, enum journal_stream s, const char *p,
 		     size_t len)
 {
+	struct stream *st;
+	size_t total = len;
 	int fd;
 
 	if (!j || s >= JOURNAL_NSTREAMS)
@@ -197,11 +293,16 @@ static int write_all(struct journal *j, enum journal_stream s, const char *p,
 	fd = stream_fd(j, s);
 	if (fd < 0)
 		return fd;
+	st = &j->s[s];
+	if (st->paused && still_full(j, s, len))
+		return -ENOSPC;
 	while (len) {
 		ssize_t n = write(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && disk_full(errno))
+			return pause_stream(st, len, len < total);
 		if (n < 0)
 			return disable(j, s, "write failed", errno);
 		if (n == 0)
@@ -284,6 +385,14 @@ int journal_action(struct journal *j, const char *fmt, ...)
 	rc = vline(j, JOURNAL_ACTIONS, stamp, fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+bool journal_full(const struct journal *j)
+{
+	for (int s = 0; j && s < JOURNAL_NSTREAMS; s++)
+		if (j->s[s].paused)
+			return true;
+	return false;
 }
 
 const char *journal_error(const struct journal *j, enum journal_stream s)

@@ -12,13 +12,17 @@
  *   bench.jsonl   benchmark results, one JSON object per line
  *
  * Every call is one write(2) on an O_APPEND file, no user-space buffer:
- * once a call returns, a kill -9 of kmdash loses nothing of it. A failing
- * stream (disk full, file removed under us) is disabled with its reason
- * kept for the status bar; the caller goes on either way.
+ * once a call returns, a kill -9 of kmdash loses nothing of it. When the
+ * disk is full a stream pauses: its writes are counted, not made, and
+ * once a second one is tried again; when it fits, a marker line says how
+ * many writes (and bytes) were lost and for how long, and recording goes
+ * on. A stream that fails otherwise (file removed under us, an I/O
+ * error) is disabled with its reason kept; the caller goes on either way.
  */
 #ifndef KMDASH_JOURNAL_H
 #define KMDASH_JOURNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -47,7 +51,10 @@ void journal_close(struct journal *j);
 const char *journal_dir(const struct journal *j);
 const char *journal_stream_name(enum journal_stream s);
 
-/* Appends bytes as they are. 0, or -errno once the stream is disabled. */
+/*
+ * Appends bytes as they are. 0, -ENOSPC while the disk is full, or
+ * -errno once the stream is disabled.
+ */
 int journal_write(struct journal *j, enum journal_stream s, const void *buf,
 		  size_t len);
 /* Appends text and a newline, in one write. */
@@ -58,6 +65,8 @@ int journal_printf(struct journal *j, enum journal_stream s, const char *fmt,
 int journal_action(struct journal *j, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* A stream is paused by a full disk (a write returned -ENOSPC). */
+bool journal_full(const struct journal *j);
 /* Why s is disabled ("kmsg.log: write failed: ..."), or NULL. */
 const char *journal_error(const struct journal *j, enum journal_stream s);
 

@@ -109,3 +109,57 @@ char *quote_argv_dup(const char *const *argv)
 	}
 	return s;
 }
+
+/* Nothing in the word is special to a POSIX shell. */
+static int plain_word(const char *s, int first)
+{
+	static const char *const reserved[] = {
+		"if",	"then",	    "else",   "elif",  "fi", "case",
+		"esac", "for",	    "while",  "until", "do", "done",
+		"in",	"function", "select", "time",  "{",  "}",
+		"!",	"[[",	    "]]",     NULL
+	};
+
+	if (!*s || (first && strchr(s, '=')))
+		return 0;
+	for (size_t i = 0; first && reserved[i]; i++)
+		if (!strcmp(s, reserved[i]))
+			return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("@%+=:,./_-", *s)))
+			return 0;
+	return 1;
+}
+
+char *quote_argv_readable_dup(const char *const *argv)
+{
+	size_t cap, o = 0;
+	char *s;
+
+	if (!argv || !argv[0])
+		return NULL;
+	cap = argv_size(argv);
+	s = malloc(cap);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; argv[i]; i++) {
+		size_t len = strlen(argv[i]);
+		int n;
+
+		if (i)
+			s[o++] = ' ';
+		if (plain_word(argv[i], i == 0)) {
+			memcpy(s + o, argv[i], len + 1);
+			o += len;
+			continue;
+		}
+		n = quote_sh(s + o, cap - o, argv[i]);
+		if (n < 0) {
+			free(s);
+			return NULL;
+		}
+		o += (size_t)n;
+	}
+	return s;
+}

@@ -45,6 +45,15 @@ int quote_argv(char *dst, size_t cap, const char *const *argv);
 
 /* As quote_argv() into a malloc'ed string; NULL on an empty argv or ENOMEM. */
 char *quote_argv_dup(const char *const *argv);
+/*
+ * As quote_argv_dup(), for a command line shown to a person (the action
+ * log: "insmod /tmp/kmdash/storage_hash.ko max_bytes=67108864"): a word
+ * made only of characters no shell treats specially (letters, digits and
+ * @%+=:,./_-) stays bare; any other word is quoted as quote_sh() does.
+ * The first word stays bare only without '=' (an assignment there) and
+ * when it is no reserved word. The shell reads both forms alike.
+ */
+char *quote_argv_readable_dup(const char *const *argv);
 /* quote_sh() into a new string (free()); NULL on ENOMEM or an embedded NUL. */
 char *quote_sh_dup(const char *s);
 

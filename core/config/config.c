@@ -300,7 +300,18 @@ const struct config_target *config_target(const struct config *cfg,
 char *config_print(const struct config *cfg)
 {
 	cJSON *root = schema_print(&config_root_table, cfg);
-	char *out = root ? cJSON_Print(root) : NULL;
+	cJSON *targets = cJSON_GetObjectItem(root, "targets");
+	char *out;
+
+	/* an unknown module's stand-in name is no value: left to be found */
+	for (size_t i = 0; i < cfg->n_targets; i++)
+		if (!strcmp(cfg->targets[i].module.name, CONFIG_NO_MODULE_NAME))
+			cJSON_DeleteItemFromObject(
+				cJSON_GetObjectItem(cJSON_GetArrayItem(targets,
+								       (int)i),
+						    "module"),
+				"name");
+	out = root ? cJSON_Print(root) : NULL;
 
 	cJSON_Delete(root);
 	return out;

@@ -27,6 +27,7 @@
 #include <stddef.h>
 
 #include "core/base/jsonpos.h"
+#include "core/module/workload.h"
 #include "core/vm/target_env.h"
 
 /* A NULL-terminated list of strings (argv, env "K=V", file list). */
@@ -195,6 +196,10 @@ struct config_target {
 	 */
 	struct config_strv bench_argv;
 	struct config_strv bench_args; /* appended to bench_argv */
+	/* appended for the user-space baseline's runs (empty: none) */
+	struct config_strv bench_baseline;
+	/* the workload's options, runs (bench.*): the program's options */
+	struct bench_opts bench_opts;
 };
 
 struct config_key {

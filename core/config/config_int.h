@@ -20,6 +20,12 @@ static inline struct config_load *config_load_of(struct schema_ctx *c)
 	return c->user;
 }
 
+/*
+ * module.name while no module is known (its problem says why): shown where
+ * a name is, never printed by config_print(), since it is not a name.
+ */
+#define CONFIG_NO_MODULE_NAME "(no module)"
+
 /* The QEMU machine core/vm boots for a VM profile (not CONFIG_VM_NONE). */
 static inline enum vm_profile config_vm_machine(enum config_vm_profile p)
 {
@@ -56,6 +62,8 @@ bool config_check_argv(struct schema_ctx *c, const struct schema_row *row,
 		       const cJSON *item, const char *path);
 bool config_check_env_name(struct schema_ctx *c, const struct schema_row *row,
 			   const cJSON *item, const char *path);
+bool config_check_bench_word(struct schema_ctx *c, const struct schema_row *row,
+			     const cJSON *item, const char *path);
 bool config_check_baud(struct schema_ctx *c, const struct schema_row *row,
 		       const cJSON *item, const char *path);
 void config_ssh_port_range(const void *ssh, int *min, int *max,

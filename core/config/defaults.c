@@ -256,10 +256,12 @@ static void name_module(struct schema_ctx *c, struct config_target *t,
 		const char *base = b ? b + 1 : t->module.ko;
 		size_t n = strcspn(base, ".");
 
-		t->module.name = xprintf(c, "%.*s", (int)n, base);
+		/* else none: the problem already says why it is needed */
+		if (modsrc_name_ok(base, n))
+			t->module.name = xprintf(c, "%.*s", (int)n, base);
 	}
 	if (!t->module.name)
-		t->module.name = schema_strdup(c, "(no module)");
+		t->module.name = schema_strdup(c, CONFIG_NO_MODULE_NAME);
 }
 
 /*
@@ -415,8 +417,22 @@ static void bench_module(struct schema_ctx *c, struct config_target *t)
 
 	if (!t->bench_argv.n && t->module.sebench) {
 		const char *argv[] = { t->module.sebench, NULL };
+		const char *user[] = { "--engine", "user", NULL };
 
 		schema_strv_set(c, &t->bench_argv, argv);
+		const struct bench_opts *o = &t->bench_opts;
+
+		/* sebench has a baseline */
+		if (!t->bench_baseline.n)
+			schema_strv_set(c, &t->bench_baseline, user);
+		/* YCSB A, a second a run, unless the config says how */
+		if (!t->bench_args.n && !o->workload && !o->distribution &&
+		    !o->records && !o->operations && !o->key_size &&
+		    !o->value_size && !o->threads && !o->batch &&
+		    !o->duration_ms) {
+			t->bench_opts.workload = xprintf(c, "A");
+			t->bench_opts.duration_ms = 1000;
+		}
 		return;
 	}
 	/* a local program: relative to the config file, as every path */

@@ -242,6 +242,9 @@ static void print_row(const struct schema_row *r, const void *obj, cJSON *o)
 		cJSON_AddStringToObject(o, r->name, r->names[*(const int *)f]);
 		break;
 	case SCHEMA_STRV:
+		/* an empty one that may not be is unset: derived on reload */
+		if (!sv->n && (r->flags & SCHEMA_NONEMPTY))
+			break;
 		a = cJSON_AddArrayToObject(o, r->name);
 		for (size_t i = 0; a && i < sv->n; i++)
 			cJSON_AddItemToArray(a, cJSON_CreateString(sv->v[i]));

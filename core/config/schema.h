@@ -43,7 +43,7 @@ enum schema_type {
 
 /* Row flags. */
 #define SCHEMA_EMPTY_OK 0x01 /* STRING: "" is a value */
-#define SCHEMA_NONEMPTY 0x02 /* STRV: at least one element */
+#define SCHEMA_NONEMPTY 0x02 /* STRV: at least one element (none: unset) */
 #define SCHEMA_PATHS 0x04 /* STRV: each element is a path (schema_path) */
 #define SCHEMA_OMIT_ZERO 0x08 /* INT: not printed when 0 (not applicable) */
 #define SCHEMA_PRESENT 0x10 /* OBJECT: bool at present_offset says it is */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/config/config_int.h"
+#include "core/module/modsrc.h"
 #include "core/ssh/sshconfig.h"
 
 #define container_of(p, type, member) \
@@ -79,7 +80,8 @@ bool config_check_module_name(struct schema_ctx *c,
 			      const struct schema_row *row, const cJSON *item,
 			      const char *path)
 {
-	if (!judged(item) || valid_name(item->valuestring, 56, false))
+	if (!judged(item) ||
+	    modsrc_name_ok(item->valuestring, strlen(item->valuestring)))
 		return true;
 	schema_expected(c, item, path,
 			"a module name (letters, digits, _ and -)");
@@ -156,6 +158,29 @@ bool config_check_argv(struct schema_ctx *c, const struct schema_row *row,
 	if (!cJSON_IsString(a0) || *a0->valuestring)
 		return true;
 	schema_error(c, a0, false, path, "the program name (argv[0]) is empty");
+	return false;
+}
+
+/* bench.workload (A-F) and bench.distribution: one of their words. */
+bool config_check_bench_word(struct schema_ctx *c, const struct schema_row *row,
+			     const cJSON *item, const char *path)
+{
+	bool workload = !strcmp(row->name, "workload");
+	const char *words[8], *w;
+	size_t n = 0;
+
+	while (n < 7 && (w = workload ? bench_workload_name(n) :
+					bench_distribution_name(n)))
+		words[n++] = w;
+	words[n] = NULL;
+	if (!cJSON_IsString(item))
+		return true; /* the type check says so */
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(item->valuestring, words[i]))
+			return true;
+	schema_expected(c, item, path,
+			workload ? "a YCSB core workload: A, B, C, D, E or F" :
+				   "uniform, zipfian or latest");
 	return false;
 }
 

@@ -23,8 +23,8 @@
 
 /* Bigger than any terminal; keeps rows * cols and the bitmaps sane. */
 #define CONSOLE_MAX_DIM 10000
-/* Bytes per vterm_input_write(), see console_feed(). */
-#define FEED_MAX (16 * 1024)
+/* Bytes fed per vterm_input_write() (up to 3 times as many out of the guard). */
+#define FEED_MAX (4 * 1024)
 
 static size_t dirty_words(int rows)
 {
@@ -137,21 +137,25 @@ int console_encode_char(struct console *c, uint32_t ch, VTermModifier mod,
 
 void console_feed(struct console *c, const char *buf, size_t n)
 {
+	/*
+	 * Bounded pieces: libvterm 0.1.4 decodes a run of text into an
+	 * array on the stack as long as the run (4 bytes a byte), so a
+	 * 256 KiB prefill without a newline would take a megabyte.
+	 */
+	char out[3 * FEED_MAX + 3];
+
 	if (!n)
 		return;
 	if (c->sink)
 		c->sink(buf, n, c->sink_arg);
-	/*
-	 * libvterm 0.1.4 decodes a run of text into an array on the stack
-	 * as long as the run (4 bytes a byte): a 256 KiB prefill without a
-	 * newline would take a megabyte. Bounded pieces bound it.
-	 */
 	while (n) {
-		size_t k = n < FEED_MAX ? n : FEED_MAX;
+		size_t used, len;
 
-		vterm_input_write(c->vt, buf, k);
-		buf += k;
-		n -= k;
+		len = console_guard(&c->guard, (const unsigned char *)buf,
+				    n < FEED_MAX ? n : FEED_MAX, out, &used);
+		vterm_input_write(c->vt, out, len);
+		buf += used;
+		n -= used;
 	}
 }
 

@@ -39,6 +39,31 @@ struct grow {
 	struct gcell c[];
 };
 
+/* libvterm 0.1.4's parser states (its parser.c) as the guard follows them. */
+enum guard_vt {
+	GVT_NORMAL,
+	GVT_ESC,
+	GVT_CSI_LEADER,
+	GVT_CSI_ARGS,
+	GVT_CSI_INTERMED,
+	/* what libvterm is not given: a cancelled CSI sequence's rest */
+	GVT_DROP_ARGS,
+	GVT_DROP_INTERMED,
+	/* an OSC or DCS string, and an ESC in one */
+	GVT_DROP_STRING,
+	GVT_DROP_ESC,
+};
+
+/* What console_guard.c keeps between feeds. */
+struct console_guard {
+	unsigned char utf8[6]; /* a UTF-8 sequence cut by the end of a feed */
+	int utf8_len, utf8_need;
+	enum guard_vt vt; /* the state libvterm's parser will be in */
+	int argi; /* separators of the CSI sequence so far */
+	long arg; /* the value of its argument being read */
+	bool rep_ok; /* the last character is one REP can repeat */
+};
+
 struct comb {
 	uint32_t ch[CONSOLE_MAX_CHARS];
 };
@@ -66,6 +91,7 @@ struct console {
 	 */
 	struct comb *pool;
 	uint32_t npool, poolcap;
+	struct console_guard guard; /* between the line and libvterm */
 	console_bytes_fn reply, sink;
 	void *reply_arg, *sink_arg;
 	/*
@@ -113,6 +139,14 @@ struct grow **cgrid_reshape(struct console *c, struct grow **old, int skip,
 			    int rows, int cols);
 void cgrid_commit(struct console *c, struct grow **old, struct grow **g,
 		  int skip, int rows, int cols);
+
+/*
+ * console_guard.c: the next write for libvterm from in (room in out for
+ * 3 * n + 3 bytes). Returns its length; *used is the bytes of in it took
+ * (0 when the write is only the end of a sequence held before).
+ */
+size_t console_guard(struct console_guard *g, const unsigned char *in, size_t n,
+		     char *out, size_t *used);
 
 /* console_state.c: wires c->vt's output and state layer to c */
 void console_state_attach(struct console *c);

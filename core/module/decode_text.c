@@ -148,8 +148,13 @@ static int read_all(struct dt *x, FILE *in, char *err, size_t errlen)
 	while ((n = getline(&buf, &cap, in)) >= 0) {
 		while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 			n--;
-		char *line = strndup(buf, (size_t)n);
+		/* a NUL in the line is a byte like another (not its end) */
+		char *line = malloc((size_t)n + 1);
 
+		if (line) {
+			memcpy(line, buf, (size_t)n);
+			line[n] = '\0';
+		}
 		if (!line || add_line(x, line, (size_t)n)) {
 			free(line);
 			free(buf);
@@ -234,7 +239,8 @@ static char **store_files(const char *dir)
 	}
 	if (d)
 		closedir(d);
-	qsort(k, n, sizeof(*k), newest_first);
+	if (n) /* qsort's array may not be NULL, even empty */
+		qsort(k, n, sizeof(*k), newest_first);
 	out = calloc(n + 1, sizeof(*out));
 	for (size_t i = 0; i < n; i++)
 		if (out)

@@ -198,11 +198,11 @@ static bool quoted_dir(const char *s, char *out, size_t cap)
 	const char *b = s, *e;
 	size_t n;
 
-	while (*b && *b != '\'' && *b != '`' && (unsigned char)*b != 0xe2)
+	while (*b && *b != '\'' && *b != '`' && !starts(b, "\xe2\x80\x98"))
 		b++;
 	if (!*b)
 		return false;
-	b += (unsigned char)*b == 0xe2 ? 3 : 1; /* U+2018 is 3 bytes */
+	b += *b == '\'' || *b == '`' ? 1 : 3; /* U+2018 is 3 bytes */
 	n = strlen(b);
 	e = b + n;
 	if (ends(b, n, "\xe2\x80\x99"))

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/base/ring.h"
+#include "core/base/termsafe.h"
 #include "core/module/trace.h"
 
 /* Remembered (seq, time, text hash) of the latest records, for replays. */
@@ -433,7 +434,8 @@ static void add_seq_record(struct kmsg *k, struct hdr *h, const char *text,
 			k->in_replay = false;
 			pending_clear(k);
 		}
-		if (h->usec + REBOOT_BACKSTEP_US < k->last_usec) {
+		/* (usec and last_usec are 0..INT64_MAX: no overflow this way) */
+		if (h->usec < k->last_usec - REBOOT_BACKSTEP_US) {
 			reboot(k);
 		} else if (h->seq > k->last_seq + 1) {
 			uint64_t n = h->seq - k->last_seq - 1;
@@ -518,62 +520,25 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
 size_t kmsg_sanitize(const char *in, size_t n, bool kernel_escapes, char *out)
 {
-	unsigned char *dec =
-		(unsigned char *)out + 3 * n; /* decoded, in place */
-	size_t dn = 0, o = 0;
+	char *dec = out + 3 * n; /* decoded, in place: termsafe.h allows it */
+	size_t dn = 0;
 
-	/* decode into the tail of out, then re-encode from the front */
 	for (size_t i = 0; i < n; i++) {
 		if (kernel_escapes && in[i] == '\\' && i + 3 < n &&
 		    in[i + 1] == 'x' && hexval(in[i + 2]) >= 0 &&
 		    hexval(in[i + 3]) >= 0) {
-			dec[dn++] = (unsigned char)(hexval(in[i + 2]) * 16 +
-						    hexval(in[i + 3]));
+			dec[dn++] = (char)(hexval(in[i + 2]) * 16 +
+					   hexval(in[i + 3]));
 			i += 3;
 		} else {
-			dec[dn++] = (unsigned char)in[i];
+			dec[dn++] = in[i];
 		}
 	}
-	for (size_t i = 0; i < dn;) {
-		unsigned char c = dec[i];
-		size_t u;
-
-		if ((c >= 0x20 && c < 0x7f) || c == '\t') {
-			out[o++] = (char)c;
-			i++;
-		} else if (c >= 0x80 && (u = utf8_len(dec + i, dn - i))) {
-			memmove(out + o, dec + i, u);
-			o += u;
-			i += u;
-		} else {
-			o += (size_t)sprintf(out + o, "\\x%02x", c);
-			i++;
-		}
-	}
-	return o;
+	/* The decoded bytes sit at the end of out's 4 * n, as allowed. */
+	memmove(out + 4 * n - dn, dec, dn);
+	return termsafe_escape(out + 4 * n - dn, dn, 0, out);
 }
 
 static bool parse_u64(const char **p, const char *end, uint64_t *out)

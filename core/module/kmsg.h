@@ -20,9 +20,9 @@
  * Oops / BUG / WARNING / panic blocks (from their first line to
  * "---[ end ...") and the module's own lines are flagged and counted.
  * Anything unparsable is kept as a raw record and counted, never dropped.
- * Text is made safe for a terminal: the kernel's \xNN escapes are decoded
- * where the byte is printable (or valid UTF-8) and control bytes stay
- * written as \xNN.
+ * Text is made safe for a terminal: the kernel's \xNN escapes are decoded,
+ * then core/base/termsafe.h's rule writes every byte that is no printable
+ * character (controls, C1, invalid UTF-8) as \xNN.
  */
 #ifndef KMDASH_KMSG_H
 #define KMDASH_KMSG_H
@@ -140,9 +140,8 @@ bool kmsg_take_dirty(struct kmsg *k);
 const char *kmsg_level_name(int level);
 /*
  * Terminal-safe text: with kernel_escapes, /dev/kmsg's "\xNN" are decoded
- * first; bytes pass if printable, a tab, or valid UTF-8, anything else is
- * written as \xNN. out must hold 4 * n bytes (no NUL is added). Returns
- * the length written.
+ * first; then termsafe_escape() (core/base/termsafe.h). out must hold
+ * 4 * n bytes (no NUL is added). Returns the length written.
  */
 size_t kmsg_sanitize(const char *in, size_t n, bool kernel_escapes, char *out);
 /*

@@ -56,16 +56,32 @@ static size_t module_var(const char *s)
 	return *p == close ? (size_t)(p + 1 - s) : 0;
 }
 
+bool modsrc_name_ok(const char *s, size_t len)
+{
+	if (!len || len > MODSRC_NAME_LEN || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+
+		/* ASCII whatever the locale: it is the kernel's alphabet */
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
 static void add_name(struct modsrc *m, const char *w, size_t len)
 {
 	if (len < 3 || strncmp(w + len - 2, ".o", 2))
 		return; /* a subdirectory ("sub/") or not an object */
-	if (memchr(w, '$', len)) {
+	len -= 2;
+	/* $(VAR), a path, or bytes no name has: said, never guessed */
+	if (!modsrc_name_ok(w, len)) {
 		m->unnamed = true;
 		return;
 	}
-	len -= 2;
-	if (len >= MODSRC_NAME_MAX || m->n == MODSRC_MAX_NAMES)
+	if (m->n == MODSRC_MAX_NAMES)
 		return;
 	for (size_t i = 0; i < m->n; i++)
 		if (strlen(m->names[i]) == len && !strncmp(m->names[i], w, len))

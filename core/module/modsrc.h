@@ -15,6 +15,8 @@
 
 #define MODSRC_MAX_NAMES 16
 #define MODSRC_NAME_MAX 64
+/* The longest module name kmdash takes (the config's limit). */
+#define MODSRC_NAME_LEN 56
 
 /* What a search looked for, for messages that say so. */
 #define MODSRC_LOOKED_FOR \
@@ -25,7 +27,10 @@ struct modsrc {
 	char file[PATH_MAX + 16]; /* the Kbuild or Makefile read */
 	size_t n; /* module names found, in file order */
 	char names[MODSRC_MAX_NAMES][MODSRC_NAME_MAX];
-	/* a line names modules through variables ("obj-m += $(M).o") */
+	/*
+	 * a line names modules through variables ("obj-m += $(M).o"), or
+	 * with a word that is no module name (modsrc_name_ok)
+	 */
 	bool unnamed;
 };
 
@@ -48,6 +53,13 @@ int modsrc_find(const char *start, const char *stop, struct modsrc *m,
 
 /* dir is the root of a kernel tree (a Makefile and scripts/Makefile.build). */
 bool modsrc_is_kernel_root(const char *dir);
+
+/*
+ * The len bytes at s are a module name kmdash takes (from obj-m or the
+ * config): 1 to MODSRC_NAME_LEN letters, digits, _ and -, not starting
+ * with -. Anything else is a path or a word no module has.
+ */
+bool modsrc_name_ok(const char *s, size_t len);
 
 /* The names as "a, b, c" ("" for none). */
 void modsrc_names_text(const struct modsrc *m, char *buf, size_t cap);

@@ -118,7 +118,7 @@ const char *trace_kind_name(enum trace_kind k)
 
 /* --- log prefixes ---------------------------------------------------------- */
 
-/* Digits at *p (advancing it); false if none. */
+/* Digits at *p (advancing it); false if none, or too many for 64 bits. */
 static bool digits(const char **p, const char *end, uint64_t *out)
 {
 	const char *s = *p;
@@ -126,8 +126,11 @@ static bool digits(const char **p, const char *end, uint64_t *out)
 
 	if (s >= end || !isdigit((unsigned char)*s))
 		return false;
-	for (; s < end && isdigit((unsigned char)*s); s++)
+	for (; s < end && isdigit((unsigned char)*s); s++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return false;
 		v = v * 10 + (uint64_t)(*s - '0');
+	}
 	*p = s;
 	if (out)
 		*out = v;
@@ -142,7 +145,7 @@ static const char *skip_kmsg(const char *p, const char *end, int64_t *usec)
 
 	if (!digits(&p, end, NULL) || p >= end || *p++ != ',' ||
 	    !digits(&p, end, NULL) || p >= end || *p++ != ',' ||
-	    !digits(&p, end, &us) || p >= end || *p != ',')
+	    !digits(&p, end, &us) || us > INT64_MAX || p >= end || *p != ',')
 		return NULL;
 	semi = memchr(p, ';', (size_t)(end - p));
 	if (!semi)
@@ -175,7 +178,9 @@ static const char *skip_time(const char *p, const char *end, int64_t *usec)
 	if (!digits(&q, end, &sec) || q >= end || *q++ != '.')
 		return NULL;
 	frac = q;
-	if (!digits(&q, end, &us) || q >= end || *q != ']')
+	/* what fits an int64_t of microseconds, as printk prints it */
+	if (!digits(&q, end, &us) || q - frac > 6 || q >= end || *q != ']' ||
+	    sec > INT64_MAX / 1000000 - 1)
 		return NULL;
 	for (ptrdiff_t i = q - frac; i < 6; i++)
 		us *= 10;

@@ -70,6 +70,16 @@ void knownhosts_blob_type(const unsigned char *blob, size_t len, char *out,
 	    (uint32_t)blob[2] << 8 | blob[3];
 	if (n == 0 || n > len - 4 || n >= cap || n > 64)
 		goto unknown;
+	/*
+	 * The server chose these bytes, and they are written into
+	 * known_hosts between spaces: a name as RFC 4251 allows it
+	 * (printable ASCII, no space or comma), or a newline in it would
+	 * add an entry for another host.
+	 */
+	for (uint32_t i = 0; i < n; i++)
+		if (blob[4 + i] <= ' ' || blob[4 + i] > '~' ||
+		    blob[4 + i] == ',')
+			goto unknown;
 	memcpy(out, blob + 4, n);
 	out[n] = '\0';
 	return;

@@ -393,10 +393,32 @@ static enum op_ret conn_step(struct ssh_op *op)
 	return OP_WAIT;
 }
 
+/*
+ * The connection is gone: libssh2_session_free() frees the channels, not
+ * the SFTP handles nor the SFTP replies libssh2 keeps. The put's handle
+ * holds the writes still in flight (the pipeline's worth, hundreds of
+ * KiB): a close on a dead connection fails at once and frees it all,
+ * and a shutdown frees the replies.
+ */
+static void drop_sftp(struct conn_op *o)
+{
+	struct sftp_put *p = o->c ? head(o->c) : NULL;
+
+	if (p && p->h) {
+		libssh2_sftp_close_handle(p->h);
+		p->h = NULL;
+	}
+	if (o->sftp) {
+		libssh2_sftp_shutdown(o->sftp);
+		o->sftp = NULL;
+	}
+}
+
 static void conn_fail(struct ssh_op *op, const char *msg)
 {
 	struct conn_op *o = (struct conn_op *)op;
 
+	drop_sftp(o);
 	if (o->c) {
 		o->c->op = NULL;
 		fail_puts(o->c, msg);

@@ -218,10 +218,21 @@ static int do_line(struct ctx *c, const char *path, int lineno, char *line,
 	rest = line;
 	if (!strcasecmp(kw, "Host")) {
 		char list[SSHCONFIG_STR * 2] = "";
+		size_t n = 0, vl;
 
 		while ((v = next_arg(&rest))) {
-			strncat(list, v, sizeof(list) - strlen(list) - 2);
-			strcat(list, ",");
+			vl = strlen(v);
+			if (n + vl + 2 > sizeof(list)) {
+				snprintf(
+					c->err, c->errlen,
+					"%s:%d: Host line too long (more than %zu bytes of patterns): split it into several Host blocks",
+					path, lineno, sizeof(list) - 1);
+				return -EINVAL;
+			}
+			memcpy(list + n, v, vl);
+			n += vl;
+			list[n++] = ',';
+			list[n] = '\0';
 		}
 		*active = sshconfig_match_list(list, c->alias);
 		return 0;

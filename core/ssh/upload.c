@@ -52,16 +52,32 @@ static char *safe_path(const char *p)
 	return r;
 }
 
-/* The temporary name used for remote ("dir/.name.kmdash-PID.tmp"). */
-static char *temp_name(const char *remote)
+/*
+ * The temporary names of remote: "dir/.name.kmdash-" then the writer's
+ * PID and ".tmp". The PID keeps two kmdash apart; the prefix finds what
+ * an upload cut short left (its connection gone, nothing removed it).
+ */
+#define TEMP_SUFFIX ".tmp"
+static char *temp_prefix(const char *remote)
 {
 	const char *slash = strrchr(remote, '/');
 	char *tmp;
 	int dir = slash ? (int)(slash - remote + 1) : 0;
 
-	if (asprintf(&tmp, "%.*s.%s.kmdash-%d.tmp", dir, remote,
-		     slash ? slash + 1 : remote, (int)getpid()) < 0)
+	if (asprintf(&tmp, "%.*s.%s.kmdash-", dir, remote,
+		     slash ? slash + 1 : remote) < 0)
 		return NULL;
+	return tmp;
+}
+
+static char *temp_name(const char *remote)
+{
+	char *prefix = temp_prefix(remote), *tmp = NULL;
+
+	if (prefix &&
+	    asprintf(&tmp, "%s%d" TEMP_SUFFIX, prefix, (int)getpid()) < 0)
+		tmp = NULL;
+	free(prefix);
 	return tmp;
 }
 
@@ -237,7 +253,7 @@ static void on_put(void *arg, int rc, const struct sftp_put_result *r,
 	struct upload_file *f = arg;
 	struct upload *u = f->u;
 	size_t i = (size_t)(f - u->f);
-	char *qtmp, *qdst, *cmd = NULL;
+	char *qtmp, *qdst, *prefix, *qstale, *cmd = NULL;
 
 	f->put = NULL;
 	if (rc) {
@@ -259,16 +275,27 @@ static void on_put(void *arg, int rc, const struct sftp_put_result *r,
 	}
 	qtmp = quote_sh_dup(f->tmp);
 	qdst = quote_sh_dup(f->remote);
-	if (qtmp && qdst &&
+	prefix = temp_prefix(f->remote);
+	qstale = prefix ? quote_sh_dup(prefix) : NULL;
+	/*
+	 * Renamed into place only once the digest matched: the final path
+	 * holds the old file or the new one, never a part. Then what earlier
+	 * uploads of it left goes (a writer of the same file at the same
+	 * time would lose its copy: two deploys of one module race anyway).
+	 */
+	if (qtmp && qdst && qstale &&
 	    asprintf(&cmd,
 		     "f=%s; set -- $(sha256sum < \"$f\"); "
-		     "if [ \"$1\" = %s ]; then mv -f -- \"$f\" %s && echo KMDASH-OK "
+		     "if [ \"$1\" = %s ]; then mv -f -- \"$f\" %s && "
+		     "{ rm -f -- %s*" TEMP_SUFFIX "; echo KMDASH-OK; } "
 		     "|| { rm -f -- \"$f\"; exit 4; }; "
 		     "else echo \"KMDASH-BAD $1\"; rm -f -- \"$f\"; exit 3; fi",
-		     qtmp, r->sha, qdst) < 0)
+		     qtmp, r->sha, qdst, qstale) < 0)
 		cmd = NULL;
 	free(qtmp);
 	free(qdst);
+	free(prefix);
+	free(qstale);
 	f->req = cmd ? rshell_run(u->sh, cmd, VERIFY_TIMEOUT_MS, on_verified,
 				  f) :
 		       NULL;

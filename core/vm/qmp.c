@@ -29,12 +29,29 @@ void qmp_parser_free(struct qmp_parser *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/*
+ * A JSON number as an integer, if it is one in [0, 2^62): converting a
+ * double out of an int64_t's range is undefined (the peer's 1e300, inf).
+ */
+static bool json_uint(const cJSON *n, double scale, int64_t *out)
+{
+	double v;
+
+	if (!cJSON_IsNumber(n))
+		return false;
+	v = n->valuedouble * scale;
+	if (!(v >= 0 && v < 0x1p62))
+		return false;
+	*out = (int64_t)v;
+	return true;
+}
+
 static int64_t json_id(const cJSON *obj)
 {
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(obj, "id");
+	int64_t id;
 
-	if (cJSON_IsNumber(id) && id->valuedouble >= 0)
-		return (int64_t)id->valuedouble;
+	if (json_uint(cJSON_GetObjectItemCaseSensitive(obj, "id"), 1, &id))
+		return id;
 	return -1;
 }
 
@@ -75,13 +92,13 @@ bool qmp_classify(const cJSON *obj, struct qmp_msg *msg)
 			cJSON_GetObjectItemCaseSensitive(ts, "seconds");
 		const cJSON *us =
 			cJSON_GetObjectItemCaseSensitive(ts, "microseconds");
+		int64_t sec_us, usec; /* each below 2^62: the sum fits */
 
 		msg->kind = QMP_EVENT;
 		msg->event = v->valuestring;
 		msg->data = cJSON_GetObjectItemCaseSensitive(obj, "data");
-		if (cJSON_IsNumber(s) && cJSON_IsNumber(us))
-			msg->ts_us = (int64_t)s->valuedouble * 1000000 +
-				     (int64_t)us->valuedouble;
+		if (json_uint(s, 1e6, &sec_us) && json_uint(us, 1, &usec))
+			msg->ts_us = sec_us + usec;
 		return true;
 	}
 	return false;
@@ -101,9 +118,10 @@ static int parse_line(struct qmp_parser *p, const char *line, size_t len,
 	obj = cJSON_ParseWithLength(line, len);
 	if (!obj || !qmp_classify(obj, &msg)) {
 		p->garbage++;
+		/* line is not NUL-terminated: the next line, or the end */
 		snprintf(p->err, sizeof(p->err),
-			 "QMP: ignored a line that is not a QMP message: %.60s",
-			 line);
+			 "QMP: ignored a line that is not a QMP message: %.*s",
+			 (int)(len < 60 ? len : 60), line);
 		cJSON_Delete(obj);
 		return 0;
 	}

@@ -10,6 +10,7 @@
 #include "core/vm/vm.h"
 #include "core/base/fsdir.h"
 #include "core/base/loop.h"
+#include "core/base/quote.h"
 #include "core/base/strutil.h"
 #include "core/vm/qmp.h"
 #include "core/vm/runstate_int.h"
@@ -47,6 +48,7 @@ struct vm {
 	char initrd_joined[PATH_MAX + 16];
 	char machine[16];
 	char err[PATH_MAX + 256], notice[PATH_MAX + 128], status[32];
+	char *cmdline; /* the last launch's argv as a shell command line */
 
 	enum vm_stage stage;
 	int64_t t0;
@@ -64,6 +66,8 @@ struct vm {
 	size_t linelen;
 	/* A console line cut by a kernel message, waiting for its end. */
 	char carry[256];
+	/* The guest's kernel said it powers off: QEMU leaves by itself. */
+	bool guest_off;
 
 	struct qmp *qmp;
 	struct runstate *runstate; /* halted or running, told by QMP events */
@@ -562,6 +566,7 @@ void vm_free(struct vm *vm)
 	free((char *)vm->cfg.host_key_pub);
 	free((char *)vm->cfg.ssh_user);
 	free((char *)vm->cfg.ready_marker);
+	free(vm->cmdline);
 	free(vm);
 }
 
@@ -748,6 +753,10 @@ static void scan_line(struct vm *vm, const char *line)
 	/* (Not boot_again(): this runs inside the log drain.) */
 	if (vm->stage >= VM_STAGE_KERNEL && strstr(line, "Booting Linux"))
 		restart_stages(vm);
+	/* The kernel's last words before QEMU leaves by itself. */
+	if (strstr(line, "reboot: Power down") ||
+	    strstr(line, "reboot: System halted"))
+		vm->guest_off = true;
 	if (vm->stage < VM_STAGE_KERNEL && strstr(line, "Booting Linux"))
 		set_stage(vm, VM_STAGE_KERNEL);
 	if (vm->stage < VM_STAGE_INIT && strstr(line, "Run ") &&
@@ -1048,6 +1057,7 @@ static void restart_stages(struct vm *vm)
 	vm->t0 = loop_now_ms();
 	for (int i = VM_STAGE_KERNEL; i < VM_STAGE_COUNT; i++)
 		vm->stage_at[i] = -1;
+	vm->guest_off = false;
 	vm->stage = VM_STAGE_LAUNCHING; /* so that STARTED is noted */
 	set_stage(vm, VM_STAGE_STARTED);
 }
@@ -1157,17 +1167,28 @@ static void on_exit_fd(struct loop *loop, int fd, short revents, void *arg)
 	struct vm *vm = arg;
 	bool asked = vm->quitting;
 
+	/* Its last console lines first: did the guest power off? */
 	log_drain(vm);
 	release(vm);
 	/* A VM that was told to go leaves nothing behind. */
 	if (asked) {
 		remove_dir(vm->run);
-	} else {
+		snprintf(vm->status, sizeof(vm->status), "stopped");
+	} else if (vm->guest_off) {
 		set_err(vm,
-			"QEMU (pid %d) exited unexpectedly; the console log is %s/serial.log",
+			"the guest powered off (QEMU pid %d exited); the console log is %s/serial.log",
 			(int)vm->pid, vm->run);
+		snprintf(vm->status, sizeof(vm->status), "powered off");
+	} else {
+		/*
+		 * QEMU leaves on its own only when the guest powers off: a
+		 * signal took it (kill -9, the OOM killer) or it crashed.
+		 */
+		set_err(vm,
+			"QEMU (pid %d) was killed (a signal or a crash: the guest did not power off); the console log is %s/serial.log",
+			(int)vm->pid, vm->run);
+		snprintf(vm->status, sizeof(vm->status), "killed");
 	}
-	snprintf(vm->status, sizeof(vm->status), "exited");
 	set_stage(vm, VM_STAGE_EXITED);
 }
 
@@ -1280,6 +1301,8 @@ static int launch(struct vm *vm)
 	argv = vm_build_argv(&c, vm->run, vm->port, vm->err, sizeof(vm->err));
 	if (!argv)
 		return -EINVAL;
+	free(vm->cmdline);
+	vm->cmdline = quote_argv_readable_dup((const char *const *)argv);
 	snprintf(logpath, sizeof(logpath), "%s/started", vm->run);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	snprintf(started, sizeof(started), "%lld.%09ld\n", (long long)ts.tv_sec,
@@ -1484,6 +1507,7 @@ int vm_start(struct vm *vm)
 		return -EALREADY;
 	release(vm);
 	vm->err[0] = vm->notice[0] = vm->status[0] = '\0';
+	vm->guest_off = false;
 	vm->quitting = false;
 	vm->resets = 0;
 	vm->tries = 0;
@@ -1550,6 +1574,7 @@ int vm_attach(struct vm *vm)
 
 	release(vm);
 	vm->err[0] = vm->notice[0] = vm->status[0] = '\0';
+	vm->guest_off = false;
 	vm->quitting = false;
 	err = vm_find(vm);
 	if (err < 0)
@@ -1741,6 +1766,11 @@ const char *vm_notice(const struct vm *vm)
 const char *vm_dir(const struct vm *vm)
 {
 	return vm->run;
+}
+
+const char *vm_command_line(const struct vm *vm)
+{
+	return vm->cmdline ? vm->cmdline : "";
 }
 
 const char *vm_name(const struct vm *vm)

@@ -160,6 +160,11 @@ const char *vm_error(const struct vm *vm);
 /* Something done on the way the user should know (a stale dir removed). */
 const char *vm_notice(const struct vm *vm);
 const char *vm_dir(const struct vm *vm);
+/*
+ * The QEMU command line of the last launch, as a shell would take it
+ * (the action log shows it); "" before one.
+ */
+const char *vm_command_line(const struct vm *vm);
 const char *vm_name(const struct vm *vm);
 /* The QEMU machine ("virt", "raspi3b"), "" until known. */
 const char *vm_machine(const struct vm *vm);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "shdev.h"
+#include "ycsb.h"
 
 static const char *prog = "sebench";
 
@@ -237,11 +238,18 @@ static struct {
 	int kmod;
 	int threads;
 	double duration, interval;
+	bool duration_set; /* --duration given: a cap on --operations */
 	uint32_t key_size, value_size;
-	unsigned int mix[3]; /* weights of GET, PUT, DEL */
+	/* weights of the operations (ycsb.h: read, update, delete, ...) */
+	unsigned int mix[YCSB_NOPS];
+	const struct ycsb_preset *preset; /* --workload, or NULL */
+	enum ycsb_dist dist;
+	bool dist_set;
+	double theta;
 	uint32_t batch;
-	uint64_t keys;
-	int prefill, seq;
+	uint64_t keys; /* the records of the load phase */
+	uint64_t operations; /* the run phase's, over all threads; 0: timed */
+	int prefill, seq, samples;
 	uint64_t seed;
 	const char *device;
 } cfg = {
@@ -251,33 +259,52 @@ static struct {
 	.interval = 1,
 	.key_size = 16,
 	.value_size = 64,
-	.mix = { 100, 0, 0 },
+	.mix = { [YCSB_READ] = 100 },
+	.dist = YCSB_UNIFORM,
+	.theta = YCSB_THETA,
 	.batch = 1,
 	.keys = 10000,
 	.prefill = 1,
+	.samples = 1,
 	.seed = 1,
 };
 
 static char *keybuf; /* keys * key_size bytes, key i at i * key_size */
 static char *value; /* value_size bytes */
+/* records inserted during the run: keys from cfg.keys on */
+static atomic_uint_least64_t inserted;
 
 static const char *key_of(uint64_t i)
 {
 	return keybuf + i * cfg.key_size;
 }
 
-enum { OP_GET, OP_PUT, OP_DEL, NOPS };
-static const char *const op_names[NOPS] = { "get", "put", "del" };
-static const uint32_t op_codes[NOPS] = { SH_OP_GET, SH_OP_PUT, SH_OP_DEL };
+/*
+ * Key i: its decimal digits, zero-padded to key_size (the low digits if
+ * short), a 'k' first when longer than 20 bytes.
+ */
+static void key_make(char *dst, uint64_t i)
+{
+	for (uint32_t j = cfg.key_size; j-- > 0; i /= 10)
+		dst[j] = (char)('0' + i % 10);
+	if (cfg.key_size > 20)
+		dst[0] = 'k';
+}
+
+#define NOPS YCSB_NOPS
+#define MAX_SLOTS (2 * SH_BATCH_MAX) /* an RMW takes a GET and a PUT */
 
 /* Written by one worker, read by the main thread: relaxed atomics. */
 struct worker {
 	pthread_t tid;
 	int id, fd;
-	uint64_t rng, cursor;
+	struct ycsb_rng rng;
+	struct ycsb_keys keys; /* its own: latest's zeta grows per thread */
+	uint64_t cursor, quota;
 	atomic_uint_least64_t ops[NOPS], hits[NOPS], errors, calls;
 	atomic_uint_least64_t hist[HBUCKETS];
 	int first_error;
+	double t_end; /* when it did its last operation */
 	/*
 	 * Set as the worker returns. An oops inside an ioctl ends the
 	 * calling thread in the kernel and nothing else: a worker that is
@@ -288,7 +315,7 @@ struct worker {
 	char pad[64];
 };
 
-static atomic_int go, stop;
+static atomic_int go, stop, nfinished;
 
 static inline void bump(atomic_uint_least64_t *c, uint64_t n)
 {
@@ -297,116 +324,175 @@ static inline void bump(atomic_uint_least64_t *c, uint64_t n)
 			      memory_order_relaxed);
 }
 
-static uint64_t rnd(uint64_t *s)
+static int kv_ioctl(int fd, struct sh_op *op)
 {
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
+	struct sh_kv kv = { .version = STORAGE_HASH_UAPI_VERSION,
+			    .key_len = op->key_len,
+			    .val_len = op->val_len,
+			    .key = op->key,
+			    .val = op->val };
+	int rc = ioctl(fd,
+		       op->op == SH_OP_GET ? SH_IOC_GET :
+		       op->op == SH_OP_PUT ? SH_IOC_PUT :
+					     SH_IOC_DEL,
+		       &kv);
+
+	op->result = rc ? -errno : 0;
+	op->val_len = kv.val_len;
+	return 0;
 }
 
-/* Runs ops[0..n) on the engine; per-op results in ops[i].result. */
+/*
+ * Runs ops[0..n) on the engine; per-op results in ops[i].result. With
+ * --batch 1 each op is its own ioctl (an RMW's two as well), else one
+ * SH_IOC_BATCH call.
+ */
 static int engine_run(int fd, struct sh_op *ops, uint32_t n)
 {
-	struct sh_kv kv;
 	uint32_t i;
-	int rc;
 
 	if (!cfg.kmod) {
 		for (i = 0; i < n; i++)
 			ops[i].result = user_op(&ops[i]);
 		return 0;
 	}
-	if (n > 1)
+	if (cfg.batch > 1)
 		return shdev_batch(fd, ops, n, NULL);
-	kv = (struct sh_kv){ .version = STORAGE_HASH_UAPI_VERSION,
-			     .key_len = ops->key_len,
-			     .val_len = ops->val_len,
-			     .key = ops->key,
-			     .val = ops->val };
-	rc = ioctl(fd,
-		   ops->op == SH_OP_GET ? SH_IOC_GET :
-		   ops->op == SH_OP_PUT ? SH_IOC_PUT :
-					  SH_IOC_DEL,
-		   &kv);
-	ops->result = rc ? -errno : 0;
-	ops->val_len = kv.val_len;
+	for (i = 0; i < n; i++)
+		kv_ioctl(fd, &ops[i]);
 	return 0;
+}
+
+/* The record of the next request, and where its key is. */
+static const char *pick_key(struct worker *w, enum ycsb_op kind, char *spare)
+{
+	uint64_t k;
+
+	if (kind == YCSB_INSERT) {
+		k = cfg.keys + atomic_fetch_add_explicit(&inserted, 1,
+							 memory_order_relaxed);
+		key_make(spare, k);
+		return spare;
+	}
+	if (cfg.seq) {
+		k = w->cursor;
+		w->cursor += cfg.threads;
+		if (w->cursor >= cfg.keys)
+			w->cursor = w->id;
+		return key_of(k);
+	}
+	k = ycsb_keys_next(&w->keys, &w->rng,
+			   cfg.keys + atomic_load_explicit(
+					      &inserted, memory_order_relaxed));
+	if (k < cfg.keys)
+		return key_of(k);
+	key_make(spare, k);
+	return spare;
+}
+
+static void slot_read(struct sh_op *op, const char *key, char *buf)
+{
+	*op = (struct sh_op){ .op = SH_OP_GET,
+			      .key_len = cfg.key_size,
+			      .key = shdev_ptr(key),
+			      .val = shdev_ptr(buf),
+			      .val_len = cfg.value_size + 1 };
+}
+
+static void slot_write(struct sh_op *op, uint32_t code, const char *key)
+{
+	*op = (struct sh_op){ .op = code,
+			      .key_len = cfg.key_size,
+			      .key = shdev_ptr(key),
+			      .val = shdev_ptr(value),
+			      .val_len = code == SH_OP_PUT ? cfg.value_size :
+							     0 };
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct sh_op *ops = calloc(cfg.batch, sizeof(*ops));
-	char *bufs = malloc((size_t)cfg.batch * (cfg.value_size + 1));
-	unsigned int total = cfg.mix[0] + cfg.mix[1] + cfg.mix[2];
+	struct sh_op *ops = calloc(MAX_SLOTS, sizeof(*ops));
+	char *bufs = malloc((size_t)MAX_SLOTS * (cfg.value_size + 1));
+	char *kbufs = malloc((size_t)SH_BATCH_MAX * cfg.key_size);
 	int kinds[SH_BATCH_MAX];
+	uint32_t first_slot[SH_BATCH_MAX];
+	uint64_t done = 0;
 	uint32_t i;
 
-	if (!ops || !bufs) {
+	if (!ops || !bufs || !kbufs) {
 		w->first_error = -ENOMEM;
-		atomic_store(&w->finished, 1);
-		return NULL;
+		goto out;
 	}
 	while (!atomic_load(&go))
 		;
-	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+	while (!atomic_load_explicit(&stop, memory_order_relaxed) &&
+	       (!w->quota || done < w->quota)) {
+		uint32_t n = cfg.batch, slots = 0;
 		uint64_t t0, t1;
 		int rc;
 
-		for (i = 0; i < cfg.batch; i++) {
-			uint64_t r = rnd(&w->rng), k;
-			unsigned int m = (r >> 40) % total;
-			int kind = m < cfg.mix[0]	       ? OP_GET :
-				   m < cfg.mix[0] + cfg.mix[1] ? OP_PUT :
-								 OP_DEL;
+		if (w->quota && w->quota - done < n)
+			n = (uint32_t)(w->quota - done);
+		for (i = 0; i < n; i++) {
+			enum ycsb_op kind = ycsb_op_pick(cfg.mix, &w->rng);
+			char *spare = kbufs + (size_t)i * cfg.key_size;
+			const char *key = pick_key(w, kind, spare);
+			char *buf = bufs + (size_t)slots * (cfg.value_size + 1);
 
-			if (cfg.seq) {
-				k = w->cursor;
-				w->cursor += cfg.threads;
-				if (w->cursor >= cfg.keys)
-					w->cursor = w->id;
-			} else {
-				k = r % cfg.keys;
-			}
 			kinds[i] = kind;
-			ops[i].op = op_codes[kind];
-			ops[i].key_len = cfg.key_size;
-			ops[i].key = shdev_ptr(key_of(k));
-			if (kind == OP_PUT) {
-				ops[i].val = shdev_ptr(value);
-				ops[i].val_len = cfg.value_size;
-			} else {
-				ops[i].val = shdev_ptr(
-					bufs +
-					(size_t)i * (cfg.value_size + 1));
-				ops[i].val_len = cfg.value_size + 1;
+			first_slot[i] = slots;
+			switch (kind) {
+			case YCSB_READ:
+				slot_read(&ops[slots++], key, buf);
+				break;
+			case YCSB_RMW:
+				slot_read(&ops[slots++], key, buf);
+				slot_write(&ops[slots++], SH_OP_PUT, key);
+				break;
+			case YCSB_DELETE:
+				slot_write(&ops[slots++], SH_OP_DEL, key);
+				break;
+			default: /* update, insert */
+				slot_write(&ops[slots++], SH_OP_PUT, key);
+				break;
 			}
 		}
 		t0 = ticks();
-		rc = engine_run(w->fd, ops, cfg.batch);
+		rc = engine_run(w->fd, ops, slots);
 		t1 = ticks();
 		bump(&w->hist[hbucket(t1 - t0)], 1);
 		bump(&w->calls, 1);
+		done += n;
 		if (rc) {
 			if (!w->first_error)
 				w->first_error = rc;
-			bump(&w->errors, cfg.batch);
+			bump(&w->errors, n);
 			continue;
 		}
-		for (i = 0; i < cfg.batch; i++) {
+		for (i = 0; i < n; i++) {
+			const struct sh_op *op = &ops[first_slot[i]];
+			int res = op->result;
+
+			/* an RMW's write: its result, unless the read failed */
+			if (kinds[i] == YCSB_RMW && !res)
+				res = op[1].result;
 			bump(&w->ops[kinds[i]], 1);
-			if (!ops[i].result)
+			if (!res)
 				bump(&w->hits[kinds[i]], 1);
-			else if (ops[i].result != -ENOENT) {
+			else if (res != -ENOENT) {
 				if (!w->first_error)
-					w->first_error = ops[i].result;
+					w->first_error = res;
 				bump(&w->errors, 1);
 			}
 		}
 	}
+	w->t_end = now_s();
+out:
 	free(ops);
 	free(bufs);
+	free(kbufs);
+	atomic_fetch_add(&nfinished, 1);
 	atomic_store(&w->finished, 1);
 	return NULL;
 }
@@ -482,7 +568,8 @@ static void print_rates(const struct snap *a, const struct snap *b, double secs,
 		uint64_t n = b->ops[i] - a->ops[i];
 
 		total += n;
-		printf("\"%s\":%.0f,", op_names[i], secs > 0 ? n / secs : 0);
+		printf("\"%s\":%.0f,", ycsb_op_name(i),
+		       secs > 0 ? n / secs : 0);
 	}
 	printf("\"total\":%.0f},", secs > 0 ? total / secs : 0);
 	for (i = 0; i < HBUCKETS; i++) {
@@ -502,13 +589,24 @@ static void print_rates(const struct snap *a, const struct snap *b, double secs,
 
 static void print_config(void)
 {
-	printf("\"engine\":\"%s\",\"threads\":%d,\"batch\":%u,\"key_size\":%u,\"value_size\":%u,\"keys\":%llu,\"mix\":{\"get\":%u,\"put\":%u,\"del\":%u},\"order\":\"%s\"",
+	printf("\"engine\":\"%s\",\"threads\":%d,\"batch\":%u,\"key_size\":%u,\"value_size\":%u,\"keys\":%llu,\"records\":%llu,\"operations\":%llu,\"mix\":{",
 	       cfg.kmod ? "kmod" : "user", cfg.threads, cfg.batch, cfg.key_size,
-	       cfg.value_size, (unsigned long long)cfg.keys, cfg.mix[0],
-	       cfg.mix[1], cfg.mix[2], cfg.seq ? "seq" : "random");
+	       cfg.value_size, (unsigned long long)cfg.keys,
+	       (unsigned long long)cfg.keys,
+	       (unsigned long long)cfg.operations);
+	for (int op = 0; op < NOPS; op++)
+		printf("%s\"%s\":%u", op ? "," : "", ycsb_op_name(op),
+		       cfg.mix[op]);
+	printf("},\"order\":\"%s\",\"distribution\":\"%s\"",
+	       cfg.seq ? "seq" : "random",
+	       cfg.seq ? "seq" : ycsb_dist_name(cfg.dist));
+	if (!cfg.seq && cfg.dist != YCSB_UNIFORM)
+		printf(",\"theta\":%.2f", cfg.theta);
+	if (cfg.preset)
+		printf(",\"preset\":\"%s\"", cfg.preset->name);
 }
 
-/* Stores every key once, 64 per call, before the clock starts. */
+/* The load phase: every record stored once, 64 per call. */
 static int prefill(int fd)
 {
 	struct sh_op ops[64];
@@ -523,7 +621,8 @@ static int prefill(int fd)
 						 shdev_ptr(value),
 						 cfg.value_size,
 						 0 };
-		if (engine_run(fd, ops, j))
+		if (cfg.kmod ? shdev_batch(fd, ops, j, NULL) :
+			       engine_run(fd, ops, j))
 			return -errno;
 		while (j--)
 			if (ops[j].result)
@@ -537,15 +636,25 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: sebench [options]\n"
 		"  --engine kmod|user   the module (default) or the in-process baseline table\n"
+		"  --workload A..F      a YCSB core workload: its mix and distribution\n"
+		"                       (A 50/50 read/update, B 95/5, C read only, D read\n"
+		"                       latest with 5%% inserts, F read-modify-write;\n"
+		"                       E scans: not applicable to a hash engine)\n"
+		"  --distribution D     uniform (default), zipfian or latest\n"
+		"  --theta X            the zipfian constant (0.99, as YCSB)\n"
 		"  --threads N          worker threads (1)\n"
-		"  --duration SEC       measured time (5)\n"
-		"  --interval SEC       time between samples (1)\n"
+		"  --duration SEC       measured time (5); with --operations, a cap\n"
+		"  --operations N       the run phase's operations, over all threads\n"
+		"  --interval SEC       time between samples (a tenth of the run,\n"
+		"                       1 at most; with --operations 0.1)\n"
+		"  --no-samples         print no sample lines, only start and summary\n"
 		"  --key-size B         key length, 1..256 (16)\n"
 		"  --value-size B       value length (64)\n"
 		"  --mix G:P:D          weights of GET, PUT, DEL (100:0:0)\n"
 		"  --batch N            ops per call, 1..1024; 1 = single-op ioctls (1)\n"
-		"  --keys N             key space (10000)\n"
-		"  --no-prefill         do not store every key before the run\n"
+		"  --records N          records stored by the load phase (10000;\n"
+		"                       also --keys)\n"
+		"  --no-prefill         no load phase\n"
 		"  --seq                each thread walks its share of the keys in order\n"
 		"  --seed N             random seed (1)\n"
 		"  --device PATH        the device (" STORAGE_HASH_DEVICE ")\n"
@@ -576,6 +685,33 @@ static int parse_secs(const char *s, double *out)
 	return 0;
 }
 
+/* After the options: a preset's mix and distribution, unless given. */
+static int settle_workload(bool mix_set)
+{
+	if (cfg.preset && cfg.preset->not_applicable) {
+		fprintf(stderr, "%s: %s\n", prog, cfg.preset->not_applicable);
+		return -1;
+	}
+	if (cfg.preset && mix_set) {
+		fprintf(stderr,
+			"%s: --workload %s sets the mix: leave out --mix\n",
+			prog, cfg.preset->name);
+		return -1;
+	}
+	if (cfg.preset) {
+		memcpy(cfg.mix, cfg.preset->mix, sizeof(cfg.mix));
+		if (!cfg.dist_set)
+			cfg.dist = cfg.preset->dist;
+	}
+	if (cfg.batch * (cfg.mix[YCSB_RMW] ? 2 : 1) > SH_BATCH_MAX) {
+		fprintf(stderr,
+			"%s: --batch %u with read-modify-writes needs %u ops a call, more than %d\n",
+			prog, cfg.batch, cfg.batch * 2, SH_BATCH_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -588,6 +724,12 @@ static int parse_args(int argc, char **argv)
 		{ "mix", required_argument, NULL, 'm' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "keys", required_argument, NULL, 'n' },
+		{ "records", required_argument, NULL, 'n' },
+		{ "operations", required_argument, NULL, 'o' },
+		{ "workload", required_argument, NULL, 'w' },
+		{ "distribution", required_argument, NULL, 'r' },
+		{ "theta", required_argument, NULL, 'z' },
+		{ "no-samples", no_argument, NULL, 'Q' },
 		{ "no-prefill", no_argument, NULL, 'P' },
 		{ "seq", no_argument, NULL, 'S' },
 		{ "seed", required_argument, NULL, 's' },
@@ -595,10 +737,11 @@ static int parse_args(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool mix_set = false, interval_set = false;
 	uint64_t v;
-	int c;
+	int c, idx;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
 		int bad = 0;
 
 		switch (c) {
@@ -616,9 +759,11 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'd':
 			bad = parse_secs(optarg, &cfg.duration);
+			cfg.duration_set = true;
 			break;
 		case 'i':
 			bad = parse_secs(optarg, &cfg.interval);
+			interval_set = true;
 			break;
 		case 'k':
 			bad = parse_u64(optarg, 1, SH_KEY_MAX, &v);
@@ -636,9 +781,11 @@ static int parse_args(int argc, char **argv)
 				     &extra) != 3 ||
 			      g + p + d == 0 || g > 1000000 || p > 1000000 ||
 			      d > 1000000;
-			cfg.mix[0] = g;
-			cfg.mix[1] = p;
-			cfg.mix[2] = d;
+			memset(cfg.mix, 0, sizeof(cfg.mix));
+			cfg.mix[YCSB_READ] = g;
+			cfg.mix[YCSB_UPDATE] = p;
+			cfg.mix[YCSB_DELETE] = d;
+			mix_set = true;
 			break;
 		}
 		case 'b':
@@ -648,6 +795,29 @@ static int parse_args(int argc, char **argv)
 		case 'n':
 			bad = parse_u64(optarg, 1, 100000000, &v);
 			cfg.keys = v;
+			break;
+		case 'o':
+			bad = parse_u64(optarg, 1, UINT64_MAX / 2, &v);
+			cfg.operations = v;
+			break;
+		case 'w':
+			cfg.preset = ycsb_preset(optarg);
+			bad = !cfg.preset;
+			break;
+		case 'r':
+			bad = ycsb_dist_parse(optarg, &cfg.dist);
+			cfg.dist_set = true;
+			break;
+		case 'z': {
+			char *end;
+
+			cfg.theta = strtod(optarg, &end);
+			bad = end == optarg || *end || !(cfg.theta > 0) ||
+			      !(cfg.theta < 1);
+			break;
+		}
+		case 'Q':
+			cfg.samples = 0;
 			break;
 		case 'P':
 			cfg.prefill = 0;
@@ -669,11 +839,9 @@ static int parse_args(int argc, char **argv)
 			return -1;
 		}
 		if (bad) {
-			for (v = 0; opts[v].name && opts[v].val != c; v++)
-				;
 			fprintf(stderr,
 				"%s: bad value '%s' for --%s (see --help)\n",
-				prog, optarg, opts[v].name);
+				prog, optarg, opts[idx].name);
 			return -1;
 		}
 	}
@@ -683,44 +851,72 @@ static int parse_args(int argc, char **argv)
 		usage(stderr);
 		return -1;
 	}
-	if (cfg.interval > cfg.duration)
+	/*
+	 * Without --interval: ten samples a timed run (one a second at
+	 * most), one every 0.1 s in a run of --operations.
+	 */
+	if (!interval_set)
+		cfg.interval = cfg.operations && !cfg.duration_set ? 0.1 :
+			       cfg.duration / 10 > 1		   ? 1 :
+			       cfg.duration / 10 < 0.05		   ? 0.05 :
+							  cfg.duration / 10;
+	if (cfg.interval > cfg.duration &&
+	    (cfg.duration_set || !cfg.operations))
 		cfg.interval = cfg.duration;
-	return 0;
+	return settle_workload(mix_set);
 }
 
-int main(int argc, char **argv)
+/* The run phase ends by time, or when every worker did its share. */
+static bool run_over(double t_start)
 {
-	struct snap first, prev, cur;
-	struct worker *w;
-	double t_start, t_next, t_now, t_prev, t_prefill = 0;
-	int t, fd0 = -1, rc = 0, max_value;
+	if ((!cfg.operations || cfg.duration_set) &&
+	    now_s() >= t_start + cfg.duration)
+		return true;
+	return cfg.operations && atomic_load(&nfinished) == cfg.threads;
+}
+
+/*
+ * Sleeps until t, or until the run is over. With --operations it wakes
+ * every 2 ms to see whether the workers are done (the run's end is
+ * theirs) or one was killed: the index of a dead worker, else -1.
+ */
+static int wait_until(struct worker *w, double t, double t_start)
+{
+	for (;;) {
+		double now = now_s(), until = t;
+		struct timespec ts;
+		int dead;
+
+		if (now >= t || run_over(t_start))
+			return -1;
+		if (cfg.operations) {
+			dead = dead_worker(w, false);
+			if (dead >= 0)
+				return dead;
+			if (until > now + 0.002)
+				until = now + 0.002;
+		}
+		ts.tv_sec = (time_t)until;
+		ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+				       NULL) == EINTR)
+			;
+	}
+}
+
+static int make_keys(void)
+{
 	uint64_t i;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (parse_args(argc, argv))
-		return SH_EXIT_USAGE;
-	clock_setup();
-
-	w = aligned_alloc(64, sizeof(*w) * cfg.threads);
 	keybuf = malloc(cfg.keys * cfg.key_size);
 	value = malloc(cfg.value_size ? cfg.value_size : 1);
-	if (!w || !keybuf || !value) {
+	if (!keybuf || !value) {
 		fprintf(stderr, "%s: out of memory for %llu keys\n", prog,
 			(unsigned long long)cfg.keys);
 		return SH_EXIT_FAILED;
 	}
-	memset(w, 0, sizeof(*w) * cfg.threads);
-	for (i = 0; i < cfg.keys; i++) {
-		char tmp[SH_KEY_MAX + 32];
-
-		/* Fixed width: "k000..0<i>", the id's low digits if short. */
-		snprintf(tmp, sizeof(tmp), "k%0*llu", (int)SH_KEY_MAX,
-			 (unsigned long long)i);
-		memcpy(keybuf + i * cfg.key_size,
-		       tmp + strlen(tmp) - cfg.key_size, cfg.key_size);
-		if (cfg.key_size > 20)
-			keybuf[i * cfg.key_size] = 'k';
-	}
+	for (i = 0; i < cfg.keys; i++)
+		key_make(keybuf + i * cfg.key_size, i);
 	for (i = 0; i < cfg.value_size; i++)
 		value[i] = 'a' + i % 26;
 	if (cfg.key_size < 8 && cfg.keys > 1) {
@@ -736,7 +932,15 @@ int main(int argc, char **argv)
 			return SH_EXIT_USAGE;
 		}
 	}
+	return 0;
+}
 
+/* The engine, empty, and the load phase. */
+static int open_engine(struct worker *w, double *t_load)
+{
+	int t, rc;
+
+	*t_load = 0;
 	if (cfg.kmod) {
 		struct sh_stats s;
 
@@ -745,24 +949,22 @@ int main(int argc, char **argv)
 			if (w[t].fd < 0)
 				return SH_EXIT_DEVICE;
 		}
-		fd0 = w[0].fd;
-		if (shdev_stats(fd0, &s) == 0) {
-			max_value = s.max_value_len;
-			if (cfg.value_size > (uint32_t)max_value) {
-				fprintf(stderr,
-					"%s: --value-size %u is above the module's max_value_len=%d\n",
-					prog, cfg.value_size, max_value);
-				return SH_EXIT_USAGE;
-			}
+		if (shdev_stats(w[0].fd, &s) == 0 &&
+		    cfg.value_size > s.max_value_len) {
+			fprintf(stderr,
+				"%s: --value-size %u is above the module's max_value_len=%llu\n",
+				prog, cfg.value_size,
+				(unsigned long long)s.max_value_len);
+			return SH_EXIT_USAGE;
 		}
-		shdev_clear(fd0);
+		shdev_clear(w[0].fd);
 	} else {
 		user_init(cfg.keys);
 	}
 	if (cfg.prefill) {
 		double t0 = now_s();
 
-		rc = prefill(fd0);
+		rc = prefill(cfg.kmod ? w[0].fd : -1);
 		if (rc) {
 			fprintf(stderr,
 				"%s: storing the %llu keys before the run failed: %s%s\n",
@@ -773,52 +975,121 @@ int main(int argc, char **argv)
 					"");
 			return SH_EXIT_FAILED;
 		}
-		t_prefill = now_s() - t0;
+		*t_load = now_s() - t0;
 	}
+	return 0;
+}
 
-	printf("{\"type\":\"start\",");
-	print_config();
-	printf(",\"duration_s\":%.3f,\"interval_s\":%.3f,\"prefill_s\":%.3f,\"uapi\":%d,\"clock_ns\":%.2f}\n",
-	       cfg.duration, cfg.interval, t_prefill, STORAGE_HASH_UAPI_VERSION,
-	       tick_ns);
-
-	for (t = 0; t < cfg.threads; t++) {
+static int start_workers(struct worker *w)
+{
+	for (int t = 0; t < cfg.threads; t++) {
 		w[t].id = t;
 		w[t].cursor = t;
-		w[t].rng = (cfg.seed + t) * 0x9e3779b97f4a7c15ULL | 1;
+		ycsb_rng_seed(&w[t].rng,
+			      (cfg.seed + t) * 0x9e3779b97f4a7c15ULL | 1);
+		ycsb_keys_init(&w[t].keys, cfg.dist, cfg.keys, cfg.theta);
+		/* the operations shared out, the first threads one more */
+		if (cfg.operations)
+			w[t].quota =
+				cfg.operations / cfg.threads +
+				((uint64_t)t < cfg.operations % cfg.threads);
 		if (pthread_create(&w[t].tid, NULL, worker_main, &w[t])) {
 			fprintf(stderr, "%s: cannot start thread %d\n", prog,
 				t);
 			return SH_EXIT_FAILED;
 		}
 	}
+	return 0;
+}
+
+static void print_summary(const struct snap *first, const struct snap *cur,
+			  double elapsed)
+{
+	uint64_t total = 0;
+	int i;
+
+	printf("{\"type\":\"summary\",");
+	print_config();
+	printf(",\"elapsed_s\":%.3f,\"ops\":{", elapsed);
+	for (i = 0; i < NOPS; i++) {
+		printf("\"%s\":%llu,", ycsb_op_name(i),
+		       (unsigned long long)cur->ops[i]);
+		total += cur->ops[i];
+	}
+	printf("\"total\":%llu},\"hits\":{", (unsigned long long)total);
+	for (i = 0; i < NOPS; i++)
+		printf("%s\"%s\":%llu", i ? "," : "", ycsb_op_name(i),
+		       (unsigned long long)cur->hits[i]);
+	printf("},");
+	print_rates(first, cur, elapsed, 1);
+	printf("}\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct snap first, prev, cur;
+	struct worker *w;
+	double t_start, t_next, t_now, t_prev, t_load, elapsed;
+	int t, rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (parse_args(argc, argv))
+		return SH_EXIT_USAGE;
+	clock_setup();
+
+	w = aligned_alloc(64, sizeof(*w) * cfg.threads);
+	if (!w) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return SH_EXIT_FAILED;
+	}
+	memset(w, 0, sizeof(*w) * cfg.threads);
+	rc = make_keys();
+	if (!rc)
+		rc = open_engine(w, &t_load);
+	if (rc)
+		return rc;
+
+	printf("{\"type\":\"start\",");
+	print_config();
+	printf(",\"duration_s\":%.3f,\"interval_s\":%.3f,\"prefill_s\":%.3f,\"load\":{\"records\":%llu,\"elapsed_s\":%.3f,\"ops_s\":%.0f},\"uapi\":%d,\"clock_ns\":%.2f}\n",
+	       cfg.operations && !cfg.duration_set ? 0 : cfg.duration,
+	       cfg.interval, t_load,
+	       (unsigned long long)(cfg.prefill ? cfg.keys : 0), t_load,
+	       t_load > 0 ? (double)cfg.keys / t_load : 0,
+	       STORAGE_HASH_UAPI_VERSION, tick_ns);
+
+	rc = start_workers(w);
+	if (rc)
+		return rc;
 	snapshot(w, &first);
 	prev = first;
 	t_start = now_s();
 	atomic_store(&go, 1);
 	t_next = t_prev = t_start;
 	for (;;) {
-		double end = t_start + cfg.duration;
-		struct timespec ts;
+		bool over;
 
-		t_next += cfg.interval;
-		if (t_next > end)
-			t_next = end;
-		ts.tv_sec = (time_t)t_next;
-		ts.tv_nsec = (long)((t_next - (double)ts.tv_sec) * 1e9);
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
-				       NULL) == EINTR)
-			;
+		t_next += cfg.samples ? cfg.interval : 86400;
+		if ((!cfg.operations || cfg.duration_set) &&
+		    t_next > t_start + cfg.duration)
+			t_next = t_start + cfg.duration;
+		t = wait_until(w, t_next, t_start);
+		if (t >= 0)
+			return worker_died(w, t);
 		t_now = now_s();
-		if (t_now >= end)
+		over = run_over(t_start);
+		if (over)
 			atomic_store(&stop, 1);
-		snapshot(w, &cur);
-		printf("{\"type\":\"sample\",\"t\":%.3f,", t_now - t_start);
-		print_rates(&prev, &cur, t_now - t_prev, 0);
-		printf("}\n");
-		prev = cur;
+		if (cfg.samples) {
+			snapshot(w, &cur);
+			printf("{\"type\":\"sample\",\"t\":%.3f,",
+			       t_now - t_start);
+			print_rates(&prev, &cur, t_now - t_prev, 0);
+			printf("}\n");
+			prev = cur;
+		}
 		t_prev = t_now;
-		if (t_now >= end)
+		if (over)
 			break;
 		t = dead_worker(w, false);
 		if (t >= 0)
@@ -827,24 +1098,15 @@ int main(int argc, char **argv)
 	t = dead_worker(w, true);
 	if (t >= 0)
 		return worker_died(w, t);
-	t_now = now_s();
+	/* the run's length: until its last operation */
+	elapsed = 0;
+	for (t = 0; t < cfg.threads; t++)
+		if (w[t].t_end - t_start > elapsed)
+			elapsed = w[t].t_end - t_start;
 	snapshot(w, &cur);
+	print_summary(&first, &cur, elapsed);
 
-	printf("{\"type\":\"summary\",");
-	print_config();
-	printf(",\"elapsed_s\":%.3f,\"ops\":{", t_now - t_start);
-	for (i = 0; i < NOPS; i++)
-		printf("\"%s\":%llu,", op_names[i],
-		       (unsigned long long)cur.ops[i]);
-	printf("\"total\":%llu},\"hits\":{",
-	       (unsigned long long)(cur.ops[0] + cur.ops[1] + cur.ops[2]));
-	for (i = 0; i < NOPS; i++)
-		printf("%s\"%s\":%llu", i ? "," : "", op_names[i],
-		       (unsigned long long)cur.hits[i]);
-	printf("},");
-	print_rates(&first, &cur, t_now - t_start, 1);
-	printf("}\n");
-
+	rc = 0;
 	for (t = 0; t < cfg.threads; t++) {
 		if (w[t].first_error) {
 			fprintf(stderr, "%s: %llu ops failed; the first: %s\n",

@@ -7,12 +7,17 @@
  * stays until the reader goes away (as cat would; an hour at most). A reader that cannot
  * keep up blocks the writes, so the achieved rate is the reader's; the
  * report in REPORT (one line: start time, seconds, records, records/s,
- * the most the writer fell behind its schedule in ms) says so.
+ * the most the writer fell behind its schedule in ms) says so. A reader
+ * that goes away in the middle (killed) ends it early: the report then
+ * counts the records written whole before (the fault tests compare a
+ * journal with it), and says "gone" at the end of its line.
  *
  *   kmsggen RATE COUNT REPORT
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +48,20 @@ static int write_all(const char *buf, size_t len)
 	return 0;
 }
 
+static void report(const char *path, double wall0, int64_t t0, uint64_t records,
+		   int64_t late_max, bool gone)
+{
+	double secs = (double)(now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return;
+	fprintf(f, "%.6f %.3f %llu %.0f %.1f%s\n", wall0, secs,
+		(unsigned long long)records, (double)records / secs,
+		(double)late_max / 1e6, gone ? " gone" : "");
+	fclose(f);
+}
+
 int main(int argc, char **argv)
 {
 	/* 100 records per batch: a batch every ms at 100k/s */
@@ -50,12 +69,14 @@ int main(int argc, char **argv)
 	double rate, wall0;
 	uint64_t count, seq = 0;
 	int64_t t0, late_max = 0;
-	FILE *f;
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: kmsggen RATE COUNT REPORT\n");
 		return 2;
 	}
+	/* a reader's hangup is a failed write, counted, not our death */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
 	rate = atof(argv[1]);
 	count = strtoull(argv[2], NULL, 10);
 	wall0 = (double)now_ns(CLOCK_REALTIME) / 1e9;
@@ -63,6 +84,7 @@ int main(int argc, char **argv)
 	while (seq < count) {
 		size_t len = 0;
 		int64_t due, late;
+		uint64_t whole = seq; /* written before this batch */
 
 		for (int i = 0; i < 100 && seq < count; i++, seq++) {
 			int64_t us = (now_ns(CLOCK_MONOTONIC) - t0) / 1000;
@@ -73,8 +95,11 @@ int main(int argc, char **argv)
 				(unsigned long long)seq + 1, (long long)us,
 				(unsigned long long)seq + 1);
 		}
-		if (write_all(buf, len) < 0)
+		if (write_all(buf, len) < 0) {
+			/* the batch may be half out: only those before it */
+			report(argv[3], wall0, t0, whole, late_max, true);
 			return 1;
+		}
 		if (rate <= 0)
 			continue;
 		due = t0 + (int64_t)((double)seq * 1e9 / rate);
@@ -98,13 +123,7 @@ int main(int argc, char **argv)
 
 		if (write_all(buf, (size_t)n) < 0)
 			return 1;
-		f = fopen(argv[3], "w");
-		if (f) {
-			fprintf(f, "%.6f %.3f %llu %.0f %.1f\n", wall0, secs,
-				(unsigned long long)count, (double)count / secs,
-				(double)late_max / 1e6);
-			fclose(f);
-		}
+		report(argv[3], wall0, t0, count, late_max, false);
 	}
 	/* Like cat /dev/kmsg: no end of the stream; the reader stops us. */
 	for (int i = 0; i < 3600; i++) {

@@ -36,7 +36,6 @@ goal_max() { awk -v v="$1" -v g="$2" 'BEGIN { print (v <= g) ? "goal met" : "goa
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 # cpu_ticks PID: utime + stime of PID in clock ticks.
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 # cpu_ns PID: CPU time of all of PID's threads in ns (schedstat: exact,
 # where the 10 ms ticks of /proc/PID/stat would read 0 for an idle process).
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ n += $1 } END { printf "%.0f", n }'; }

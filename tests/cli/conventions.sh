@@ -37,7 +37,7 @@ lacks() { ! grep -qF -- "$1" <<<"$out" || { echo "unexpected: $1 in: $out" >&2; 
 # --help for a step and opened a session first).
 run -c "$CFG" run --help
 check "run --help: exit 0" status_is 0
-check "... shows the usage" contains "$out" "usage: kmdash run [--json] STEP..."
+check "... shows the usage" grep -qE "^usage: kmdash run \[--json\] .*\[--sweep PARAM=V1,V2\] STEP\.\.\.$" <<<"$out"
 check "... and the steps" contains "$out" "steps: build, deploy"
 check "... not a step" lacks "unknown step"
 

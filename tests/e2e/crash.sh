@@ -77,10 +77,14 @@ check "... and the decoded frame is printed under the trace" \
 check "... inlined into sh_do_op, as the chain shows" \
 	grep -qE "decode .*storage_hash.c:$oops_line .*\(inlined by\) .*sh_do_op" <<<"$out"
 hist=$XDG_STATE_HOME/kmdash/qemu/bench-history.jsonl
-check "the broken run is in the history, marked failed" \
-	bash -c 'tail -1 "$1" | grep -q "\"state\":\"failed\""' _ "$hist"
-check "... and never a baseline: the run before it was done" \
-	bash -c 'tail -2 "$1" | head -1 | grep -q "\"state\":\"done\""' _ "$hist"
+# set_states: the state of each set of runs in the history, in order
+set_states() { grep '"type":"set"' "$hist" | grep -o '"state":"[a-z]*"' | cut -d'"' -f4 | tr '\n' ' '; }
+check "the broken run is in the history, its set marked failed" \
+	bash -c '[[ "$1" == *"failed " ]]' _ "$(set_states)"
+check "... and never a baseline: the set before it was done" \
+	bash -c '[[ "$1" == *"done failed " ]]' _ "$(set_states)"
+check "... its run is marked failed too" \
+	bash -c 'grep -v "\"type\":\"set\"" "$1" | tail -1 | grep -q "\"state\":\"failed\""' _ "$hist"
 
 out=$("$KM" status 2>&1)
 check "status: the module is marked oopsed" \

@@ -63,8 +63,30 @@ bench_graph()
 	return 1
 }
 check "the bench pane draws a graph" bench_graph
-check "the bench pane shows the summary table" wait_screen cyc "total"
-check "the bench summary has p99" wait_screen cyc "p99 "
+check "the bench pane shows the summary table" wait_screen cyc "ops/s"
+check "the bench summary has p99" wait_screen cyc "p99 us"
+# kmod and the user-space baseline side by side: a row each, and the ratio
+row_of() { screen cyc | grep -qE "(^|[│| ])$1 +[0-9.]+[kM]? " || { screen cyc | tail -20 >&2; return 1; }; }
+check "the bench pane has a row for the module (kmod)" row_of kmod
+check "... one for the user-space baseline" row_of user
+check "... and their ratio" row_of kmod/user
+check "... and the verdict: the first set has no history to judge by" \
+	wait_screen cyc "not enough history" 5
+# H: the trend, a line per set with its commit (the checkout's: the
+# module is the checkout's example)
+commit=$(git -C "$T_ROOT" rev-parse --short=7 HEAD)
+keys cyc H
+check "H: the trend view lists the runs by commit" \
+	wait_screen cyc "trend: ops/s by commit" 5
+check "... with the module's commit" wait_screen cyc "$commit" 5
+keys cyc H
+# L: the action log, the last load as the command that does the same
+keys cyc L
+check "L: the action log shows the command of the last load" \
+	wait_screen cyc "kmdash-target 'insmod /tmp/kmdash/storage_hash.ko'" 5
+check "... as ssh -F the VM's ssh_config" \
+	wait_screen cyc "ssh -F $KMDASH_RUNTIME_DIR/vm-qemu/ssh_config" 5
+keys cyc L
 # sebench prefilled 10000 keys and leaves them: the live counters say so.
 check "the bench pane shows the module's live counters" \
 	wait_screen cyc "live  items 10000" 10

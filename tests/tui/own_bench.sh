@@ -57,4 +57,8 @@ bench_pane() { screen ben | sed 1d | sed -n '/5 Bench/,$p'; }
 shows() { bench_pane | grep -qF -- "$1" || { bench_pane >&2; return 1; }; }
 check "the bench pane draws the program's summary ($TOTAL ops/s)" shows "$TOTAL"
 check "... and names its engine" shows "twofile"
+# no user-space baseline: one series, and nothing pretends otherwise
+lacks() { ! bench_pane | grep -qE -- "$1" || { bench_pane >&2; return 1; }; }
+check "... one series: no user row" lacks "(^|[│| ])user "
+check "... and no ratio" lacks "/user"
 check "the dashboard quits" quits ben

@@ -84,7 +84,8 @@ static void test_another_program(void **state)
 	r = bench_latest(b);
 	assert_int_equal(bench_bad_lines(b), 0);
 	assert_string_equal(r->engine, "twofile");
-	assert_string_equal(r->workload, "twofile, greetings, 1 thread");
+	/* the engine is its own field: the workload is what ran */
+	assert_string_equal(r->workload, "greetings, 1 thread");
 	assert_int_equal(r->nsamples, 2);
 	assert_true(r->has_summary);
 	assert_true(r->summary[BM_TOTAL] == 987);
@@ -108,7 +109,7 @@ static void test_crlf_from_a_pty(void **state)
 	bench_run_end(b, true, NULL);
 	assert_int_equal(bench_latest(b)->state, BENCH_FAILED);
 	assert_string_equal(bench_latest(b)->msg,
-			    "no summary line from sebench");
+			    "no summary line from the benchmark");
 	bench_free(b);
 }
 
@@ -133,6 +134,9 @@ static void test_bad_lines_are_counted_and_skipped(void **state)
 	assert_int_equal(bench_latest(b)->state, BENCH_FAILED);
 	assert_string_equal(bench_latest(b)->msg,
 			    "sebench exited with status 1");
+	/* the program's last words that were not JSON: its error, often */
+	assert_string_equal(bench_latest(b)->said,
+			    "sebench: warning: something");
 	assert_true(isnan(bench_latest(b)->samples[0].v[BM_PUT]));
 	bench_free(b);
 }
@@ -191,6 +195,37 @@ static void test_compare_with_previous_same_workload(void **state)
 	bench_free(b);
 }
 
+/* Counts and times out of an integer's range, from sebench or a file. */
+static void test_numbers_out_of_range_are_zero(void **state)
+{
+	char path[] = "/tmp/kmdash-bench-XXXXXX";
+	int fd = mkstemp(path);
+	struct bench *b = bench_new(4);
+	static const char summary[] = "{\"type\":\"summary\",\"errors\":1e300,"
+				      "\"ops_s\":{\"total\":5}}\n";
+	static const char history[] =
+		"{\"workload\":\"w\",\"started\":-1e300,\"errors\":-3}\n"
+		"{\"workload\":\"w\",\"started\":1e19,\"errors\":1e300}\n";
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, history, sizeof(history) - 1),
+			 (ssize_t)(sizeof(history) - 1));
+	close(fd);
+	assert_int_equal(bench_history_load(b, path), 0);
+	assert_int_equal(bench_nruns(b), 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(bench_run_at(b, i)->started, 0);
+		assert_int_equal(bench_run_at(b, i)->errors, 0);
+	}
+	bench_run_begin(b, NULL, NULL);
+	bench_feed(b, summary, sizeof(summary) - 1);
+	bench_run_end(b, true, NULL);
+	assert_int_equal(bench_latest(b)->errors, 0);
+	assert_int_equal(bench_latest(b)->state, BENCH_DONE);
+	unlink(path);
+	bench_free(b);
+}
+
 static void test_history_survives_a_restart(void **state)
 {
 	char path[] = "/tmp/kmdash-bench-XXXXXX";
@@ -244,6 +279,97 @@ static void test_history_is_bounded(void **state)
 	bench_free(b);
 }
 
+/* A run of a set: the module's or the baseline's, ops/s given. */
+static void set_run(struct bench *b, bool baseline, int rep, const char *point,
+		    double ops, bool ok)
+{
+	char line[512];
+	int n = snprintf(
+		line, sizeof(line),
+		"{\"type\":\"start\",\"engine\":\"%s\",\"threads\":1}\n"
+		"{\"type\":\"summary\",\"ops_s\":{\"total\":%g},\"lat_us\":{\"p50\":1,\"p99\":2,\"p999\":3},\"elapsed_s\":1}\n",
+		baseline ? "user" : "kmod", ops);
+	struct bench_run *r = bench_run_begin(b, "c0ffee", "ID");
+
+	r->rep = rep;
+	r->baseline = baseline;
+	snprintf(r->param, sizeof(r->param), "%s", point[0] ? "threads" : "");
+	snprintf(r->point, sizeof(r->point), "%s", point);
+	bench_feed(b, line, (size_t)n);
+	bench_run_end(b, ok, ok ? NULL : "killed");
+}
+
+/*
+ * A set and its runs go to the history together and come back whole;
+ * a failed set's runs are never what a run is compared with.
+ */
+static void test_sets_survive_a_restart(void **state)
+{
+	char path[] = "/tmp/kmdash-sets-XXXXXX";
+	int fd = mkstemp(path);
+	struct bench *b = bench_new(16), *again = bench_new(16);
+	struct bench_set *s;
+	const struct bench_set *g;
+
+	close(fd);
+	unlink(path);
+	s = bench_set_begin(b, "set-1");
+	snprintf(s->commit, sizeof(s->commit), "c0ffee");
+	snprintf(s->sweep, sizeof(s->sweep), "threads=1,2");
+	snprintf(s->before.cpu, sizeof(s->before.cpu), "Cortex-A53");
+	s->before.cores = 2;
+	s->baseline = true;
+	s->reps = 1;
+	set_run(b, false, 1, "1", 100, true);
+	set_run(b, true, 1, "1", 400, true);
+	/* the status's run is the module's, not the baseline's after it */
+	assert_true(bench_latest(b)->baseline);
+	assert_false(bench_latest_module(b)->baseline);
+	assert_true(bench_latest_module(b)->summary[BM_TOTAL] == 100);
+	bench_set_end(b, true, NULL);
+	assert_int_equal(s->state, BENCH_DONE);
+	assert_int_equal(s->nruns, 2);
+	assert_int_equal(bench_set_append(b, s, path), 0);
+	/* the next set: one run, then a crash fails it */
+	s = bench_set_begin(b, "set-2");
+	set_run(b, false, 1, "1", 50, true);
+	bench_set_end(b, false, "kernel oops in storage_hash");
+	assert_int_equal(s->state, BENCH_FAILED);
+	assert_int_equal(bench_set_append(b, s, path), 0);
+	/* and a third, whose run is compared with set-1's, not set-2's */
+	s = bench_set_begin(b, "set-3");
+	set_run(b, false, 1, "1", 90, true);
+	assert_ptr_equal(bench_set_of(b, bench_latest(b)), s);
+	assert_true(bench_previous(b, bench_latest(b))->summary[BM_TOTAL] ==
+		    100);
+	/* a set that ends with its run still going fails it */
+	bench_run_begin(b, "c0ffee", "ID");
+	bench_set_end(b, true, "cancelled");
+	assert_int_equal(s->state, BENCH_FAILED);
+	assert_string_equal(bench_latest(b)->msg, "cancelled");
+
+	assert_int_equal(bench_history_load(again, path), 0);
+	assert_int_equal(bench_nsets(again), 2);
+	g = bench_set_at(again, 0);
+	assert_string_equal(g->id, "set-1");
+	assert_string_equal(g->commit, "c0ffee");
+	assert_string_equal(g->sweep, "threads=1,2");
+	assert_string_equal(g->before.cpu, "Cortex-A53");
+	assert_int_equal(g->before.cores, 2);
+	assert_true(g->baseline);
+	assert_int_equal(g->nruns, 2);
+	assert_true(bench_set_run(again, g, 1)->baseline);
+	assert_true(bench_set_run(again, g, 1)->summary[BM_TOTAL] == 400);
+	assert_string_equal(bench_set_run(again, g, 0)->point, "1");
+	assert_ptr_equal(bench_set_of(again, bench_set_run(again, g, 0)), g);
+	g = bench_set_at(again, 1);
+	assert_int_equal(g->state, BENCH_FAILED);
+	assert_string_equal(g->msg, "kernel oops in storage_hash");
+	unlink(path);
+	bench_free(b);
+	bench_free(again);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,8 +379,10 @@ int main(void)
 		cmocka_unit_test(test_bad_lines_are_counted_and_skipped),
 		cmocka_unit_test(test_overlong_line_is_bad_not_fatal),
 		cmocka_unit_test(test_compare_with_previous_same_workload),
+		cmocka_unit_test(test_numbers_out_of_range_are_zero),
 		cmocka_unit_test(test_history_survives_a_restart),
 		cmocka_unit_test(test_history_is_bounded),
+		cmocka_unit_test(test_sets_survive_a_restart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -306,6 +306,11 @@ static void expect_embedded_qemu(const struct config_target *t)
 	assert_int_equal(t->module.params.n, 0);
 	assert_null(t->module.params.v[0]);
 	assert_false(t->kmsg_sudo);
+	/* the example's sebench: YCSB A, a second a run, against the user
+	 * engine */
+	assert_string_equal(t->bench_opts.workload, "A");
+	assert_int_equal(t->bench_opts.duration_ms, 1000);
+	assert_int_equal(t->bench_baseline.n, 2);
 }
 
 static void test_no_config_at_all(void **state)
@@ -470,6 +475,10 @@ static void test_full(void **state)
 			    "/home/tester/src/tools/sebench");
 	assert_true(t->kmsg_sudo);
 	assert_int_equal(t->bench_args.n, 2);
+	/* bench.args says how to run sebench: no workload or length added
+	 * that would override it */
+	assert_null(t->bench_opts.workload);
+	assert_int_equal(t->bench_opts.duration_ms, 0);
 
 	t = config_target(cfg, "qemu");
 	assert_true(t->embedded);
@@ -627,9 +636,13 @@ static void test_print_round_trip(void **state)
 {
 	/* a module found and built by kmdash's kbuild command too */
 	static const char *const files[] = {
-		"good/full.json",	"good/tunnel.json",
-		"good/docker.json",	"good/minimal.json",
-		"module/relative.json", "module/container.json"
+		"good/full.json", "good/tunnel.json", "good/docker.json",
+		"good/minimal.json", "module/relative.json",
+		"module/container.json",
+		/* no module known: neither its name nor a build to print */
+		"module/several.json",
+		/* nor is one from a .ko's file name that is no name */
+		"module/ko_no_name.json"
 	};
 	char path[PATH_MAX + 16], err[512];
 

@@ -35,6 +35,89 @@ static struct console_cell cell(struct console *c, int r, int col)
 	return cl;
 }
 
+/*
+ * A character split between two reads, after ASCII in the first (a UART's
+ * reads split gcc's quotes): libvterm 0.1.4 alone showed two U+FFFD. What
+ * is not UTF-8 shows as U+FFFD, one per sequence as libvterm counts them,
+ * however the reads are cut (libvterm 0.1.4's decoder wrote past its
+ * stack array when a read started inside an unfinished sequence: "\xc3",
+ * then "\xc3A"; not visible, found by tests/fuzz/fuzz_console.c).
+ */
+#define FFFD "\xef\xbf\xbd"
+
+static void test_utf8_split_anywhere(void **state)
+{
+	struct console *c = console_new(NULL);
+	const char *broken[] = {
+		"\xc3", "\xc3",		"A",   "\xf4\x90\x80\x80", "\xc0\xaf",
+		"\x80", "\xed\xa0\x80", "\xff"
+	};
+
+	console_feed(c, "x\xe2", 2);
+	console_feed(c, "\x80\x98y", 3);
+	assert_string_equal(row(c, 0), "x\xe2\x80\x98y");
+	feed(c, "\r\n");
+	for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++)
+		feed(c, broken[i]);
+	assert_string_equal(row(c, 1), FFFD FFFD "A" FFFD FFFD FFFD FFFD FFFD);
+	console_free(c);
+}
+
+/*
+ * ASCII after UTF-8 in one read went round the G0 charset in libvterm
+ * 0.1.4 (the run is decoded as UTF-8): DEC line drawing must draw.
+ */
+static void test_line_drawing_after_utf8(void **state)
+{
+	struct console *c = console_new(NULL);
+
+	feed(c, "\033(0\xc3\xa9qx\033(Bq");
+	assert_string_equal(row(c, 0), "\xc3\xa9\xe2\x94\x80\xe2\x94\x82q");
+	console_free(c);
+}
+
+/*
+ * What libvterm 0.1.4 must not be given (core/console/console_guard.c);
+ * before the guard each of these crashed, hung or corrupted kmdash.
+ */
+static void test_board_cannot_break_libvterm(void **state)
+{
+	struct console *c = console_new(NULL);
+	char many[128];
+	int r, col;
+	bool vis;
+
+	/* 17 CSI arguments wrote over libvterm's callback pointers */
+	snprintf(many, sizeof(many), "\033[31%s;41mA",
+		 ";1;1;1;1;1;1;1;1;1;1;1;1;1;1;1");
+	feed(c, many);
+	assert_int_equal(cell(c, 0, 0).fg.kind, CONSOLE_COLOR_DEFAULT);
+	/* 16 are one SGR, as always */
+	snprintf(many, sizeof(many), "\033[31%sm",
+		 ";1;1;1;1;1;1;1;1;1;1;1;1;1;1");
+	feed(c, many);
+	feed(c, "B\033[m");
+	assert_int_equal(cell(c, 0, 1).fg.kind, CONSOLE_COLOR_INDEX);
+	/* a value that overflows libvterm's long */
+	feed(c, "\033[99999999999999999999CC");
+	/* DECRQSS of an unknown setting: SIGSEGV in libvterm's answer */
+	feed(c, "\033P$qx\033\\D");
+	assert_string_equal(row(c, 0), "ABCD");
+	/* REP before any character: an endless loop */
+	console_free(c);
+	c = console_new(NULL);
+	feed(c, "\033[5bE");
+	/* REP after a character does repeat it */
+	feed(c, "\033[3b");
+	assert_string_equal(row(c, 0), "EEEE");
+	/* a C1 control as UTF-8 had width -1: the cursor went left */
+	feed(c, "\r\nab\xc2\x80");
+	console_cursor(c, &r, &col, &vis);
+	assert_int_equal(col, 3);
+	assert_string_equal(row(c, 1), "ab" FFFD);
+	console_free(c);
+}
+
 static void test_text_and_cursor_addressing(void **state)
 {
 	struct console *c = console_new(NULL);
@@ -966,6 +1049,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_and_cursor_addressing),
+		cmocka_unit_test(test_utf8_split_anywhere),
+		cmocka_unit_test(test_line_drawing_after_utf8),
+		cmocka_unit_test(test_board_cannot_break_libvterm),
 		cmocka_unit_test(test_colours),
 		cmocka_unit_test(test_attributes),
 		cmocka_unit_test(test_wide_character_and_split_utf8),

@@ -762,6 +762,22 @@ static void test_text_store(void **state)
 	rmdir(dir);
 }
 
+/* A store without a copy yet (a target never deployed to): said, no UB. */
+static void test_text_empty_store(void **state)
+{
+	char dir[] = "/tmp/kmdash-decode.XXXXXX";
+	struct decode_text_opts o = { .store_dir = dir };
+	char *out;
+	int rc;
+
+	assert_non_null(mkdtemp(dir));
+	out = run_text("ioctl_oops.kmsg", &o, &rc);
+	assert_int_equal(rc, 1);
+	expect_text(out, "sh_do_op+0x1a8/0xcf4 [storage_hash]\n");
+	free(out);
+	rmdir(dir);
+}
+
 /* Bytes from the input never reach the terminal raw. */
 static void test_text_escapes(void **state)
 {
@@ -784,6 +800,31 @@ static void test_text_escapes(void **state)
 	free(out);
 }
 
+/*
+ * A NUL inside a line (a board can send one) is a byte like another: the
+ * line was cut there while its length was kept, and the prefix parser
+ * read past the copy (ASan: heap-buffer-overflow in trace_strip_prefix).
+ */
+static void test_text_nul_inside_a_line(void **state)
+{
+	static const char in_text[] =
+		"4,250,4091855,-;CPU: 1 PID: 120 Comm: a\0b Tainted: G "
+		"OE 6.1.0-57-arm64 #1 Debian 6.1.192-3 and some more text\n";
+	struct decode_text_opts o = { 0 };
+	char *out = NULL, err[256];
+	size_t len = 0;
+	FILE *in, *mem;
+
+	in = fmemopen((void *)in_text, sizeof(in_text) - 1, "r");
+	mem = open_memstream(&out, &len);
+	decode_text(in, mem, &o, NULL, err, sizeof(err));
+	fclose(in);
+	fclose(mem);
+	expect_text(out, "Comm: a\\x00b Tainted: G OE 6.1.0-57-arm64 #1 "
+			 "Debian 6.1.192-3 and some more text\n");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -802,7 +843,9 @@ int main(void)
 		cmocka_unit_test(test_stale_copy),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_text_store),
+		cmocka_unit_test(test_text_empty_store),
 		cmocka_unit_test(test_text_escapes),
+		cmocka_unit_test(test_text_nul_inside_a_line),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -370,6 +370,16 @@ static void test_relative_paths_follow_make_directories(void **state)
 	};
 	static const char *const want[] = { "", "/srv/a/x.c", "", "/srv/b/y.c",
 					    "", "/srv/a/z.c" };
+	/*
+	 * A line cut after the first byte of U+2018 names no directory:
+	 * the parser skipped three bytes and read the previous line's rest
+	 * past the end of this one.
+	 */
+	static const char *const cut[] = {
+		"make[3]: Entering directory '/srv/c/long/path'",
+		"make[3]: Leaving directory",
+		"make[3]: Entering directory \xe2", "w.c:7:8: error: four"
+	};
 	struct diag_parser p;
 	struct diag_line dl;
 
@@ -380,6 +390,9 @@ static void test_relative_paths_follow_make_directories(void **state)
 		if (dl.has_diag)
 			assert_string_equal(dl.diag.src, want[i]);
 	}
+	for (size_t i = 0; i < 4; i++)
+		diag_parse_line(&p, cut[i], strlen(cut[i]), &dl);
+	assert_string_equal(dl.diag.src, "/srv/a/w.c");
 	diag_parser_free(&p);
 }
 

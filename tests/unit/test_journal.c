@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -303,6 +305,103 @@ static void test_write_error_disables_stream(void **state)
 	assert_non_null(strstr(msg, ")|0"));
 }
 
+/*
+ * The disk fills (a 64 KiB tmpfs, in a mount namespace of a child): the
+ * stream pauses, counts what it could not write, the other calls go on;
+ * when there is room again (the tmpfs grows) the next write after the
+ * retry interval puts a marker line, then the record.
+ */
+static void disk_full_child(const char *dir, int out)
+{
+	struct journal_opts o = { .target = "t",
+				  .state_dir = dir,
+				  .start = START };
+	char err[256], line[200], *log;
+	struct journal *j;
+	int ok = 0, lost = 0, rc = 0;
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("tmpfs", dir, "tmpfs", 0, "size=64k")) {
+		dprintf(out, "skip: cannot mount a tmpfs (%s)",
+			strerror(errno));
+		_exit(0);
+	}
+	j = journal_open(&o, err, sizeof(err));
+	if (!j)
+		_exit(2);
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	while (ok < 10000 && (rc = journal_line(j, JOURNAL_KMSG, line)) == 0)
+		ok++;
+	dprintf(out, "full %d %d|", rc, journal_full(j));
+	for (; lost < 9; lost++)
+		journal_line(j, JOURNAL_KMSG, "lost");
+	dprintf(out, "other %d|", journal_action(j, "a"));
+	if (mount("tmpfs", dir, "tmpfs", MS_REMOUNT, "size=1m"))
+		_exit(3);
+	dprintf(out, "soon %d|", journal_line(j, JOURNAL_KMSG, "too soon"));
+	usleep(1100 * 1000);
+	rc = journal_line(j, JOURNAL_KMSG, "after");
+	dprintf(out, "after %d %d|", rc, journal_full(j));
+	log = read_file(journal_dir(j), "kmsg.log");
+	dprintf(out, "%s", log ? strstr(log, "\n-- journal") : "(none)");
+	free(log);
+	/* actions.log, paused by the same disk, resumed with it */
+	log = read_file(journal_dir(j), "actions.log");
+	dprintf(out, "|actions: %s",
+		log ? strstr(log, "-- journal: recording resumed: 1 writes") :
+		      "(none)");
+	free(log);
+	journal_close(j);
+	_exit(0);
+}
+
+static void test_disk_full_pauses_then_resumes(void **state)
+{
+	char dir[PATH_MAX + 8], msg[4096] = "";
+	int fds[2], status;
+	pid_t pid;
+
+	snprintf(dir, sizeof(dir), "%s/small", tmp);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		disk_full_child(dir, fds[1]);
+	close(fds[1]);
+	for (size_t n = 0, r; n < sizeof(msg) - 1; n += r)
+		if ((r = (size_t)read(fds[0], msg + n, sizeof(msg) - 1 - n)) ==
+			    0 ||
+		    r == (size_t)-1)
+			break;
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (!strncmp(msg, "skip:", 5)) {
+		skip();
+	}
+	/* the 64 KiB filled: -ENOSPC, said by journal_full() */
+	assert_true(starts_with(msg, "full -28 1|"));
+	/* actions.log is on the same full disk: paused too, not failed */
+	assert_non_null(strstr(msg, "|other -28|"));
+	/* room again, but not tried again before a second has passed */
+	assert_non_null(strstr(msg, "|soon -28|"));
+	assert_non_null(strstr(msg, "|after 0 0|"));
+	/*
+	 * On a line of its own (after the one the full disk cut, if it cut
+	 * one), the marker counts that one, the 9 "lost" and "too soon":
+	 * 11 writes; then the record.
+	 */
+	assert_non_null(
+		strstr(msg, "\n-- journal: recording resumed: 11 writes ("));
+	assert_non_null(
+		strstr(msg, " bytes) lost while the disk was full for "));
+	assert_non_null(strstr(msg, " s --\nafter\n"));
+	assert_non_null(strstr(msg, "|actions: -- journal: recording resumed"));
+}
+
 static void test_default_location(void **state)
 {
 	char err[256], want[PATH_MAX + 64];
@@ -351,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_cannot_create_directory),
 		cmocka_unit_test(test_stream_that_cannot_open),
 		cmocka_unit_test(test_write_error_disables_stream),
+		cmocka_unit_test(test_disk_full_pauses_then_resumes),
 		cmocka_unit_test(test_default_location),
 	};
 

@@ -245,6 +245,30 @@ static void test_escapes_are_terminal_safe(void **state)
 	kmsg_free(k);
 }
 
+/*
+ * The C1 controls written as UTF-8 (U+009B is a CSI to some terminals)
+ * and an overlong ESC (E0 80 9B to a lax decoder) are no characters:
+ * escaped byte by byte, as the kernel's own escapes of them and raw.
+ */
+static void test_c1_and_overlong_utf8_are_escaped(void **state)
+{
+	struct kmsg *k = kmsg_new(NULL);
+
+	feed(k, "6,0,0,-;csi \\xc2\\x9b2J osc \\xc2\\x9d0;t\\xc2\\x9c end\n");
+	feed(k, "6,1,0,-;raw \xc2\x9b"
+		"6n overlong \xe0\x80\x9b[1m nbsp \xc2\xa0.\n");
+	feed(k,
+	     "6,2,0,-;surrogate \xed\xa0\x80 high \xf4\x90\x80\x80 ok \xf0\x9f\x90\xa7\n");
+	expect_text(k, 0, "csi \\xc2\\x9b2J osc \\xc2\\x9d0;t\\xc2\\x9c end");
+	expect_text(
+		k, 1,
+		"raw \\xc2\\x9b6n overlong \\xe0\\x80\\x9b[1m nbsp \xc2\xa0.");
+	expect_text(k, 2,
+		    "surrogate \\xed\\xa0\\x80 high \\xf4\\x90\\x80\\x80 ok "
+		    "\xf0\x9f\x90\xa7");
+	kmsg_free(k);
+}
+
 static void test_gap_marks_lost_messages(void **state)
 {
 	struct kmsg *k = kmsg_new(NULL);
@@ -339,6 +363,18 @@ static void test_reboot_with_seq_past_the_last(void **state)
 	assert_int_equal(kmsg_stats(k)->lost, 0);
 	assert_int_equal(rec(k, 4).flags, KMSG_F_REBOOT);
 	expect_text(k, 5, "B line 10");
+	kmsg_free(k);
+}
+
+/* The largest time /dev/kmsg can hold is a time, not an overflow. */
+static void test_time_at_the_end_of_int64(void **state)
+{
+	struct kmsg *k = kmsg_new(NULL);
+
+	feed(k, "6,1,5,-;first\n6,2,9223372036854775807,-;last\n");
+	assert_int_equal(kmsg_stats(k)->records, 2);
+	assert_int_equal(kmsg_stats(k)->reboots, 0);
+	assert_int_equal(rec(k, 1).usec, INT64_MAX);
 	kmsg_free(k);
 }
 
@@ -555,10 +591,12 @@ int main(void)
 		cmocka_unit_test(test_byte_by_byte),
 		cmocka_unit_test(test_levels_facilities_and_flags),
 		cmocka_unit_test(test_escapes_are_terminal_safe),
+		cmocka_unit_test(test_c1_and_overlong_utf8_are_escaped),
 		cmocka_unit_test(test_gap_marks_lost_messages),
 		cmocka_unit_test(test_reconnect_replay_has_no_duplicates),
 		cmocka_unit_test(test_reboot_is_recognised),
 		cmocka_unit_test(test_reboot_with_seq_past_the_last),
+		cmocka_unit_test(test_time_at_the_end_of_int64),
 		cmocka_unit_test(test_boot_id),
 		cmocka_unit_test(test_dmesg_r_fallback),
 		cmocka_unit_test(test_garbage_and_binary),

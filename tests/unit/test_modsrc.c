@@ -102,6 +102,16 @@ static void test_names_from_obj_m(void **state)
 	read_ok("c", &m);
 	assert_int_equal(m.n, 0);
 	assert_true(m.unnamed);
+
+	/* nor is a path, a name too long or bytes no name has (an escape) */
+	put("d/Kbuild",
+	    "obj-m += sub/five.o six.o\n"
+	    "obj-m += mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm.o\n"
+	    "obj-m += we\033]0;title\007ird.o -dash.o\n");
+	read_ok("d", &m);
+	modsrc_names_text(&m, names, sizeof(names));
+	assert_string_equal(names, "six");
+	assert_true(m.unnamed);
 }
 
 static void test_makefile_needs_obj_m(void **state)

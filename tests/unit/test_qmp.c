@@ -138,6 +138,30 @@ static void test_event_fields(void **state)
 	cJSON_Delete(obj);
 }
 
+/* Numbers out of an integer's range from the peer: no id, no time. */
+static void test_numbers_out_of_range(void **state)
+{
+	const char *msgs[] = {
+		"{\"return\": {}, \"id\": 1e300}",
+		"{\"return\": {}, \"id\": 9.3e18}",
+		"{\"error\": {}, \"id\": -1}",
+		"{\"event\": \"X\", \"timestamp\": {\"seconds\": 1e300, "
+		"\"microseconds\": 5}}",
+		"{\"event\": \"X\", \"timestamp\": {\"seconds\": 1, "
+		"\"microseconds\": -1e300}}",
+	};
+	struct qmp_msg m;
+
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		cJSON *obj = cJSON_Parse(msgs[i]);
+
+		assert_true(qmp_classify(obj, &m));
+		assert_int_equal(m.id, -1);
+		assert_int_equal(m.ts_us, 0);
+		cJSON_Delete(obj);
+	}
+}
+
 /* Every split point of a two-message transcript gives the same messages. */
 static void test_split_reads(void **state)
 {
@@ -185,6 +209,9 @@ static void test_garbage_is_skipped(void **state)
 	assert_int_equal(p.garbage, 3);
 	assert_non_null(strstr(p.err, "not a QMP message"));
 	assert_int_equal(s.id[0], 7);
+	/* the line quoted is that line alone, not what follows it */
+	assert_int_equal(feed_str(&p, "oops\r\n{\"return\": {}}\r\n", &s), 1);
+	assert_string_equal(strstr(p.err, "message: "), "message: oops");
 	qmp_parser_free(&p);
 }
 
@@ -343,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_error_reply),
 		cmocka_unit_test(test_event_interleaved_with_return),
 		cmocka_unit_test(test_event_fields),
+		cmocka_unit_test(test_numbers_out_of_range),
 		cmocka_unit_test(test_split_reads),
 		cmocka_unit_test(test_garbage_is_skipped),
 		cmocka_unit_test(test_overlong_line_is_dropped),

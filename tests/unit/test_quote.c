@@ -99,9 +99,11 @@ static void test_argv_join(void **state)
  * Runs /bin/sh -c "printf '%s\0' QUOTED..." and returns what it printed
  * (NUL-separated words), as the target's shell would see the command line.
  */
+static char *(*joiner)(const char *const *argv) = quote_argv_dup;
+
 static char *sh_roundtrip(const char *const *words, size_t *outlen)
 {
-	char *quoted = quote_argv_dup(words);
+	char *quoted = joiner(words);
 	char *cmd, *out = NULL;
 	size_t len = 0, cap = 0;
 	int fds[2], status;
@@ -198,6 +200,34 @@ static void test_sh_roundtrip_hostile(void **state)
 
 	expect_roundtrip(words);
 	assert_int_equal(access("/tmp/kmdash-pwned", F_OK), -1);
+	/* the readable form, for people: the shell reads the same words */
+	joiner = quote_argv_readable_dup;
+	expect_roundtrip(words);
+	expect_roundtrip(words + 1); /* "plain" first */
+	joiner = quote_argv_dup;
+	assert_int_equal(access("/tmp/kmdash-pwned", F_OK), -1);
+}
+
+/* Plain words stay bare; the rest, and risky first words, are quoted. */
+static void test_readable(void **state)
+{
+	const char *load[] = { "insmod", "/tmp/kmdash/storage_hash.ko",
+			       "max_bytes=67108864", NULL };
+	const char *odd[] = { "x=y", "a b", "it's", "", "~", "$HOME", NULL };
+	const char *word[] = { "if", "then", NULL };
+	char *q;
+
+	q = quote_argv_readable_dup(load);
+	assert_string_equal(
+		q, "insmod /tmp/kmdash/storage_hash.ko max_bytes=67108864");
+	free(q);
+	q = quote_argv_readable_dup(odd);
+	assert_string_equal(q, "'x=y' 'a b' 'it'\\''s' '' '~' '$HOME'");
+	free(q);
+	q = quote_argv_readable_dup(word);
+	assert_string_equal(q, "'if' then");
+	free(q);
+	assert_null(quote_argv_readable_dup(odd + 6));
 }
 
 static void test_sh_roundtrip_every_byte_and_long(void **state)
@@ -218,6 +248,9 @@ static void test_sh_roundtrip_every_byte_and_long(void **state)
 	words[1] = longw;
 	words[2] = NULL;
 	expect_roundtrip(words);
+	joiner = quote_argv_readable_dup;
+	expect_roundtrip(words);
+	joiner = quote_argv_dup;
 	free(longw);
 }
 
@@ -229,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_dup),
 		cmocka_unit_test(test_argv_join),
 		cmocka_unit_test(test_sh_roundtrip_hostile),
+		cmocka_unit_test(test_readable),
 		cmocka_unit_test(test_sh_roundtrip_every_byte_and_long),
 	};
 

@@ -187,6 +187,19 @@ static void test_errors_and_missing(void **state)
 					  sizeof(err)),
 			 -ELOOP);
 	assert_non_null(strstr(err, "Include nested too deeply"));
+	/* More patterns than the list holds: said, not written past it. */
+	char many[2048] = "Host";
+
+	for (int i = 0; i < 300; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many),
+			 " h%03d", i);
+	strcat(many, "\n  Port 2222\n");
+	put("c6", many);
+	snprintf(path, sizeof(path), "%s/c6", dir);
+	assert_int_equal(sshconfig_lookup(path, "pi", dir, "alice", &c, err,
+					  sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "c6:1: Host line too long"));
 }
 
 int main(void)

@@ -114,6 +114,18 @@ static void test_prefixes(void **state)
 	/* brackets that are no timestamp stay */
 	assert_string_equal(msg_of("[0000000000000000] pgd=0", &us),
 			    "[0000000000000000] pgd=0");
+	/* a time past an int64_t of microseconds is none (it was negative
+	 * or wrapped: a console line with it was taken for no kernel line) */
+	msg_of("6,1,18446744073709551615,-;x", &us);
+	assert_int_equal(us, -1);
+	msg_of("6,1,99999999999999999999999,-;x", &us);
+	assert_int_equal(us, -1);
+	msg_of("[18446744073709.551615] x", &us);
+	assert_int_equal(us, -1);
+	msg_of("[1.1234567] x", &us);
+	assert_int_equal(us, -1);
+	msg_of("6,1,9223372036854775807,-;x", &us);
+	assert_int_equal(us, INT64_MAX);
 }
 
 /* --- frames ----------------------------------------------------------------- */

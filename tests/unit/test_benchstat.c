@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A set's medians, spreads, ratio and verdict (core/module/benchstat.h)
+ * over synthetic histories: the commits compared are named, a failed set
+ * is never a baseline, a set on another kernel is not compared silently.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/module/benchstat.h"
+
+static void run(struct bench *b, bool baseline, int rep, double ops, double p50)
+{
+	char line[512];
+	int n = snprintf(
+		line, sizeof(line),
+		"{\"type\":\"start\",\"engine\":\"%s\",\"threads\":1}\n"
+		"{\"type\":\"summary\",\"ops_s\":{\"total\":%g},\"lat_us\":{\"p50\":%g,\"p99\":9,\"p999\":30},\"elapsed_s\":1}\n",
+		baseline ? "user" : "kmod", ops, p50);
+	struct bench_run *r = bench_run_begin(b, "", "");
+
+	r->rep = rep;
+	r->baseline = baseline;
+	bench_feed(b, line, (size_t)n);
+	bench_run_end(b, true, NULL);
+}
+
+/*
+ * A set of 3 repetitions, kmod at kops x (1 - 1%, 1, 1 + 1%) and user at
+ * 4x that, with the machine's drift (both engines alike); commit c
+ * repeated to 40 hex digits.
+ */
+static struct bench_set *set(struct bench *b, char c, double kops, double drift,
+			     const char *release, bool ok)
+{
+	static const double j[3] = { -0.01, 0, 0.01 };
+	char id[8];
+	struct bench_set *s;
+
+	snprintf(id, sizeof(id), "s%c", c);
+	s = bench_set_begin(b, id);
+	memset(s->commit, c, 40);
+	snprintf(s->workload, sizeof(s->workload), "YCSB C");
+	snprintf(s->target, sizeof(s->target), "qemu");
+	snprintf(s->before.release, sizeof(s->before.release), "%s", release);
+	s->baseline = true;
+	s->reps = 3;
+	for (int k = 0; k < 3; k++) {
+		run(b, false, k + 1, kops * drift * (1 + j[k]), 3.2 / kops);
+		run(b, true, k + 1, 4 * drift * (1 + j[2 - k]), 0.8);
+	}
+	bench_set_end(b, ok, ok ? NULL : "kernel oops");
+	return s;
+}
+
+static void test_spreads_and_ratio(void **state)
+{
+	struct bench *b = bench_new(64);
+	struct bench_set *s = set(b, 'a', 1.0, 100000, "6.1", true);
+	struct bench_spread sp;
+	char text[1024];
+
+	bench_set_spread(b, s, "", false, BM_TOTAL, &sp);
+	assert_int_equal(sp.n, 3);
+	assert_true(sp.med == 100000);
+	assert_true(sp.min == 99000 && sp.max == 101000);
+	bench_set_spread(b, s, "", true, BM_TOTAL, &sp);
+	assert_true(sp.med == 400000);
+	bench_set_ratio(b, s, "", BM_TOTAL, &sp);
+	assert_true(fabs(sp.med - 0.25) < 1e-12);
+	/* per repetition: 99000/404000 .. 101000/396000 */
+	assert_true(fabs(sp.min - 99000.0 / 404000) < 1e-12);
+	assert_true(fabs(sp.max - 101000.0 / 396000) < 1e-12);
+	/* latency: the baseline's over the module's */
+	bench_set_ratio(b, s, "", BM_P50, &sp);
+	assert_true(fabs(sp.med - 0.25) < 1e-12);
+	assert_string_equal(bench_set_engine(b, s), "kmod");
+	bench_set_text(b, s, NULL, text, sizeof(text));
+	assert_non_null(strstr(text, "kmod: 100000 ops/s (99000..101000)"));
+	assert_non_null(strstr(text, "user: 400000 ops/s"));
+	assert_non_null(strstr(text, "kmod/user 0.25"));
+	bench_free(b);
+}
+
+static void test_verdicts(void **state)
+{
+	struct bench *b = bench_new(1024);
+	struct bench_verdict v;
+	/* the machine drifts +-20% from set to set: the ratio does not */
+	static const double drift[10] = { 1.0,	1.2,  0.8,  1.1,  0.9,
+					  1.15, 0.85, 1.05, 0.95, 1.0 };
+	struct bench_set *s = set(b, 'a', 1.0, drift[0], "6.1", true);
+
+	bench_judge(b, s, &v);
+	assert_int_equal(v.verdict, NOISE_NOT_ENOUGH);
+	assert_non_null(strstr(v.text, "not enough history: 0 earlier runs"));
+	s = set(b, 'b', 1.0, drift[1], "6.1", true);
+	bench_judge(b, s, &v);
+	assert_int_equal(v.verdict, NOISE_NOT_ENOUGH);
+	assert_non_null(strstr(v.text, "1 earlier run of"));
+	/* a crashed set and one on another kernel: neither counts */
+	set(b, 'x', 0.5, 1, "6.1", false);
+	set(b, 'y', 0.5, 1, "6.6", true);
+	for (int i = 2; i < 10; i++) {
+		s = set(b, (char)('c' + i - 2), 1.0, drift[i], "6.1", true);
+		bench_judge(b, s, &v);
+		assert_int_equal(v.verdict, NOISE_WITHIN);
+		assert_true(v.ratio);
+	}
+	assert_int_equal(v.other, 1);
+	assert_non_null(strstr(v.text, "1 run on another kernel or machine"));
+	/* 20% slower module, the machine faster meanwhile: caught */
+	s = set(b, 'k', 0.8, 1.2, "6.1", true);
+	bench_judge(b, s, &v);
+	assert_int_equal(v.verdict, NOISE_BELOW);
+	assert_string_equal(bench_verdict_word(v.verdict), "REGRESSION");
+	assert_int_equal(v.info.nprev, 10);
+	/* the commits compared are named: the oldest .. newest, and this */
+	assert_string_equal(v.first, "aaaaaaa");
+	assert_string_equal(v.last, "jjjjjjj");
+	assert_non_null(strstr(v.text, "REGRESSION: kmod/user ratio of"));
+	assert_non_null(
+		strstr(v.text, "at aaaaaaa..jjjjjjj; this run at kkkkkkk"));
+	/* faster: an improvement */
+	s = set(b, 'l', 1.25, 0.9, "6.1", true);
+	bench_judge(b, s, &v);
+	assert_int_equal(v.verdict, NOISE_ABOVE);
+	bench_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spreads_and_ratio),
+		cmocka_unit_test(test_verdicts),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
