@@ -11,7 +11,6 @@
 #include <netinet/tcp.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,21 +37,7 @@ enum step_ret {
 	STEP_DONE, /* up or failed */
 };
 
-/*
- * Every block libssh2 allocates for a connection, listed: libssh2 1.10
- * keeps an SFTP file handle whose connection died (its close cannot be
- * sent, and nothing else frees it), with the writes queued on it (about
- * 1 MB for a cut upload). What the session leaves goes with the session.
- */
-union conn_blk {
-	struct {
-		union conn_blk *prev, *next;
-	} l;
-	max_align_t align;
-};
-
 struct ssh_conn {
-	union conn_blk blocks; /* the list's head */
 	const struct ssh_target *t;
 	struct ssh_transport *tp;
 	struct conn_keep *keep;
@@ -192,72 +177,9 @@ static void hostkey_prefs(struct ssh_conn *c)
 					    defaults);
 }
 
-static void blk_link(struct ssh_conn *c, union conn_blk *b)
-{
-	b->l.prev = &c->blocks;
-	b->l.next = c->blocks.l.next;
-	b->l.next->l.prev = b;
-	c->blocks.l.next = b;
-}
-
-static void blk_unlink(union conn_blk *b)
-{
-	b->l.prev->l.next = b->l.next;
-	b->l.next->l.prev = b->l.prev;
-}
-
-static void *conn_alloc(size_t n, void **abstract)
-{
-	union conn_blk *b = malloc(sizeof(*b) + n);
-
-	if (!b)
-		return NULL;
-	blk_link(*abstract, b);
-	return b + 1;
-}
-
-static void conn_release(void *p, void **abstract)
-{
-	union conn_blk *b = p;
-
-	(void)abstract;
-	if (!p)
-		return;
-	blk_unlink(b - 1);
-	free(b - 1);
-}
-
-static void *conn_realloc(void *p, size_t n, void **abstract)
-{
-	union conn_blk *b;
-
-	if (!p)
-		return conn_alloc(n, abstract);
-	b = (union conn_blk *)p - 1;
-	blk_unlink(b);
-	p = realloc(b, sizeof(*b) + n);
-	/* realloc failing leaves the block as it was: list it again */
-	b = p ? p : b;
-	blk_link(*abstract, b);
-	return p ? b + 1 : NULL;
-}
-
-/* What the freed session left (see union conn_blk). */
-static void blocks_free(struct ssh_conn *c)
-{
-	union conn_blk *b = c->blocks.l.next, *next;
-
-	for (; b != &c->blocks; b = next) {
-		next = b->l.next;
-		free(b);
-	}
-	c->blocks.l.next = c->blocks.l.prev = &c->blocks;
-}
-
 static int session_create(struct ssh_conn *c)
 {
-	c->ss = libssh2_session_init_ex(conn_alloc, conn_release, conn_realloc,
-					c);
+	c->ss = libssh2_session_init_ex(NULL, NULL, NULL, c);
 	if (!c->ss)
 		return -ENOMEM;
 	libssh2_session_callback_set(c->ss, LIBSSH2_CALLBACK_RECV,
@@ -651,7 +573,6 @@ struct ssh_conn *conn_new(const struct ssh_target *t, struct ssh_transport *tp,
 
 	if (!c)
 		return NULL;
-	c->blocks.l.next = c->blocks.l.prev = &c->blocks;
 	c->t = t;
 	c->tp = tp;
 	c->keep = keep;
@@ -684,7 +605,6 @@ void conn_free(struct ssh_conn *c)
 			shutdown(c->fd, SHUT_RDWR);
 		libssh2_session_set_blocking(c->ss, 1);
 		libssh2_session_free(c->ss);
-		blocks_free(c);
 	}
 	if (c->fd >= 0)
 		close(c->fd);
