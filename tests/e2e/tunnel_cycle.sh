@@ -50,7 +50,8 @@ tunnel_ssh() # ARGS...: as the board's tunnel client logs in
 out=$(tunnel_ssh -o ConnectTimeout=10 -- echo SHELL-OK </dev/null 2>&1)
 rc=$?
 check "the tunnel user runs no command" test "$rc" -ne 0
-check "... gets no shell" bash -c "! grep -q SHELL-OK <<<'$out'"
+no_shell() { ! grep -q SHELL-OK <<<"$1"; }
+check "... gets no shell" no_shell "$out"
 out=$(tunnel_ssh -tt </dev/null 2>&1)
 check "... and no terminal" contains "$out" "PTY allocation request failed"
 check "the build host's sshd says so for that user" \
@@ -60,8 +61,12 @@ check "the build host's sshd says so for that user" \
 out=$("$KM" -c "$TN_CONFIG" run cycle 2>&1)
 rc=$?
 check "kmdash run cycle through the tunnel exits 0" test "$rc" -eq 0
-check "... build, deploy, load, bench" \
-	bash -c "grep -q '\[build\] ok' <<<'$out' && grep -q '\[deploy\] ok' <<<'$out' && grep -q '\[load\] ok' <<<'$out' && grep -qE '\[bench\] ok .*ops/s' <<<'$out'"
+steps_ok() # OUTPUT: build, deploy, load and bench each say ok
+{
+	grep -q '\[build\] ok' <<<"$1" && grep -q '\[deploy\] ok' <<<"$1" &&
+		grep -q '\[load\] ok' <<<"$1" && grep -qE '\[bench\] ok .*ops/s' <<<"$1"
+}
+check "... build, deploy, load, bench" steps_ok "$out"
 check "... the load line from the target's kernel" grep -qE 'kernel: .*storage_hash: loaded' <<<"$out"
 check "... over the tunnel's port" grep -q "\"port\": $TN_PORT" "$TN_CONFIG"
 
@@ -83,8 +88,8 @@ EOF
 # The dashboard, one long-lived session, deploys it (d); the tunnel is cut
 # once the upload is under way on the board (seen from the board's side,
 # not through the tunnel).
-# LeakSanitizer too: libssh2 1.10 keeps the cut upload's SFTP handle and
-# its queued writes; kmdash frees them with the session (connect.c).
+# LeakSanitizer too: the cut upload's SFTP handle and its queued writes
+# must go with the connection (libssh2 does not free them by itself).
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$T_TMP/asan
 . "$T_ROOT/tests/tui/lib/tmux.sh"
 dash_run tun 160 45 "$KMDASH" -c "$T_TMP/new.json"
