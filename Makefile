@@ -8,7 +8,8 @@ DESTDIR ?=
 CC      ?= cc
 V       ?= 0
 
-PKGS := ncursesw libssh2 vterm libcjson libcrypto libdw libelf
+PKGS := ncursesw libssh2 vterm libcjson libcrypto libdw libelf \
+	fdisk ext2fs com_err liblzma libcrypt
 # Deferred (=) so that `make deps` can install pkg-config's packages first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))

@@ -32,6 +32,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_vm_entry,
 	&cmd_gdb_entry,
 	&cmd_target_entry,
+	&cmd_image_entry,
 	&cmd_trust_entry,
 	&cmd_decode_entry,
 	&cmd_config_entry,

@@ -52,6 +52,7 @@ enum cmd_opt_id {
 	OPT_SWEEP,
 	OPT_SINCE,
 	OPT_CSV,
+	OPT_USER,
 	OPT_MAX,
 };
 
@@ -138,6 +139,7 @@ extern const struct cmd_entry cmd_vm_entry;
 extern const struct cmd_entry cmd_gdb_entry;
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_target_entry;
+extern const struct cmd_entry cmd_image_entry;
 extern const struct cmd_entry cmd_trust_entry;
 extern const struct cmd_entry cmd_decode_entry;
 extern const struct cmd_entry cmd_config_entry;

@@ -21,10 +21,10 @@
 #include "core/base/loop.h"
 #include "core/base/strutil.h"
 #include "core/config/config.h"
+#include "core/vm/image.h"
 #include "core/vm/vm.h"
 
-/* How long start waits for SSH, stop for QEMU to go, reset for QEMU. */
-#define VM_BOOT_WAIT_MS 90000
+/* How long stop waits for QEMU to go, reset for QEMU (start: the config). */
 #define VM_STOP_WAIT_MS 15000
 #define VM_RESET_WAIT_MS 10000
 /* The console lines shown when a boot does not come up. */
@@ -169,6 +169,9 @@ static int verb_start(struct vmcmd *v)
 	struct cli *c = &v->c;
 	struct vm *vm = v->vm;
 	const char *marker = v->vc.ready_marker;
+	int wait = v->vc.boot_timeout_ms > 0 ? v->vc.boot_timeout_ms :
+					       VM_BOOT_TIMEOUT_MS;
+	char stages[256];
 	int r;
 
 	r = vm_start(vm);
@@ -185,14 +188,14 @@ static int verb_start(struct vmcmd *v)
 		vm_error_line(v, "%s", vm_error(vm));
 		return 1;
 	}
-	cli_run_until(c, vm_launched_or_dead, VM_BOOT_WAIT_MS);
+	cli_run_until(c, vm_launched_or_dead, wait);
 	if (vm_stage(vm) >= VM_STAGE_STARTED && vm_stage(vm) < VM_STAGE_EXITED)
 		cli_say(c,
 			"booting %s (pid %d, ssh port %d), waiting for %s%s%s\n",
 			vm_machine(vm), (int)vm_pid(vm), vm_port(vm),
 			marker ? "'" : "SSH", marker ? marker : "",
 			marker ? "'" : "");
-	cli_run_until(c, vm_ready_or_dead, VM_BOOT_WAIT_MS);
+	cli_run_until(c, vm_ready_or_dead, wait);
 	if (vm_stage(vm) == VM_STAGE_SSH_READY) {
 		cli_say(c,
 			"ready after %.1f s\n"
@@ -210,19 +213,20 @@ static int verb_start(struct vmcmd *v)
 		return 130;
 	}
 	print_console_tail(vm_dir(vm));
+	/* which boot stage it got to: the console says how far */
+	vm_boot_progress(vm, stages, sizeof(stages));
 	if (vm_stage(vm) == VM_STAGE_EXITED || vm_stage(vm) == VM_STAGE_FAILED)
 		vm_error_line(v, "%s", vm_error(vm));
 	else if (vm_stage_ms(vm, VM_STAGE_MARKER) >= 0 || !marker)
 		vm_error_line(
 			v,
-			"no SSH server answered on 127.0.0.1:%d within %d s (console log: %s/serial.log); 'kmdash vm stop%s' to clean up",
-			vm_port(vm), VM_BOOT_WAIT_MS / 1000, vm_dir(vm),
-			v->again);
+			"no SSH server answered on 127.0.0.1:%d within %d s (boot stages %s; console log: %s/serial.log); 'kmdash vm stop%s' to clean up",
+			vm_port(vm), wait / 1000, stages, vm_dir(vm), v->again);
 	else
 		vm_error_line(
 			v,
-			"no ready marker after %d s (console log: %s/serial.log); 'kmdash vm stop%s' to clean up",
-			VM_BOOT_WAIT_MS / 1000, vm_dir(vm), v->again);
+			"no ready marker after %d s (boot stages %s; console log: %s/serial.log); 'kmdash vm stop%s' to clean up",
+			wait / 1000, stages, vm_dir(vm), v->again);
 	return 1;
 }
 
@@ -362,6 +366,14 @@ static int machine_of(const struct vmcmd *v, const char *m)
 		if (!strcmp(names[i], m))
 			return (int)machines[i];
 	}
+	/* one QEMU has not: say which it needs */
+	if (!strcmp(m, IMAGE_MACHINE_PI4)) {
+		char err[512];
+
+		image_machine_check(m, v->vc.qemu, err, sizeof(err));
+		fprintf(stderr, "kmdash vm %s: %s\n", v->c.ctx->argv[0], err);
+		return -1;
+	}
 	near = str_closest(m, names, n, 2);
 	fprintf(stderr, "kmdash vm %s: unknown machine '%s'%s%s%s (machines: ",
 		v->c.ctx->argv[0], m, near ? "; did you mean '" : "",
@@ -390,8 +402,17 @@ static int vm_setup(struct vmcmd *v)
 		return 2;
 	}
 	if (config_target_vm(ctx->cfg, t, &v->vc, err, sizeof(err)) < 0) {
-		vm_error_line(v, "%s", err);
-		return t->has_vm ? 1 : 2;
+		/*
+		 * A VM that runs is found by its name alone: only start needs
+		 * the boot files (the target may be gone since it started).
+		 */
+		if (!t->has_vm || !strcmp(ctx->argv[0], "start")) {
+			vm_error_line(v, "%s", err);
+			return t->has_vm ? 1 : 2;
+		}
+		v->vc = (struct vm_config){
+			.name = t->name, .runtime_dir = ctx->cfg->runtime_dir
+		};
 	}
 	if (name && !config_name_ok(name)) {
 		vm_error_line(

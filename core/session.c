@@ -57,6 +57,12 @@
 #define SETTLE_MAX_MS 2000
 /* Without a mark (no right to write /dev/kmsg): the log quiet this long. */
 #define SETTLE_QUIET_MS 150
+/*
+ * A step that failed with its connection waits this long for the link to
+ * say why (the first reconnect comes after 250 ms): "tunnel port closed"
+ * is what the user can act on, "connection lost" is not.
+ */
+#define LOST_VERDICT_MS 3000
 #define MARK_PREFIX "kmdash: mark "
 /* Runs and sets kept in memory (the history file keeps them all). */
 #define BENCH_HISTORY_RUNS 600
@@ -343,6 +349,34 @@ static void fail_by_crash(struct session *s, const struct crash_event *ev)
 	step_done(s, false, why);
 }
 
+/*
+ * Why a board stopped answering, as the link found out reconnecting: the
+ * way to it (a VM says for itself why it went), or NULL while unknown.
+ */
+static const char *path_verdict(const struct session *s)
+{
+	if (s->vm || !s->link || link_up(s))
+		return NULL;
+	switch (link_reason(s->link)) {
+	case LINK_R_TUNNEL_CLOSED:
+	case LINK_R_BOARD_GONE:
+	case LINK_R_UNREACHABLE:
+	case LINK_R_JUMP:
+		return link_reason_text(link_reason(s->link));
+	default:
+		return NULL;
+	}
+}
+
+/* The step failed with the connection, and the link has not said why. */
+static bool lost_unexplained(const struct session *s)
+{
+	return !s->settle_ok && !s->vm && s->link && !link_up(s) &&
+	       !path_verdict(s) && link_reason(s->link) == LINK_R_LOST &&
+	       loop_target_now_ms(s->loop) - s->settle_start_ms <
+		       LOST_VERDICT_MS;
+}
+
 static void step_judge(struct session *s)
 {
 	const struct job_step *st = &s->job.steps[s->job.cur];
@@ -360,6 +394,12 @@ static void step_judge(struct session *s)
 		bench_finish(s, s->settle_ok,
 			     s->settle_ok ? "" : s->settle_msg);
 	snprintf(msg, sizeof(msg), "%s", s->settle_msg);
+	/* the connection went: why, as the link found out reconnecting */
+	if (!s->settle_ok && path_verdict(s))
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			 "; link %s [%s]: %s",
+			 link_state_name(link_state(s->link)), path_verdict(s),
+			 link_message(s->link));
 	if (st->kind == JOB_UNLOAD && s->settle_kind == MODERR_IN_USE &&
 	    s->module.crashed)
 		explain_stuck(s, msg, sizeof(msg));
@@ -381,8 +421,10 @@ static void settle_expired(struct loop *loop, void *arg)
 
 	s->settle_timer = 0;
 	/* a console block still waiting for its twin decides first */
-	if (crash_pending(s->crash) &&
-	    loop_target_now_ms(s->loop) - s->settle_start_ms < SETTLE_MAX_MS) {
+	if ((crash_pending(s->crash) &&
+	     loop_target_now_ms(s->loop) - s->settle_start_ms <
+		     SETTLE_MAX_MS) ||
+	    lost_unexplained(s)) {
 		s->settle_timer =
 			loop_add_target_timer(s->loop, 50, settle_expired, s);
 		return;
@@ -431,7 +473,7 @@ static void step_settle(struct session *s, bool ok, const char *msg)
 			return;
 		}
 	}
-	if (crash_pending(s->crash)) {
+	if (crash_pending(s->crash) || lost_unexplained(s)) {
 		s->settle_timer =
 			loop_add_target_timer(s->loop, 50, settle_expired, s);
 		return;
@@ -814,26 +856,28 @@ static void fail_waiting(struct session *s, const char *why)
 static void link_wait_expired(struct loop *loop, void *arg)
 {
 	struct session *s = arg;
-	char msg[768];
+	char msg[768], stages[256];
 
 	s->wait_timer = 0;
 	if (!s->waiting)
 		return;
-	if (vm_booting(s))
+	if (vm_booting(s)) {
+		/* how far its boot got, the words vm start uses */
+		vm_boot_progress(s->vm, stages, sizeof(stages));
 		snprintf(
 			msg, sizeof(msg),
-			"the VM '%s' has not come up after %d s (%s): see its serial.log",
-			vm_name(s->vm), LINK_WAIT_MS / 1000,
-			vm_stage_name(vm_stage(s->vm)));
-	else if (s->link && link_message(s->link)[0])
+			"the VM '%s' has not come up after %d s (boot stages %s): see its serial.log",
+			vm_name(s->vm), LINK_WAIT_MS / 1000, stages);
+	} else if (s->link && link_message(s->link)[0]) {
 		snprintf(msg, sizeof(msg), "target not reachable: %s",
 			 link_message(s->link));
-	else
+	} else {
 		snprintf(
 			msg, sizeof(msg),
 			"target not reachable: no answer from %s in %.1f s (ssh.connect_timeout_ms)",
 			s->ssh ? ssh_session_target(s->ssh) : s->t->ssh.host,
 			s->t->ssh.connect_timeout_ms / 1000.0);
+	}
 	fail_waiting(s, msg);
 }
 

@@ -13,8 +13,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=target/common.sh
 . "$here/common.sh"
 
-aptdir=$KMDASH_CACHE/apt
-debdir=$aptdir/debs
+# shellcheck source=target/apt.sh
+. "$here/apt.sh"
 tgtroot=$KMDASH_CACHE/target
 sshdir=$tgtroot/ssh
 
@@ -28,68 +28,6 @@ recipe_hash()
 {
 	cat "$here/build-target.sh" "$here/common.sh" "$here/init" \
 		"$here/inittab" | sha256sum | cut -c1-16
-}
-
-apt_opts=(
-	-o APT::Architecture=arm64
-	-o APT::Architectures=arm64,amd64
-	-o Dir::State::Lists="$aptdir/lists"
-	-o Dir::Cache="$aptdir/cache"
-	-o Dir::State::status=/dev/null
-	-o Debug::NoLocking=1
-	-o APT::Sandbox::User="$(id -un)"
-	-o Acquire::Retries=2
-)
-
-apt_update()
-{
-	mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial" \
-		"$debdir"
-	local stamp=$aptdir/lists/.updated
-	if [ -z "${KMDASH_APT_REFRESH:-}" ] && [ -f "$stamp" ] &&
-		[ -n "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
-		return 0
-	fi
-	say "refreshing the private arm64 package lists ($aptdir/lists)"
-	local out
-	if out=$(apt-get "${apt_opts[@]}" -q update 2>&1) &&
-		! grep -q '^[WE]: Failed to fetch' <<<"$out"; then
-		touch "$stamp"
-		return 0
-	fi
-	if ls "$aptdir/lists"/*_Packages* >/dev/null 2>&1; then
-		warn "cannot refresh the package lists, using the old ones:"
-		grep -E '^(W|E|Err):' <<<"$out" | head -3 >&2 || true
-		return 0
-	fi
-	return 1
-}
-
-# pkg_field PKG[:ARCH][=VERSION] FIELD
-pkg_field()
-{
-	apt-cache "${apt_opts[@]}" show --no-all-versions "$1" 2>/dev/null |
-		sed -n "s/^$2: //p" | head -1
-}
-
-# download PKG[:ARCH] VERSION -> prints the path of the cached .deb
-download()
-{
-	local spec=$1 ver=$2 file out arch
-	arch=$(pkg_field "$spec=$ver" Architecture)
-	[ -n "$arch" ] || die "package $spec (version $ver) is not in the Debian archive's lists ($aptdir/lists); try KMDASH_APT_REFRESH=1 make target"
-	# apt-get download's file name: the epoch's colon is escaped.
-	file=$debdir/${spec%%:*}_${ver//:/%3a}_$arch.deb
-	if [ ! -s "$file" ]; then
-		say "downloading $(basename "$file")" >&2
-		if ! out=$(cd "$debdir" &&
-			apt-get "${apt_opts[@]}" -q download "$spec=$ver" 2>&1); then
-			printf '%s\n' "$out" | grep -E '^(E|W|Err):' >&2 || true
-			die "could not download package $spec=$ver (apt-get download failed, see above)"
-		fi
-		[ -s "$file" ] || die "apt-get download of $spec=$ver left no $(basename "$file")"
-	fi
-	printf '%s\n' "$file"
 }
 
 # The newest complete target, for offline re-runs.
@@ -230,16 +168,14 @@ main()
 	[ -n "$common" ] && [ -n "$kbuild" ] ||
 		die "cannot find the common headers / kbuild packages $hdr depends on"
 
-	local kdeb hdebs=() udebs=() p v
+	local kdeb hdebs=() udebs=() p
 	kdeb=$(download "$kpkg" "$kversion")
 	hdebs+=("$(download "$hdr" "$kversion")")
 	hdebs+=("$(download "$common" "$kversion")")
 	hdebs+=("$(download "$kbuild:amd64" "$kversion")")
 	for p in busybox-static dropbear-bin openssh-sftp-server libc6 \
 		libcrypt1 zlib1g libtomcrypt1 libtommath1 libgmp10; do
-		v=$(pkg_field "$p:arm64" Version)
-		[ -n "$v" ] || die "package $p (arm64) is not in the Debian archive's lists"
-		udebs+=("$(download "$p:arm64" "$v")")
+		udebs+=("$(download_arm64 "$p")")
 	done
 
 	tmp=$tgtroot/.tmp.$kver.$$

@@ -11,6 +11,11 @@ packages=(
 	libncurses-dev libssh2-1-dev libvterm-dev libcjson-dev libssl-dev
 	# the trace decoder (libdw, libelf); eu-addr2line for its tests and bench
 	libdw-dev libelf-dev elfutils
+	# kmdash image prepare: the MBR (libfdisk), the ext4 root (libext2fs),
+	# .img.xz (liblzma), userconf.txt's hash (libcrypt), the FAT boot
+	# partition (mtools); the test images: sfdisk, mkfs.fat, mke2fs -d
+	libfdisk-dev libext2fs-dev e2fsprogs liblzma-dev libcrypt-dev mtools
+	fdisk dosfstools
 	# embedded target: emulator, cross compiler, initramfs tools
 	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	cpio gzip xz-utils fakeroot kmod dropbear-bin

@@ -204,3 +204,24 @@ target_env()
 	XDG_CONFIG_HOME=$T_TMP/no-config "$T_BUILD/kmdash" config --target-env |
 		sed -n "s/^$1=//p" | grep .
 }
+
+# ko_old_or_new SHA256 OLD NEW: after an upload that was cut short, the
+# file on the target (SHA256: its digest, as the target computed it) must
+# be exactly the old .ko or the new one, never a mix of the two. Prints
+# "old" or "new"; fails, saying what it found, otherwise. Shared by the
+# tunnel cut (e2e/tunnel_cycle.sh) and the dropped-connection faults.
+ko_old_or_new()
+{
+	local got=${1%% *} old new
+	old=$(sha256sum <"$2" | cut -d' ' -f1)
+	new=$(sha256sum <"$3" | cut -d' ' -f1)
+	case "$got" in
+	"$old") echo old ;;
+	"$new") echo new ;;
+	*)
+		printf 'the target has a .ko that is neither: sha256 %s\n  old %s (%s)\n  new %s (%s)\n' \
+			"${got:-(none)}" "$old" "$2" "$new" "$3" >&2
+		return 1
+		;;
+	esac
+}

@@ -42,13 +42,19 @@ void jsonerr_add(struct jsonerr *e, const cJSON *item, bool at_key,
 	append(e, line);
 }
 
+void jsonerr_add_line(struct jsonerr *e, const char *line)
+{
+	if (e->n++ < JSONERR_MAX)
+		append(e, line);
+}
+
 unsigned int jsonerr_end(struct jsonerr *e)
 {
 	char line[640];
 
 	if (e->n > JSONERR_MAX) {
 		snprintf(line, sizeof(line), "%s: ... and %u more errors",
-			 e->doc->file, e->n - JSONERR_MAX);
+			 e->doc ? e->doc->file : "config", e->n - JSONERR_MAX);
 		append(e, line);
 	}
 	return e->n;

@@ -31,6 +31,9 @@ void jsonerr_init(struct jsonerr *e, const struct jsonpos_doc *doc, char *buf,
 void jsonerr_add(struct jsonerr *e, const cJSON *item, bool at_key,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Adds a line already formatted (an error of another document). */
+void jsonerr_add_line(struct jsonerr *e, const char *line);
+
 /* Ends the list ("FILE: ... and N more errors"); returns the count. */
 unsigned int jsonerr_end(struct jsonerr *e);
 

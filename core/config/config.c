@@ -211,6 +211,8 @@ void config_root_finish(struct schema_ctx *c, void *obj, const cJSON *json,
 {
 	if (!cJSON_GetObjectItemCaseSensitive(json, "targets"))
 		config_add_embedded_target(c);
+	/* before default_target, which may name one of them */
+	config_read_dropins(c);
 	schema_parse_row(c,
 			 schema_row_find(&config_root_table, "default_target"),
 			 obj, json, path);
@@ -247,8 +249,11 @@ struct config *config_load(const struct config_opts *opts, char *err,
 		free(path);
 		path = NULL;
 		config_add_embedded_target(&c);
+		config_read_dropins(&c);
 		if (c.oom)
 			goto oom;
+		if (c.errs.n)
+			goto fail;
 		return cfg;
 	}
 	cfg->path = path;

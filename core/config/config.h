@@ -95,6 +95,9 @@ struct config_vm {
 	int smp;
 	char *qemu; /* binary: a name looked up in PATH, or a path ($QEMU) */
 	struct config_strv extra_args;
+	/* the guest's SSH host key (.pub): known_hosts is written from it */
+	char *host_key;
+	int boot_timeout_ms; /* vm start gives up after this long */
 	char *run_dir; /* runtime dir of this VM: sockets, pid, known_hosts */
 };
 
@@ -174,6 +177,8 @@ struct config_module {
 
 struct config_target {
 	char *name;
+	/* the drop-in file (targets.d/NAME.json) it came from, or NULL */
+	char *source;
 	bool embedded; /* the built-in guest (vm profile virt or raspi3b) */
 	struct config_ssh ssh;
 	bool has_vm;
@@ -272,6 +277,26 @@ void config_free(struct config *cfg);
 
 /* The default config file path (malloc'ed), or NULL without HOME. */
 char *config_default_path(void);
+
+/*
+ * The directory of target drop-ins, $XDG_CONFIG_HOME/kmdash/targets.d
+ * (malloc'ed; NULL without HOME): each NAME.json in it holds one target
+ * object, added to the targets of the configuration (after the file's,
+ * or after the embedded one when there is no file). kmdash image prepare
+ * writes there; the user's config file is never written.
+ */
+char *config_dropin_dir(void);
+
+struct image_result;
+/*
+ * Writes the drop-in of a prepared Raspberry Pi OS image (profile image:
+ * its copy, kernel, DTB, initramfs and command line; its user, client key
+ * and host key; sudo for the kernel log) as DIR/NAME.json. 0 with its
+ * path in path, or -errno with why in err.
+ */
+int config_write_image_target(const char *dir, const char *name,
+			      const struct image_result *r, char *path,
+			      size_t cap, char *err, size_t errlen);
 
 /* The target called name, or the default one for NULL; NULL if none. */
 const struct config_target *config_target(const struct config *cfg,

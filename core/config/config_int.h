@@ -11,6 +11,8 @@
 /* What the hooks need while a config loads (schema_ctx.user). */
 struct config_load {
 	struct config *cfg;
+	/* the first target of the document being parsed (drop-ins) */
+	size_t doc_first;
 };
 
 static inline struct config_load *config_load_of(struct schema_ctx *c)
@@ -105,6 +107,9 @@ void config_target_defaults(struct schema_ctx *c, struct config_target *t,
 			    enum config_vm_profile profile);
 void config_target_derived(struct schema_ctx *c, struct config_target *t);
 void config_add_embedded_target(struct schema_ctx *c);
+
+/* dropin.c: the targets of targets.d */
+void config_read_dropins(struct schema_ctx *c);
 
 /* keys.c: ui.keys, an object of action: [keys] kept with positions */
 extern const struct schema_ops config_keys_ops;

@@ -36,7 +36,13 @@ int config_target_vm(const struct config *cfg, const struct config_target *t,
 		.memory_mb = cv->memory_mb,
 		.smp = cv->smp,
 		.extra_args = (const char *const *)cv->extra_args.v,
+		.host_key_pub = cv->host_key,
+		.ssh_user = t->ssh.user,
+		.boot_timeout_ms = cv->boot_timeout_ms,
 	};
+	/* vm ssh logs in as the dashboard does: with the target's key */
+	if (!t->embedded && t->ssh.identity_files.n && !t->ssh.identity_default)
+		vc->ssh_key = t->ssh.identity_files.v[0];
 	/* a Pi OS image needs none of it (it may borrow the Pi 3's dtb) */
 	if (!cfg->embedded_problem[0])
 		vm_config_from_target(vc, &cfg->embedded);

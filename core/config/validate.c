@@ -345,28 +345,40 @@ bool config_serial_prepare(struct schema_ctx *c, void *obj, const cJSON *json,
 static void check_unique_name(struct schema_ctx *c, struct config_target *t,
 			      const cJSON *json, const char *path)
 {
-	const struct config *cfg = config_load_of(c)->cfg;
+	const struct config_load *l = config_load_of(c);
+	const struct config *cfg = l->cfg;
 	const cJSON *nm = member(json, "name"), *first = json;
 	size_t i = (size_t)(t - cfg->targets);
 	char p[SCHEMA_PATH_LEN];
 
 	if (!cJSON_IsString(nm))
 		return;
+	schema_join(p, path, "name");
 	for (size_t j = 0; j < i; j++) {
-		struct jsonpos_loc l;
+		const struct config_target *o = &cfg->targets[j];
+		struct jsonpos_loc loc;
 
-		if (!cfg->targets[j].name ||
-		    strcmp(cfg->targets[j].name, nm->valuestring))
+		if (!o->name || strcmp(o->name, nm->valuestring))
 			continue;
+		/* another document's (the config file's, a drop-in's) */
+		if (j < l->doc_first) {
+			schema_error(
+				c, nm, false, p,
+				"duplicate target name \"%s\" (already a target of %s)",
+				nm->valuestring,
+				o->source ? o->source :
+				cfg->path ? cfg->path :
+					    "kmdash (the embedded target)");
+			return;
+		}
 		/* the j-th element of the array, i - j before this one */
 		for (size_t k = i; k > j; k--)
 			first = first->prev;
-		l = jsonpos_value(c->doc, member(first, "name"));
-		schema_join(p, path, "name");
+		loc = jsonpos_value(c->doc, member(first, "name"));
 		schema_error(
 			c, nm, false, p,
 			"duplicate target name \"%s\" (first at line %d, column %d)",
-			nm->valuestring, l.line, l.col);
+			nm->valuestring, loc.line, loc.col);
 		return;
 	}
 }

@@ -383,13 +383,13 @@ char **vm_build_argv(const struct vm_config *c, const char *run, int port,
 		add_str(&b, "-append");
 		if (c->profile == VM_PROFILE_RPIOS)
 			add_str(&b,
-				c->append ?
-					c->append :
-					"console=ttyS1,115200 root=/dev/mmcblk0p2 rootfstype=ext4 rootwait nokaslr");
+				c->append ? c->append :
+					    VM_RASPI_CONSOLE
+					" root=/dev/mmcblk0p2 rootfstype=ext4 rootwait nokaslr");
 		else
 			add(&b,
-			    str_printf("console=ttyS1,115200 nokaslr "
-				       "kmdash.modules=%s%s%s",
+			    str_printf(VM_RASPI_CONSOLE " nokaslr "
+							"kmdash.modules=%s%s%s",
 				       mods ? mods : "", c->append ? " " : "",
 				       c->append ? c->append : ""));
 		break;
@@ -460,6 +460,7 @@ struct vm *vm_new(struct loop *loop, const struct vm_config *c)
 	vm->cfg.append = dup_or_null(c->append);
 	vm->cfg.ssh_key = dup_or_null(c->ssh_key);
 	vm->cfg.host_key_pub = dup_or_null(c->host_key_pub);
+	vm->cfg.ssh_user = dup_or_null(c->ssh_user);
 	vm->cfg.ready_marker = dup_or_null(c->ready_marker);
 	vm->pidfd = vm->log_fd = vm->ino_fd = vm->probe_fd = -1;
 	for (int i = 0; i < VM_STAGE_COUNT; i++)
@@ -563,6 +564,7 @@ void vm_free(struct vm *vm)
 	free((char *)vm->cfg.append);
 	free((char *)vm->cfg.ssh_key);
 	free((char *)vm->cfg.host_key_pub);
+	free((char *)vm->cfg.ssh_user);
 	free((char *)vm->cfg.ready_marker);
 	free(vm->cmdline);
 	free(vm);
@@ -708,7 +710,7 @@ static int write_ssh_files(struct vm *vm)
 			  "Host kmdash-target\n"
 			  "\tHostName 127.0.0.1\n"
 			  "\tPort %d\n"
-			  "\tUser root\n"
+			  "\tUser %s\n"
 			  "%s%s%s"
 			  "\tIdentitiesOnly yes\n"
 			  "\tUserKnownHostsFile %s/known_hosts\n"
@@ -720,6 +722,7 @@ static int write_ssh_files(struct vm *vm)
 			  "\tConnectTimeout 10\n"
 			  "\tLogLevel ERROR\n",
 			  vm->cfg.name, vm->run, vm->port,
+			  vm->cfg.ssh_user ? vm->cfg.ssh_user : "root",
 			  vm->cfg.ssh_key ? "\tIdentityFile " : "",
 			  vm->cfg.ssh_key ? vm->cfg.ssh_key : "",
 			  vm->cfg.ssh_key ? "\n" : "", vm->run);
@@ -763,6 +766,14 @@ static void scan_line(struct vm *vm, const char *line)
 		 * SSH is tried from here, slowly: a Pi OS image prints no
 		 * marker, and a marker can still be garbled on the console.
 		 */
+		probe_start(vm, 1000);
+	}
+	/* A disk's root (a Pi OS image): with an initramfs after init. */
+	if (vm->stage < VM_STAGE_ROOT &&
+	    ((strstr(line, "EXT4-fs (") &&
+	      strstr(line, "): mounted filesystem")) ||
+	     strstr(line, "VFS: Mounted root"))) {
+		set_stage(vm, VM_STAGE_ROOT);
 		probe_start(vm, 1000);
 	}
 	if (m && *m && vm->stage < VM_STAGE_MARKER && strstr(line, m)) {
@@ -1673,6 +1684,7 @@ const char *vm_stage_name(enum vm_stage s)
 		[VM_STAGE_STARTED] = "started",
 		[VM_STAGE_KERNEL] = "kernel",
 		[VM_STAGE_INIT] = "init",
+		[VM_STAGE_ROOT] = "root-mounted",
 		[VM_STAGE_MARKER] = "marker",
 		[VM_STAGE_SSH_READY] = "ssh-ready",
 		[VM_STAGE_STOPPING] = "stopping",
@@ -1681,6 +1693,54 @@ const char *vm_stage_name(enum vm_stage s)
 	};
 
 	return s < VM_STAGE_COUNT ? names[s] : "?";
+}
+
+void vm_boot_progress(const struct vm *vm, char *buf, size_t cap)
+{
+	static const struct {
+		enum vm_stage s;
+		const char *words;
+	} steps[] = {
+		{ VM_STAGE_KERNEL, "kernel" },
+		{ VM_STAGE_INIT, "init" },
+		{ VM_STAGE_ROOT, "root mounted" },
+		{ VM_STAGE_MARKER, "ready marker" },
+		{ VM_STAGE_SSH_READY, "sshd up" },
+	};
+	bool image = vm->cfg.profile == VM_PROFILE_RPIOS;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int pass = 0; pass < 2; pass++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+			int64_t at = vm->stage_at[steps[i].s];
+
+			/* an image has no marker; an initramfs no root */
+			if ((image && steps[i].s == VM_STAGE_MARKER) ||
+			    (!image && steps[i].s == VM_STAGE_ROOT) ||
+			    (steps[i].s == VM_STAGE_MARKER &&
+			     !vm->cfg.ready_marker) ||
+			    (pass == 0) != (at >= 0))
+				continue;
+			if (o < cap && pass == 0)
+				o += (size_t)snprintf(
+					buf + o, cap - o, "%s%s (%.1f s)",
+					n ? ", " : "reached: ", steps[i].words,
+					at / 1000.0);
+			else if (o < cap)
+				o += (size_t)snprintf(buf + o, cap - o, "%s%s",
+						      n ? ", " :
+						      o ? "; not reached: " :
+							  "not reached: ",
+						      steps[i].words);
+			n++;
+		}
+		if (pass == 0 && !n && o < cap)
+			o += (size_t)snprintf(buf + o, cap - o,
+					      "no kernel output yet");
+	}
 }
 
 int64_t vm_stage_ms(const struct vm *vm, enum vm_stage s)

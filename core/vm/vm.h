@@ -36,6 +36,10 @@ enum vm_profile {
 
 /* The QEMU binary when the config names none. */
 #define VM_QEMU "qemu-system-aarch64"
+/* How long vm start waits for SSH unless the config says otherwise. */
+#define VM_BOOT_TIMEOUT_MS 90000
+/* The Pi 3's console: its second UART (FACTS.md). */
+#define VM_RASPI_CONSOLE "console=ttyS1,115200"
 
 /*
  * What a VM is booted from. A target's config becomes one of these in one
@@ -60,7 +64,9 @@ struct vm_config {
 	/* more QEMU arguments, after kmdash's; NULL-terminated or NULL */
 	const char *const *extra_args;
 	const char *ssh_key, *host_key_pub; /* for known_hosts/ssh_config */
+	const char *ssh_user; /* ssh_config's User; NULL: root */
 	const char *ready_marker; /* NULL: no marker, probe SSH after init */
+	int boot_timeout_ms; /* for who waits for SSH; 0: VM_BOOT_TIMEOUT_MS */
 };
 
 const char *vm_profile_name(enum vm_profile p);
@@ -90,6 +96,7 @@ enum vm_stage {
 	VM_STAGE_STARTED, /* running; the guest has not printed yet */
 	VM_STAGE_KERNEL, /* "Booting Linux" */
 	VM_STAGE_INIT, /* "Run /init as init process" */
+	VM_STAGE_ROOT, /* a disk's root mounted ("EXT4-fs (...): mounted") */
 	VM_STAGE_MARKER, /* the target's ready marker */
 	VM_STAGE_SSH_READY, /* an SSH banner on 127.0.0.1:port */
 	VM_STAGE_STOPPING, /* quit sent */
@@ -140,6 +147,12 @@ int vm_query_status(struct vm *vm);
 
 enum vm_stage vm_stage(const struct vm *vm);
 const char *vm_stage_name(enum vm_stage s);
+/*
+ * The boot so far in words, for a boot that is slower than its timeout:
+ * "reached: kernel (1.2 s), root mounted (8.7 s); not reached: sshd up"
+ * (the stages of the VM's profile).
+ */
+void vm_boot_progress(const struct vm *vm, char *buf, size_t cap);
 /* ms from the (last) start or reset to reaching s, or -1. */
 int64_t vm_stage_ms(const struct vm *vm, enum vm_stage s);
 const char *vm_status(const struct vm *vm); /* "" until known */

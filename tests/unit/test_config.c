@@ -142,7 +142,7 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown_ui_key",
 	  "4:3: ui.colour: unknown key (expected one of: theme, graph, keys, timestamps, gdb_window)" },
 	{ "unknown_vm_key",
-	  "3:48: targets[0].vm.memory: unknown key (did you mean \"memory_mb\"? expected one of: profile, image, kernel, initrd, dtb, append, memory_mb, smp, qemu, extra_args)" },
+	  "3:48: targets[0].vm.memory: unknown key (did you mean \"memory_mb\"? expected one of: profile, image, kernel, initrd, dtb, append, memory_mb, smp, qemu, extra_args, host_key, boot_timeout_ms)" },
 	{ "syntax_bad_escape",
 	  "2:30: syntax error: invalid escape in a string: backslash followed by 'd' (valid: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)" },
 	{ "syntax_unquoted_word",
