@@ -1129,6 +1129,15 @@ static int screen_open(struct dash *d, char *err, size_t errlen)
 		resizeterm(ws.ws_row, ws.ws_col);
 		loop_add_fd(d->loop, d->rec_pipe, POLLIN, on_relay, d);
 	}
+	/*
+	 * ncurses 6.4 flushes after each cursor move while a screen has
+	 * never been through endwin() (lib_mvcur.c: _endwin == ewInitial,
+	 * taken for a low-level terminfo caller): each frame reached the
+	 * terminal in one write(2) per changed run, ~10 for the 1 Hz RTT.
+	 * One endwin() now, before anything is drawn, and the first
+	 * doupdate() resumes the screen: then a frame is one write.
+	 */
+	endwin();
 	d->rows = LINES;
 	d->cols = COLS;
 	return 0;
