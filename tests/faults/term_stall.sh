@@ -44,8 +44,12 @@ kill -CONT "$server"
 echo "# journal $size0 -> $size1 -> $size2 bytes during the stall; RSS $rss0 -> $rss1 KiB"
 check "the kernel log is ingested while the terminal does not read" \
 	test "$size1" -gt "$size0" -a "$size2" -gt "$size1"
-check "memory stays bounded: RSS $rss1 KiB after $STALL s, $rss0 KiB before (±10%)" \
-	test $((rss1 * 10)) -le $((rss0 * 11))
+# Bounded, not flat: under a flood with a reading terminal RSS still rises
+# in steps of up to ~12% in its first 30 s (the models' rings filling),
+# while a queue of what the terminal missed would hold 5 s x 100k lines,
+# tens of MB: a quarter over the "before" tells the two apart.
+check "memory stays bounded: RSS $rss1 KiB after $STALL s, $rss0 KiB before (+25% at most)" \
+	test $((rss1 * 4)) -le $((rss0 * 5))
 # the newest record number the kernel log pane shows
 shown() { screen dash | grep -o 'kmsgflood: record [0-9]*' | awk '{ print $3 }' | sort -n | tail -1; }
 caught_up() { [ "${last:-0}" -gt 0 ] && [ "$(shown)" -ge "$last" ]; }
