@@ -238,7 +238,7 @@ MAN_PAGE        := cli/kmdash.1
 # hash decides whether a built target is reused), the storage_hash example
 # with its tools' sources (its Kbuild builds them), the themes.
 DATA_DIR       := $(PREFIX)/share/kmdash
-TARGET_RECIPE  := target/common.sh target/init target/inittab
+TARGET_RECIPE  := target/common.sh target/apt.sh target/init target/inittab
 EXAMPLE_SRC    := kmod/Kbuild kmod/README.md $(wildcard kmod/*.[ch] \
 		  kmod/tools/*.[ch] kmod/tests/*.[ch])
 

@@ -50,7 +50,7 @@ check "the checkout is out of reach (an empty directory)" \
 
 # The recipe's hash is the cache's key: installed byte for byte, the
 # installed recipe is the one that built the cached target (make target).
-for f in build-target.sh common.sh init inittab; do
+for f in build-target.sh common.sh apt.sh init inittab; do
 	check "the installed recipe: target/$f as in the checkout" \
 		cmp -s "$D$P/share/kmdash/target/$f" "$T_ROOT/target/$f"
 done
