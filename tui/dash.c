@@ -1134,16 +1134,6 @@ static int screen_open(struct dash *d, char *err, size_t errlen)
 	d->graph = graph_style_resolve(gs, cs);
 	/* The memory file has no size: the terminal's. */
 	resizeterm(ws.ws_row, ws.ws_col);
-	/*
-	 * ncurses 6.4 flushes after each cursor move while a screen has
-	 * never been through endwin() (lib_mvcur.c: _endwin == ewInitial,
-	 * taken for a low-level terminfo caller): each frame reached the
-	 * memory file in one write(2) per changed run, ~10 for the 1 Hz RTT.
-	 * One endwin() now, before anything is drawn, and the first
-	 * doupdate() resumes the screen: then a frame is one write,
-	 * and termout sends it to the terminal in one more.
-	 */
-	endwin();
 	d->rows = LINES;
 	d->cols = COLS;
 	return 0;
