@@ -34,6 +34,9 @@
 #define BUILDID_MARK "@@kmdash-buildid"
 /* ... and, for a debugger, where its sections are */
 #define SECTIONS_MARK "@@kmdash-sections@@"
+/* The operation's kernel-log mark was written, or could not be (no right). */
+#define MARKED_MARK "@@kmdash-marked@@"
+#define NOMARK_MARK "@@kmdash-nomark@@"
 
 enum deploy_op {
 	OP_IDLE,
@@ -102,6 +105,7 @@ struct deploy {
 	bool known;
 	char release[128];
 	char known_dir[PATH_MAX];
+	int op_mark; /* deploy_op_mark() */
 	char loaded_id[KO_ID_MAX + 1]; /* what the last insmod loaded */
 	char *loaded_secs; /* where its sections are, when asked */
 	char remote_hex[DEPLOY_MAX_TOOLS][DIGEST_HEX_LEN];
@@ -257,9 +261,28 @@ static void on_req(void *arg, int rc, int status, const char *out, size_t len,
 		   const char *msg)
 {
 	struct deploy *d = arg;
+	const char *said = NULL;
+	char *cut = NULL;
 
 	d->req = NULL;
-	answer(d, d->req_fn, rc, status, out, len, msg);
+	/* a load's or unload's mark (with_mark): how it went, then cut off */
+	if ((d->state == OP_LOAD || d->state == OP_UNLOAD) && d->m->mark &&
+	    rc == 0 && out) {
+		if ((said = strstr(out, MARKED_MARK)))
+			d->op_mark = 1;
+		else if ((said = strstr(out, NOMARK_MARK)))
+			d->op_mark = -EACCES;
+	}
+	if (said) {
+		len = (size_t)(said - out);
+		cut = strndup(out, len);
+		if (!cut)
+			rc = -ENOMEM;
+		out = cut;
+	}
+	answer(d, d->req_fn, rc, status, out, len,
+	       rc == -ENOMEM ? "out of memory" : msg);
+	free(cut);
 }
 
 static void on_qry(void *arg, int rc, int status, const char *out, size_t len,
@@ -749,6 +772,58 @@ int deploy_upload(struct deploy *d, const struct deploy_module *m,
 
 /* --- load / unload ------------------------------------------------------- */
 
+/* The command writing text into the kernel log (NULL: out of memory). */
+static char *mark_command(const struct deploy_module *m, const char *text)
+{
+	char q[512], *cmd;
+
+	if (quote_sh(q, sizeof(q), text) < 0)
+		return NULL;
+	if (asprintf(&cmd,
+		     m->sudo ? "echo %s | sudo -n tee /dev/kmsg >/dev/null" :
+			       "echo %s >/dev/kmsg",
+		     q) < 0)
+		return NULL;
+	return cmd;
+}
+
+/*
+ * The end of a load's or unload's command: body left its exit status in
+ * $rc; the module's mark (when asked) is written once it returned, in the
+ * same round trip, and says whether it was. Takes body (freed).
+ */
+static char *with_mark(char *body, const struct deploy_module *m)
+{
+	char *mark = NULL, *all;
+	int n;
+
+	if (!body)
+		return NULL;
+	if (m->mark) {
+		mark = mark_command(m, m->mark);
+		if (!mark) {
+			free(body);
+			return NULL;
+		}
+	}
+	if (mark)
+		n = asprintf(
+			&all,
+			"%s; if { %s; } 2>/dev/null; then echo '" MARKED_MARK
+			"'; else echo '" NOMARK_MARK "'; fi; exit $rc",
+			body, mark);
+	else
+		n = asprintf(&all, "%s; exit $rc", body);
+	free(mark);
+	free(body);
+	return n < 0 ? NULL : all;
+}
+
+int deploy_op_mark(const struct deploy *d)
+{
+	return d->op_mark;
+}
+
 char *deploy_load_command(const struct deploy_module *m)
 {
 	const char *argv[66];
@@ -783,11 +858,11 @@ char *deploy_load_command(const struct deploy_module *m)
 		    &cmd,
 		    "%sinsmod %s 2>&1; rc=$?; echo '" BUILDID_MARK
 		    "' $(od -An -v -tx1 /sys/module/%s/notes/.note.gnu.build-id 2>/dev/null); %sif [ $rc -ne 0 ]; then echo '" KMSG_MARK
-		    "'; %sdmesg 2>&1 | tail -n 30; fi; exit $rc",
+		    "'; %sdmesg 2>&1 | tail -n 30; fi",
 		    priv(m), args, q, secs, priv(m)) < 0)
 		cmd = NULL;
 	free(args);
-	return cmd;
+	return with_mark(cmd, m);
 }
 
 char *deploy_unload_command(const struct deploy_module *m)
@@ -796,9 +871,9 @@ char *deploy_unload_command(const struct deploy_module *m)
 
 	if (quote_sh(q, sizeof(q), m->name) < 0)
 		return NULL;
-	if (asprintf(&cmd, "%srmmod %s 2>&1", priv(m), q) < 0)
+	if (asprintf(&cmd, "%srmmod %s 2>&1; rc=$?", priv(m), q) < 0)
 		return NULL;
-	return cmd;
+	return with_mark(cmd, m);
 }
 
 static int load_timeout(const struct deploy_module *m)
@@ -868,6 +943,7 @@ int deploy_load(struct deploy *d, const struct deploy_module *m,
 	cmd = deploy_load_command(m);
 	if (!cmd)
 		return -ENOMEM;
+	d->op_mark = 0;
 	d->m = m;
 	d->done = done;
 	d->arg = arg;
@@ -911,6 +987,7 @@ int deploy_unload(struct deploy *d, const struct deploy_module *m,
 	cmd = deploy_unload_command(m);
 	if (!cmd)
 		return -ENOMEM;
+	d->op_mark = 0;
 	d->m = m;
 	d->done = done;
 	d->arg = arg;
@@ -1051,18 +1128,14 @@ static void on_mark(void *arg, int rc, int status, const char *out, size_t len,
 int deploy_kmsg_mark(struct deploy *d, const struct deploy_module *m,
 		     const char *text, deploy_mark_fn fn, void *arg)
 {
-	char q[512], *cmd;
+	char *cmd;
 
 	if (!d->s)
 		return -ENOTCONN;
 	if (d->mop)
 		rshell_cancel(d->sh, d->mop);
-	if (quote_sh(q, sizeof(q), text) < 0)
-		return -ENAMETOOLONG;
-	if (asprintf(&cmd,
-		     m->sudo ? "echo %s | sudo -n tee /dev/kmsg >/dev/null" :
-			       "echo %s >/dev/kmsg",
-		     q) < 0)
+	cmd = mark_command(m, text);
+	if (!cmd)
 		return -ENOMEM;
 	d->mark_fn = fn;
 	d->mark_arg = arg;

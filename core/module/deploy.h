@@ -45,6 +45,12 @@ struct deploy_module {
 	int load_timeout_ms;
 	/* a load reads the module's section addresses too (gdb wants them) */
 	bool sections;
+	/*
+	 * Written into the kernel log by the load's or unload's own command
+	 * once insmod/rmmod returned (as deploy_kmsg_mark would, without a
+	 * round trip of its own), or NULL; deploy_op_mark() says how it went.
+	 */
+	const char *mark;
 };
 
 #define DEPLOY_MAX_STATS 24
@@ -136,6 +142,12 @@ typedef void (*deploy_mark_fn)(void *arg, int rc);
  */
 int deploy_kmsg_mark(struct deploy *d, const struct deploy_module *m,
 		     const char *text, deploy_mark_fn fn, void *arg);
+/*
+ * The mark of the last load or unload (deploy_module.mark): 1 written,
+ * -EACCES no right to write the log, 0 not written (no mark asked, or the
+ * command did not get that far: write one with deploy_kmsg_mark()).
+ */
+int deploy_op_mark(const struct deploy *d);
 void deploy_cancel(struct deploy *d);
 
 /* The remote command lines (exposed for the unit test of their quoting). */
