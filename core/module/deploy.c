@@ -54,6 +54,11 @@ struct deploy {
 	struct loop *loop;
 	struct ssh_session *s;
 	struct rshell *sh; /* the commands run here: no channel apiece */
+	/*
+	 * An upload's verify and rename run in a shell of their own: an
+	 * upload ahead of its step is checked while rmmod still runs in sh.
+	 */
+	struct rshell *vsh;
 	struct rshell_req *req; /* the command of the running operation */
 	exec_like_fn req_fn;
 	struct sftp_conn *sc; /* kept open: no sftp-server start per upload */
@@ -122,9 +127,11 @@ struct deploy *deploy_new(struct loop *loop, struct ssh_session *s)
 	d->loop = loop;
 	d->s = s;
 	d->sh = rshell_new(loop, s);
+	d->vsh = rshell_new(loop, s);
 	d->sc = sftp_conn_new(s);
-	if (!d->sh || !d->sc) {
+	if (!d->sh || !d->vsh || !d->sc) {
 		rshell_free(d->sh);
+		rshell_free(d->vsh);
 		sftp_conn_free(d->sc);
 		free(d);
 		return NULL;
@@ -175,6 +182,7 @@ void deploy_free(struct deploy *d)
 	cancel_query(d);
 	cancel_warm(d);
 	rshell_free(d->sh);
+	rshell_free(d->vsh);
 	sftp_conn_free(d->sc);
 	free(d->loaded_secs);
 	free(d);
@@ -189,6 +197,7 @@ void deploy_set_session(struct deploy *d, struct ssh_session *s)
 	d->mop = NULL;
 	d->mark_fn = NULL;
 	rshell_set_session(d->sh, s);
+	rshell_set_session(d->vsh, s);
 	sftp_conn_set_session(d->sc, s);
 	d->s = s;
 	d->known = false;
@@ -410,7 +419,7 @@ static int begin_upload(struct deploy *d, const struct deploy_module *m,
 	int rc;
 
 	d->note[0] = '\0';
-	d->up = upload_new(d->sc, d->sh);
+	d->up = upload_new(d->sc, d->vsh);
 	if (!d->up) {
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
