@@ -866,7 +866,7 @@ char *deploy_load_command(const struct deploy_module *m)
 	if (asprintf(
 		    &cmd,
 		    "%sinsmod %s 2>&1; rc=$?; echo '" BUILDID_MARK
-		    "' $(od -An -v -tx1 /sys/module/%s/notes/.note.gnu.build-id 2>/dev/null); %sif [ $rc -ne 0 ]; then echo '" KMSG_MARK
+		    "'; od -An -v -tx1 /sys/module/%s/notes/.note.gnu.build-id 2>/dev/null; %sif [ $rc -ne 0 ]; then echo '" KMSG_MARK
 		    "'; %sdmesg 2>&1 | tail -n 30; fi",
 		    priv(m), args, q, secs, priv(m)) < 0)
 		cmd = NULL;
