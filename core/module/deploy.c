@@ -38,6 +38,14 @@
 #define MARKED_MARK "@@kmdash-marked@@"
 #define NOMARK_MARK "@@kmdash-nomark@@"
 
+/* A file's identity: rewriting or replacing it changes it. */
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
 enum deploy_op {
 	OP_IDLE,
 	OP_PROBE,
@@ -77,6 +85,14 @@ struct deploy {
 	uint64_t ship_size;
 	char strip_note[320];
 	char strip_said[120]; /* the first line of the strip's messages */
+	/*
+	 * The last strip that worked: the .ko it read, the file it made and
+	 * its command line. The same .ko is not stripped again while that
+	 * file is untouched (a reload of the same build).
+	 */
+	bool stripped;
+	struct file_id stripped_src, stripped_out, strip_src;
+	char stripped_key[PATH_MAX * 2], strip_key[PATH_MAX * 2];
 	enum deploy_op state;
 	const struct deploy_module *m;
 	deploy_done_fn done;
@@ -483,6 +499,62 @@ static void on_strip_output(void *arg, const char *buf, size_t len,
 	d->strip_said[have + len] = '\0';
 }
 
+static bool file_id_get(const char *path, struct file_id *id)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return false;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->size = st.st_size;
+	id->mtime = st.st_mtim;
+	return true;
+}
+
+static bool file_id_same(const struct file_id *a, const struct file_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/* argv as one line (a key: "" when too long to compare). */
+static void argv_key(const char *const *argv, char *key, size_t cap)
+{
+	size_t len = 0;
+
+	key[0] = '\0';
+	for (size_t i = 0; argv[i]; i++) {
+		int n = snprintf(key + len, cap - len, "%s\n", argv[i]);
+
+		if (n < 0 || (size_t)n >= cap - len) {
+			key[0] = '\0';
+			return;
+		}
+		len += (size_t)n;
+	}
+}
+
+/* The strip that argv would run made its file already (key: its argv). */
+static bool strip_done_before(const struct deploy *d)
+{
+	struct file_id out;
+
+	return d->stripped && d->strip_key[0] &&
+	       !strcmp(d->strip_key, d->stripped_key) &&
+	       file_id_same(&d->strip_src, &d->stripped_src) &&
+	       file_id_get(d->ship, &out) &&
+	       file_id_same(&out, &d->stripped_out);
+}
+
+static void note_stripped(struct deploy *d)
+{
+	snprintf(d->strip_note, sizeof(d->strip_note),
+		 " without debug sections, of %llu KiB",
+		 (unsigned long long)(d->ko_size + 1023) / 1024);
+}
+
 static void on_stripped(void *arg, const struct proc_result *res)
 {
 	struct deploy *d = arg;
@@ -492,9 +564,12 @@ static void on_stripped(void *arg, const struct proc_result *res)
 	proc_free(d->strip);
 	d->strip = NULL;
 	if (res->exited && res->exit_code == 0) {
-		snprintf(d->strip_note, sizeof(d->strip_note),
-			 " without debug sections, of %llu KiB",
-			 (unsigned long long)(d->ko_size + 1023) / 1024);
+		note_stripped(d);
+		d->stripped_src = d->strip_src;
+		d->stripped = d->strip_key[0] &&
+			      file_id_get(d->ship, &d->stripped_out);
+		snprintf(d->stripped_key, sizeof(d->stripped_key), "%s",
+			 d->strip_key);
 	} else {
 		unlink(d->ship);
 		d->strip_said[strcspn(d->strip_said, "\r\n")] = '\0';
@@ -547,6 +622,14 @@ static int prepare_ship(struct deploy *d, const struct deploy_module *m,
 	argv[n++] = d->ship;
 	argv[n++] = m->ko;
 	argv[n] = NULL;
+	argv_key(argv, d->strip_key, sizeof(d->strip_key));
+	if (!file_id_get(m->ko, &d->strip_src))
+		d->strip_key[0] = '\0';
+	if (strip_done_before(d)) {
+		note_stripped(d);
+		return begin_upload(d, m, why, whylen);
+	}
+	d->stripped = false;
 	d->strip = proc_start(d->loop, &o, err, sizeof(err));
 	if (!d->strip) {
 		/* Not there or not startable: the .ko goes as built. */
