@@ -109,6 +109,7 @@ struct deploy {
 	struct rshell_req *wop;
 	const struct deploy_module *warm_m;
 	bool warm_wait;
+	bool warm_prefetch; /* the answer starts the upload ahead */
 	/* the state query runs beside the operations, in its own slot */
 	struct rshell_req *qop;
 	exec_like_fn qop_fn;
@@ -173,6 +174,7 @@ void deploy_cancel(struct deploy *d)
 		rshell_cancel(d->sh, d->req);
 	d->req = NULL;
 	d->warm_wait = false;
+	d->warm_prefetch = false; /* nothing goes up after a cancel */
 	d->state = OP_IDLE;
 }
 
@@ -188,6 +190,7 @@ static void cancel_warm(struct deploy *d)
 	if (d->wop)
 		rshell_cancel(d->sh, d->wop);
 	d->wop = NULL;
+	d->warm_prefetch = false;
 }
 
 void deploy_free(struct deploy *d)
@@ -762,6 +765,12 @@ static void on_warm(void *arg, int rc, int status, const char *out, size_t len,
 	d->wop = NULL;
 	if (rc == 0 && status == 0 && d->warm_m)
 		learn_probe(d, d->warm_m, out);
+	/* known now (a failed probe is asked again by the deploy itself) */
+	if (d->warm_prefetch && !d->warm_wait && d->known) {
+		d->warm_prefetch = false;
+		deploy_prefetch(d, d->warm_m);
+	}
+	d->warm_prefetch = false;
 	if (!d->warm_wait)
 		return;
 	/* a deploy waits: it sends now, or asks itself (and says why) */
@@ -795,6 +804,14 @@ int deploy_prefetch(struct deploy *d, const struct deploy_module *m)
 {
 	char why[512];
 
+	if (d->s && !d->up && !d->strip &&
+	    (!d->known || strcmp(d->known_dir, m->remote_dir))) {
+		/* the first deploy of a connection: asks, then starts */
+		if (deploy_warm(d, m) < 0 || !d->wop)
+			return -EAGAIN;
+		d->warm_prefetch = true;
+		return 0;
+	}
 	if (d->up || d->strip || !d->s || !d->known ||
 	    strcmp(d->known_dir, m->remote_dir))
 		return -EAGAIN;

@@ -94,8 +94,9 @@ int deploy_upload(struct deploy *d, const struct deploy_module *m,
 /*
  * Starts writing the module (and changed tools) while another operation
  * runs, e.g. the unload of a reload; the next deploy_upload() of the same
- * build takes it over. -EAGAIN when this connection has not been probed
- * yet (the first deploy of a connection does that).
+ * build takes it over. On a connection not probed yet, the probe is asked
+ * first (deploy_warm) and its answer starts the upload. -EAGAIN when
+ * nothing could start (no connection, an upload already under way).
  */
 int deploy_prefetch(struct deploy *d, const struct deploy_module *m);
 /*
