@@ -63,8 +63,9 @@ struct deploy {
 	struct ssh_session *s;
 	struct rshell *sh; /* the commands run here: no channel apiece */
 	/*
-	 * An upload's verify and rename run in a shell of their own: an
-	 * upload ahead of its step is checked while rmmod still runs in sh.
+	 * An upload's verify and rename, and the probe asked ahead, run in
+	 * a shell of their own: an upload ahead of its step is checked while
+	 * rmmod still runs in sh.
 	 */
 	struct rshell *vsh;
 	struct rshell_req *req; /* the command of the running operation */
@@ -188,7 +189,7 @@ static void cancel_query(struct deploy *d)
 static void cancel_warm(struct deploy *d)
 {
 	if (d->wop)
-		rshell_cancel(d->sh, d->wop);
+		rshell_cancel(d->vsh, d->wop);
 	d->wop = NULL;
 	d->warm_prefetch = false;
 }
@@ -793,7 +794,8 @@ int deploy_warm(struct deploy *d, const struct deploy_module *m)
 	if (!cmd)
 		return -ENOMEM;
 	d->warm_m = m;
-	d->wop = rshell_run(d->sh, cmd, CMD_TIMEOUT_MS, on_warm, d);
+	/* beside the operations: a reload's rmmod does not wait for it */
+	d->wop = rshell_run(d->vsh, cmd, CMD_TIMEOUT_MS, on_warm, d);
 	free(cmd);
 	/* the upload's channel too: sftp-server starts meanwhile */
 	sftp_conn_warm(d->sc);
