@@ -131,6 +131,8 @@ struct session {
 	uint32_t mark_nonce;
 	unsigned mark_seq;
 	char mark[48];
+	/* the mark the load/unload wrote itself came back before its answer */
+	bool mark_seen;
 	uint64_t settle_timer;
 	int64_t settle_start_ms;
 	/* the first stream of this boot says where its backlog ends */
@@ -432,6 +434,14 @@ static void settle_expired(struct loop *loop, void *arg)
 	step_judge(s);
 }
 
+/* A new mark in s->mark, not seen yet. */
+static void next_mark(struct session *s)
+{
+	snprintf(s->mark, sizeof(s->mark), MARK_PREFIX "%08x-%u", s->mark_nonce,
+		 ++s->mark_seq);
+	s->mark_seen = false;
+}
+
 static void on_mark_written(void *arg, int rc)
 {
 	struct session *s = arg;
@@ -452,19 +462,40 @@ static void on_mark_written(void *arg, int rc)
  */
 static void step_settle(struct session *s, bool ok, const char *msg)
 {
+	/* the load or unload wrote the mark itself, once it returned */
+	int pre = s->dm.mark ? deploy_op_mark(s->deploy) : 0;
 	char text[64];
 
+	s->dm.mark = NULL;
 	s->settle_ok = ok;
 	snprintf(s->settle_msg, sizeof(s->settle_msg), "%s", msg);
 	s->settling = true;
 	s->settle_start_ms = loop_target_now_ms(s->loop);
+	if (pre > 0 && s->mark_seen) {
+		/* back already: what the log said before it is all here */
+		crash_stream_quiet(s->crash);
+		if (crash_pending(s->crash))
+			s->settle_timer = loop_add_target_timer(
+				s->loop, 50, settle_expired, s);
+		else
+			step_judge(s);
+		return;
+	}
+	if (pre > 0) {
+		s->settle_timer = loop_add_target_timer(s->loop, SETTLE_MAX_MS,
+							settle_expired, s);
+		return;
+	}
+	if (pre == -EACCES) {
+		on_mark_written(s, pre);
+		return;
+	}
 	/*
 	 * The mark comes back by the stream even when the stream starts
 	 * after it was written: /dev/kmsg replays its buffer.
 	 */
 	if (s->o.follow_kmsg && link_up(s)) {
-		snprintf(s->mark, sizeof(s->mark), MARK_PREFIX "%08x-%u",
-			 s->mark_nonce, ++s->mark_seq);
+		next_mark(s);
 		snprintf(text, sizeof(text), "%s", s->mark);
 		if (deploy_kmsg_mark(s->deploy, &s->dm, text, on_mark_written,
 				     s) == 0) {
@@ -802,6 +833,20 @@ static int start_bench(struct session *s)
 	return r;
 }
 
+/*
+ * A load or unload writes its step's mark itself once insmod/rmmod
+ * returned: the stream brings it back about with the answer, where a
+ * mark written after the answer would cost a round trip more.
+ */
+static void op_mark(struct session *s)
+{
+	s->dm.mark = NULL;
+	if (!s->o.follow_kmsg || !link_up(s))
+		return;
+	next_mark(s);
+	s->dm.mark = s->mark;
+}
+
 static int start_remote_step(struct session *s, const struct job_step *st)
 {
 	switch (st->kind) {
@@ -811,6 +856,7 @@ static int start_remote_step(struct session *s, const struct job_step *st)
 				     on_deploy_done, s);
 	case JOB_LOAD:
 		log_load(s, true);
+		op_mark(s);
 		return deploy_load(s->deploy, &s->dm, on_deploy_done, s);
 	case JOB_UNLOAD:
 		/*
@@ -821,6 +867,7 @@ static int start_remote_step(struct session *s, const struct job_step *st)
 		    st[1].kind == JOB_DEPLOY)
 			deploy_prefetch(s->deploy, &s->dm);
 		log_load(s, false);
+		op_mark(s);
 		return deploy_unload(s->deploy, &s->dm, st->tolerant,
 				     on_deploy_done, s);
 	case JOB_BENCH:
@@ -975,6 +1022,7 @@ static int step_start(void *ctx, const struct job_step *st)
 	/* only what the kernel says from now on judges this step */
 	s->step_mark = crash_mark(s->crash);
 	s->settle_kind = MODERR_NONE;
+	s->dm.mark = NULL;
 	/*
 	 * What loads is what was deployed (this session's), else the build
 	 * here; insmod's answer says which it was.
@@ -1008,6 +1056,7 @@ static void step_cancel(void *ctx, const struct job_step *st)
 	struct session *s = ctx;
 
 	settle_stop(s);
+	s->dm.mark = NULL;
 	if (s->waiting) {
 		s->waiting = NULL;
 		loop_cancel_timer(s->loop, s->wait_timer);
@@ -1411,6 +1460,12 @@ static void on_kmsg_record(const struct kmsg_record *rec, void *arg)
 
 	if (s->journal && kmsg_format(rec, line, sizeof(line)) >= 0)
 		journal_line(s->journal, JOURNAL_KMSG, line);
+	/* a load's or unload's own mark, back before the answer */
+	if (!s->settling && s->dm.mark && rec->facility == 1 &&
+	    !strcmp(rec->text, s->mark)) {
+		s->mark_seen = true;
+		return;
+	}
 	/* the mark of the settling step: the log has caught up with it */
 	if (s->settling && rec->facility == 1 && !strcmp(rec->text, s->mark)) {
 		/* a block still open is the step's: close it first */

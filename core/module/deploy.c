@@ -34,6 +34,17 @@
 #define BUILDID_MARK "@@kmdash-buildid"
 /* ... and, for a debugger, where its sections are */
 #define SECTIONS_MARK "@@kmdash-sections@@"
+/* The operation's kernel-log mark was written, or could not be (no right). */
+#define MARKED_MARK "@@kmdash-marked@@"
+#define NOMARK_MARK "@@kmdash-nomark@@"
+
+/* A file's identity: rewriting or replacing it changes it. */
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
 
 enum deploy_op {
 	OP_IDLE,
@@ -51,6 +62,12 @@ struct deploy {
 	struct loop *loop;
 	struct ssh_session *s;
 	struct rshell *sh; /* the commands run here: no channel apiece */
+	/*
+	 * An upload's verify and rename, and the probe asked ahead, run in
+	 * a shell of their own: an upload ahead of its step is checked while
+	 * rmmod still runs in sh.
+	 */
+	struct rshell *vsh;
 	struct rshell_req *req; /* the command of the running operation */
 	exec_like_fn req_fn;
 	struct sftp_conn *sc; /* kept open: no sftp-server start per upload */
@@ -69,6 +86,14 @@ struct deploy {
 	uint64_t ship_size;
 	char strip_note[320];
 	char strip_said[120]; /* the first line of the strip's messages */
+	/*
+	 * The last strip that worked: the .ko it read, the file it made and
+	 * its command line. The same .ko is not stripped again while that
+	 * file is untouched (a reload of the same build).
+	 */
+	bool stripped;
+	struct file_id stripped_src, stripped_out, strip_src;
+	char stripped_key[PATH_MAX * 2], strip_key[PATH_MAX * 2];
 	enum deploy_op state;
 	const struct deploy_module *m;
 	deploy_done_fn done;
@@ -85,6 +110,7 @@ struct deploy {
 	struct rshell_req *wop;
 	const struct deploy_module *warm_m;
 	bool warm_wait;
+	bool warm_prefetch; /* the answer starts the upload ahead */
 	/* the state query runs beside the operations, in its own slot */
 	struct rshell_req *qop;
 	exec_like_fn qop_fn;
@@ -102,6 +128,7 @@ struct deploy {
 	bool known;
 	char release[128];
 	char known_dir[PATH_MAX];
+	int op_mark; /* deploy_op_mark() */
 	char loaded_id[KO_ID_MAX + 1]; /* what the last insmod loaded */
 	char *loaded_secs; /* where its sections are, when asked */
 	char remote_hex[DEPLOY_MAX_TOOLS][DIGEST_HEX_LEN];
@@ -118,9 +145,11 @@ struct deploy *deploy_new(struct loop *loop, struct ssh_session *s)
 	d->loop = loop;
 	d->s = s;
 	d->sh = rshell_new(loop, s);
+	d->vsh = rshell_new(loop, s);
 	d->sc = sftp_conn_new(s);
-	if (!d->sh || !d->sc) {
+	if (!d->sh || !d->vsh || !d->sc) {
 		rshell_free(d->sh);
+		rshell_free(d->vsh);
 		sftp_conn_free(d->sc);
 		free(d);
 		return NULL;
@@ -146,6 +175,7 @@ void deploy_cancel(struct deploy *d)
 		rshell_cancel(d->sh, d->req);
 	d->req = NULL;
 	d->warm_wait = false;
+	d->warm_prefetch = false; /* nothing goes up after a cancel */
 	d->state = OP_IDLE;
 }
 
@@ -159,8 +189,9 @@ static void cancel_query(struct deploy *d)
 static void cancel_warm(struct deploy *d)
 {
 	if (d->wop)
-		rshell_cancel(d->sh, d->wop);
+		rshell_cancel(d->vsh, d->wop);
 	d->wop = NULL;
+	d->warm_prefetch = false;
 }
 
 void deploy_free(struct deploy *d)
@@ -171,6 +202,7 @@ void deploy_free(struct deploy *d)
 	cancel_query(d);
 	cancel_warm(d);
 	rshell_free(d->sh);
+	rshell_free(d->vsh);
 	sftp_conn_free(d->sc);
 	free(d->loaded_secs);
 	free(d);
@@ -185,6 +217,7 @@ void deploy_set_session(struct deploy *d, struct ssh_session *s)
 	d->mop = NULL;
 	d->mark_fn = NULL;
 	rshell_set_session(d->sh, s);
+	rshell_set_session(d->vsh, s);
 	sftp_conn_set_session(d->sc, s);
 	d->s = s;
 	d->known = false;
@@ -257,9 +290,28 @@ static void on_req(void *arg, int rc, int status, const char *out, size_t len,
 		   const char *msg)
 {
 	struct deploy *d = arg;
+	const char *said = NULL;
+	char *cut = NULL;
 
 	d->req = NULL;
-	answer(d, d->req_fn, rc, status, out, len, msg);
+	/* a load's or unload's mark (with_mark): how it went, then cut off */
+	if ((d->state == OP_LOAD || d->state == OP_UNLOAD) && d->m->mark &&
+	    rc == 0 && out) {
+		if ((said = strstr(out, MARKED_MARK)))
+			d->op_mark = 1;
+		else if ((said = strstr(out, NOMARK_MARK)))
+			d->op_mark = -EACCES;
+	}
+	if (said) {
+		len = (size_t)(said - out);
+		cut = strndup(out, len);
+		if (!cut)
+			rc = -ENOMEM;
+		out = cut;
+	}
+	answer(d, d->req_fn, rc, status, out, len,
+	       rc == -ENOMEM ? "out of memory" : msg);
+	free(cut);
 }
 
 static void on_qry(void *arg, int rc, int status, const char *out, size_t len,
@@ -387,7 +439,7 @@ static int begin_upload(struct deploy *d, const struct deploy_module *m,
 	int rc;
 
 	d->note[0] = '\0';
-	d->up = upload_new(d->sc, d->sh);
+	d->up = upload_new(d->sc, d->vsh);
 	if (!d->up) {
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
@@ -451,6 +503,62 @@ static void on_strip_output(void *arg, const char *buf, size_t len,
 	d->strip_said[have + len] = '\0';
 }
 
+static bool file_id_get(const char *path, struct file_id *id)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return false;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->size = st.st_size;
+	id->mtime = st.st_mtim;
+	return true;
+}
+
+static bool file_id_same(const struct file_id *a, const struct file_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/* argv as one line (a key: "" when too long to compare). */
+static void argv_key(const char *const *argv, char *key, size_t cap)
+{
+	size_t len = 0;
+
+	key[0] = '\0';
+	for (size_t i = 0; argv[i]; i++) {
+		int n = snprintf(key + len, cap - len, "%s\n", argv[i]);
+
+		if (n < 0 || (size_t)n >= cap - len) {
+			key[0] = '\0';
+			return;
+		}
+		len += (size_t)n;
+	}
+}
+
+/* The strip that argv would run made its file already (key: its argv). */
+static bool strip_done_before(const struct deploy *d)
+{
+	struct file_id out;
+
+	return d->stripped && d->strip_key[0] &&
+	       !strcmp(d->strip_key, d->stripped_key) &&
+	       file_id_same(&d->strip_src, &d->stripped_src) &&
+	       file_id_get(d->ship, &out) &&
+	       file_id_same(&out, &d->stripped_out);
+}
+
+static void note_stripped(struct deploy *d)
+{
+	snprintf(d->strip_note, sizeof(d->strip_note),
+		 " without debug sections, of %llu KiB",
+		 (unsigned long long)(d->ko_size + 1023) / 1024);
+}
+
 static void on_stripped(void *arg, const struct proc_result *res)
 {
 	struct deploy *d = arg;
@@ -460,9 +568,12 @@ static void on_stripped(void *arg, const struct proc_result *res)
 	proc_free(d->strip);
 	d->strip = NULL;
 	if (res->exited && res->exit_code == 0) {
-		snprintf(d->strip_note, sizeof(d->strip_note),
-			 " without debug sections, of %llu KiB",
-			 (unsigned long long)(d->ko_size + 1023) / 1024);
+		note_stripped(d);
+		d->stripped_src = d->strip_src;
+		d->stripped = d->strip_key[0] &&
+			      file_id_get(d->ship, &d->stripped_out);
+		snprintf(d->stripped_key, sizeof(d->stripped_key), "%s",
+			 d->strip_key);
 	} else {
 		unlink(d->ship);
 		d->strip_said[strcspn(d->strip_said, "\r\n")] = '\0';
@@ -515,6 +626,14 @@ static int prepare_ship(struct deploy *d, const struct deploy_module *m,
 	argv[n++] = d->ship;
 	argv[n++] = m->ko;
 	argv[n] = NULL;
+	argv_key(argv, d->strip_key, sizeof(d->strip_key));
+	if (!file_id_get(m->ko, &d->strip_src))
+		d->strip_key[0] = '\0';
+	if (strip_done_before(d)) {
+		note_stripped(d);
+		return begin_upload(d, m, why, whylen);
+	}
+	d->stripped = false;
 	d->strip = proc_start(d->loop, &o, err, sizeof(err));
 	if (!d->strip) {
 		/* Not there or not startable: the .ko goes as built. */
@@ -647,6 +766,12 @@ static void on_warm(void *arg, int rc, int status, const char *out, size_t len,
 	d->wop = NULL;
 	if (rc == 0 && status == 0 && d->warm_m)
 		learn_probe(d, d->warm_m, out);
+	/* known now (a failed probe is asked again by the deploy itself) */
+	if (d->warm_prefetch && !d->warm_wait && d->known) {
+		d->warm_prefetch = false;
+		deploy_prefetch(d, d->warm_m);
+	}
+	d->warm_prefetch = false;
 	if (!d->warm_wait)
 		return;
 	/* a deploy waits: it sends now, or asks itself (and says why) */
@@ -669,7 +794,8 @@ int deploy_warm(struct deploy *d, const struct deploy_module *m)
 	if (!cmd)
 		return -ENOMEM;
 	d->warm_m = m;
-	d->wop = rshell_run(d->sh, cmd, CMD_TIMEOUT_MS, on_warm, d);
+	/* beside the operations: a reload's rmmod does not wait for it */
+	d->wop = rshell_run(d->vsh, cmd, CMD_TIMEOUT_MS, on_warm, d);
 	free(cmd);
 	/* the upload's channel too: sftp-server starts meanwhile */
 	sftp_conn_warm(d->sc);
@@ -680,6 +806,14 @@ int deploy_prefetch(struct deploy *d, const struct deploy_module *m)
 {
 	char why[512];
 
+	if (d->s && !d->up && !d->strip &&
+	    (!d->known || strcmp(d->known_dir, m->remote_dir))) {
+		/* the first deploy of a connection: asks, then starts */
+		if (deploy_warm(d, m) < 0 || !d->wop)
+			return -EAGAIN;
+		d->warm_prefetch = true;
+		return 0;
+	}
 	if (d->up || d->strip || !d->s || !d->known ||
 	    strcmp(d->known_dir, m->remote_dir))
 		return -EAGAIN;
@@ -749,6 +883,58 @@ int deploy_upload(struct deploy *d, const struct deploy_module *m,
 
 /* --- load / unload ------------------------------------------------------- */
 
+/* The command writing text into the kernel log (NULL: out of memory). */
+static char *mark_command(const struct deploy_module *m, const char *text)
+{
+	char q[512], *cmd;
+
+	if (quote_sh(q, sizeof(q), text) < 0)
+		return NULL;
+	if (asprintf(&cmd,
+		     m->sudo ? "echo %s | sudo -n tee /dev/kmsg >/dev/null" :
+			       "echo %s >/dev/kmsg",
+		     q) < 0)
+		return NULL;
+	return cmd;
+}
+
+/*
+ * The end of a load's or unload's command: body left its exit status in
+ * $rc; the module's mark (when asked) is written once it returned, in the
+ * same round trip, and says whether it was. Takes body (freed).
+ */
+static char *with_mark(char *body, const struct deploy_module *m)
+{
+	char *mark = NULL, *all;
+	int n;
+
+	if (!body)
+		return NULL;
+	if (m->mark) {
+		mark = mark_command(m, m->mark);
+		if (!mark) {
+			free(body);
+			return NULL;
+		}
+	}
+	if (mark)
+		n = asprintf(
+			&all,
+			"%s; if { %s; } 2>/dev/null; then echo '" MARKED_MARK
+			"'; else echo '" NOMARK_MARK "'; fi; exit $rc",
+			body, mark);
+	else
+		n = asprintf(&all, "%s; exit $rc", body);
+	free(mark);
+	free(body);
+	return n < 0 ? NULL : all;
+}
+
+int deploy_op_mark(const struct deploy *d)
+{
+	return d->op_mark;
+}
+
 char *deploy_load_command(const struct deploy_module *m)
 {
 	const char *argv[66];
@@ -782,12 +968,12 @@ char *deploy_load_command(const struct deploy_module *m)
 	if (asprintf(
 		    &cmd,
 		    "%sinsmod %s 2>&1; rc=$?; echo '" BUILDID_MARK
-		    "' $(od -An -v -tx1 /sys/module/%s/notes/.note.gnu.build-id 2>/dev/null); %sif [ $rc -ne 0 ]; then echo '" KMSG_MARK
-		    "'; %sdmesg 2>&1 | tail -n 30; fi; exit $rc",
+		    "'; od -An -v -tx1 /sys/module/%s/notes/.note.gnu.build-id 2>/dev/null; %sif [ $rc -ne 0 ]; then echo '" KMSG_MARK
+		    "'; %sdmesg 2>&1 | tail -n 30; fi",
 		    priv(m), args, q, secs, priv(m)) < 0)
 		cmd = NULL;
 	free(args);
-	return cmd;
+	return with_mark(cmd, m);
 }
 
 char *deploy_unload_command(const struct deploy_module *m)
@@ -796,9 +982,9 @@ char *deploy_unload_command(const struct deploy_module *m)
 
 	if (quote_sh(q, sizeof(q), m->name) < 0)
 		return NULL;
-	if (asprintf(&cmd, "%srmmod %s 2>&1", priv(m), q) < 0)
+	if (asprintf(&cmd, "%srmmod %s 2>&1; rc=$?", priv(m), q) < 0)
 		return NULL;
-	return cmd;
+	return with_mark(cmd, m);
 }
 
 static int load_timeout(const struct deploy_module *m)
@@ -868,6 +1054,7 @@ int deploy_load(struct deploy *d, const struct deploy_module *m,
 	cmd = deploy_load_command(m);
 	if (!cmd)
 		return -ENOMEM;
+	d->op_mark = 0;
 	d->m = m;
 	d->done = done;
 	d->arg = arg;
@@ -911,6 +1098,7 @@ int deploy_unload(struct deploy *d, const struct deploy_module *m,
 	cmd = deploy_unload_command(m);
 	if (!cmd)
 		return -ENOMEM;
+	d->op_mark = 0;
 	d->m = m;
 	d->done = done;
 	d->arg = arg;
@@ -1051,18 +1239,14 @@ static void on_mark(void *arg, int rc, int status, const char *out, size_t len,
 int deploy_kmsg_mark(struct deploy *d, const struct deploy_module *m,
 		     const char *text, deploy_mark_fn fn, void *arg)
 {
-	char q[512], *cmd;
+	char *cmd;
 
 	if (!d->s)
 		return -ENOTCONN;
 	if (d->mop)
 		rshell_cancel(d->sh, d->mop);
-	if (quote_sh(q, sizeof(q), text) < 0)
-		return -ENAMETOOLONG;
-	if (asprintf(&cmd,
-		     m->sudo ? "echo %s | sudo -n tee /dev/kmsg >/dev/null" :
-			       "echo %s >/dev/kmsg",
-		     q) < 0)
+	cmd = mark_command(m, text);
+	if (!cmd)
 		return -ENOMEM;
 	d->mark_fn = fn;
 	d->mark_arg = arg;

@@ -45,6 +45,12 @@ struct deploy_module {
 	int load_timeout_ms;
 	/* a load reads the module's section addresses too (gdb wants them) */
 	bool sections;
+	/*
+	 * Written into the kernel log by the load's or unload's own command
+	 * once insmod/rmmod returned (as deploy_kmsg_mark would, without a
+	 * round trip of its own), or NULL; deploy_op_mark() says how it went.
+	 */
+	const char *mark;
 };
 
 #define DEPLOY_MAX_STATS 24
@@ -88,8 +94,9 @@ int deploy_upload(struct deploy *d, const struct deploy_module *m,
 /*
  * Starts writing the module (and changed tools) while another operation
  * runs, e.g. the unload of a reload; the next deploy_upload() of the same
- * build takes it over. -EAGAIN when this connection has not been probed
- * yet (the first deploy of a connection does that).
+ * build takes it over. On a connection not probed yet, the probe is asked
+ * first (deploy_warm) and its answer starts the upload. -EAGAIN when
+ * nothing could start (no connection, an upload already under way).
  */
 int deploy_prefetch(struct deploy *d, const struct deploy_module *m);
 /*
@@ -136,6 +143,12 @@ typedef void (*deploy_mark_fn)(void *arg, int rc);
  */
 int deploy_kmsg_mark(struct deploy *d, const struct deploy_module *m,
 		     const char *text, deploy_mark_fn fn, void *arg);
+/*
+ * The mark of the last load or unload (deploy_module.mark): 1 written,
+ * -EACCES no right to write the log, 0 not written (no mark asked, or the
+ * command did not get that far: write one with deploy_kmsg_mark()).
+ */
+int deploy_op_mark(const struct deploy *d);
 void deploy_cancel(struct deploy *d);
 
 /* The remote command lines (exposed for the unit test of their quoting). */
