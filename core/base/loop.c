@@ -248,7 +248,7 @@ int64_t loop_target_now_ms(const struct loop *loop)
 
 void loop_target_halt(struct loop *loop, bool halted)
 {
-	int64_t held_ms;
+	int64_t held_us, held_ms;
 
 	if (halted == loop->halted)
 		return;
@@ -257,8 +257,10 @@ void loop_target_halt(struct loop *loop, bool halted)
 		loop->halt_us = loop_now_us();
 		return;
 	}
-	held_ms = (loop_now_us() - loop->halt_us) / 1000;
-	loop->held_us += loop_now_us() - loop->halt_us;
+	held_us = loop_now_us() - loop->halt_us;
+	/* up: a target timer never fires before its time on the target's clock */
+	held_ms = (held_us + 999) / 1000;
+	loop->held_us += held_us;
 	for (size_t i = 0; i < loop->ntimers; i++)
 		if (loop->timers[i].target)
 			loop->timers[i].due_ms += held_ms;
