@@ -673,7 +673,7 @@ int bench_history_append(const struct bench_run *run, const char *path)
 	return append_line(o, path);
 }
 
-static cJSON *facts_json(const struct bench_facts *f)
+cJSON *bench_facts_json(const struct bench_facts *f)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -719,8 +719,8 @@ int bench_set_append(const struct bench *b, const struct bench_set *set,
 	cJSON_AddStringToObject(o, "git_note", set->git_note);
 	cJSON_AddStringToObject(o, "target", set->target);
 	cJSON_AddStringToObject(o, "kmdash", set->kmdash);
-	cJSON_AddItemToObject(o, "before", facts_json(&set->before));
-	cJSON_AddItemToObject(o, "after", facts_json(&set->after));
+	cJSON_AddItemToObject(o, "before", bench_facts_json(&set->before));
+	cJSON_AddItemToObject(o, "after", bench_facts_json(&set->after));
 	return append_line(o, path);
 }
 

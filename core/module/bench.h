@@ -89,6 +89,10 @@ struct bench_facts {
 	char throttled[24]; /* vcgencmd get_throttled, or "n/a" */
 };
 
+struct cJSON;
+/* The facts as the history keeps them (a cJSON object, the caller's). */
+struct cJSON *bench_facts_json(const struct bench_facts *f);
+
 struct bench_set {
 	char id[BENCH_ID_MAX];
 	int64_t started;

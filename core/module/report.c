@@ -31,21 +31,6 @@ static cJSON *spread_json(const struct bench_spread *sp)
 	return o;
 }
 
-static cJSON *facts_obj(const struct bench_facts *f)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "release", f->release);
-	cJSON_AddStringToObject(o, "cpu", f->cpu);
-	cJSON_AddNumberToObject(o, "cores", f->cores);
-	cJSON_AddStringToObject(o, "mhz", f->mhz);
-	cJSON_AddNumberToObject(o, "mem_kb", (double)f->mem_kb);
-	cJSON_AddStringToObject(o, "board", f->board);
-	cJSON_AddStringToObject(o, "temp_c", f->temp_c);
-	cJSON_AddStringToObject(o, "throttled", f->throttled);
-	return o;
-}
-
 /* The engine's runs at a point: how many, and each metric's spread. */
 static cJSON *engine_json(const struct bench *b, const struct bench_set *s,
 			  const char *point, bool baseline)
@@ -151,8 +136,8 @@ cJSON *bench_set_json(const struct bench *b, const struct bench_set *s,
 		cJSON_AddStringToObject(o, "git_note", s->git_note);
 	cJSON_AddStringToObject(o, "target", s->target);
 	cJSON_AddStringToObject(o, "kmdash", s->kmdash);
-	cJSON_AddItemToObject(o, "before", facts_obj(&s->before));
-	cJSON_AddItemToObject(o, "after", facts_obj(&s->after));
+	cJSON_AddItemToObject(o, "before", bench_facts_json(&s->before));
+	cJSON_AddItemToObject(o, "after", bench_facts_json(&s->after));
 	pts = cJSON_AddArrayToObject(o, "points");
 	for (size_t k = 0; k < np; k++) {
 		cJSON *p = cJSON_CreateObject(), *e;
