@@ -175,13 +175,14 @@ start()
 	touch "$T_TMP/$name.go"
 }
 # run_tty NAME CMD...: CMD on a terminal (start); waits for it to end;
-# prints its status.
+# its status in $tty_status. Not in a $(...): a tmux server it starts is
+# tracked for the cleanup in this shell, not a subshell's copy.
 run_tty()
 {
 	local name=$1
 	shift
 	start "$name" 120 40 "$(dash_env) $*; echo kmdash exited: \$?; sleep 600"
-	wait_exit "$name" 60
+	tty_status=$(wait_exit "$name" 60)
 }
 terminal_untouched()
 {
@@ -233,14 +234,16 @@ check "the dashboard quits normally" quits dash
 # --- the command line, on a terminal -------------------------------------
 for cmd in dmesg status "status --json" check "run load" "run unload" "run bench" "run build"; do
 	name=cli-${cmd// /-}
-	st=$(run_tty "$name" "$KMDASH" --config "$CFG" $cmd)
+	run_tty "$name" "$KMDASH" --config "$CFG" $cmd
+	st=$tty_status
 	check "kmdash $cmd ran (exit $st)" test "$st" != timeout
 	check "kmdash $cmd: no sequence of the board reached the terminal" \
 		clean "$name" "$T_TMP/$name.raw" --strict
 	check "kmdash $cmd: tmux's title, window name and buffers untouched" \
 		terminal_untouched "$name"
 done
-st=$(run_tty cli-decode "$KMDASH" --config "$CFG" decode "$F/trace")
+run_tty cli-decode "$KMDASH" --config "$CFG" decode "$F/trace"
+st=$tty_status
 check "kmdash decode ran (exit $st)" test "$st" != timeout
 check "kmdash decode: no sequence of the trace reached the terminal" \
 	clean cli-decode "$T_TMP/cli-decode.raw" --strict
