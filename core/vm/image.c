@@ -24,6 +24,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "core/base/fsfile.h"
 #include "core/base/fsdir.h"
 #include "core/base/proc_run.h"
 #include "core/vm/image_int.h"
@@ -118,21 +119,6 @@ static int write_file(const char *path, const char *text, mode_t mode)
 	if (close(fd) < 0 && !rc)
 		rc = -errno;
 	return rc;
-}
-
-static long read_file(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, cap - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
-	return n;
 }
 
 /* --- the machine ------------------------------------------------------------ */
@@ -319,7 +305,7 @@ static int read_record(struct prep *p)
 	}
 	*r = *p->r;
 	snprintf(path, sizeof(path), "%s/prepared", p->r->dir);
-	if (read_file(path, text, 16384) <= 0) {
+	if (fsfile_read(path, text, 16384) <= 0) {
 		free(text);
 		return 0;
 	}
@@ -689,7 +675,7 @@ static int make_keys(struct prep *p)
 /* Reads a file of the cache (a key) into buf. */
 static int key_text(struct prep *p, const char *path, char *buf, size_t cap)
 {
-	long n = read_file(path, buf, cap);
+	long n = fsfile_read(path, buf, cap);
 
 	if (n <= 0)
 		return fail(p, n < 0 ? (int)n : -EIO, "cannot read %s: %s",
@@ -993,7 +979,7 @@ static int run(struct prep *p)
 			    p->src);
 	snprintf(path, sizeof(path), "%s/.cmdline.tmp", p->r->dir);
 	rc = boot_file(p, "cmdline.txt", path);
-	n = rc ? -1 : read_file(path, cmdline, sizeof(cmdline));
+	n = rc ? -1 : fsfile_read(path, cmdline, sizeof(cmdline));
 	unlink(path);
 	if (rc)
 		return rc;

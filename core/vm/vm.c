@@ -8,6 +8,7 @@
  * followed with inotify so that nothing wakes up while the guest is quiet.
  */
 #include "core/vm/vm.h"
+#include "core/base/fsfile.h"
 #include "core/base/fsdir.h"
 #include "core/base/loop.h"
 #include "core/base/quote.h"
@@ -111,16 +112,10 @@ static int write_file(const char *path, const char *text)
 /* Reads a small file into buf (NUL-terminated, trailing newline cut). */
 static int read_small(const char *path, char *buf, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t r;
+	long r = fsfile_read(path, buf, cap);
 
-	if (fd < 0)
-		return -errno;
-	r = read(fd, buf, cap - 1);
-	close(fd);
 	if (r < 0)
-		return -EIO;
-	buf[r] = '\0';
+		return (int)r;
 	while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == '\r'))
 		buf[--r] = '\0';
 	return (int)r;
