@@ -216,6 +216,7 @@ static void apply_layout(struct dash *d)
 		p->r = d->lay.pane[i];
 		p->collapsed = d->lay.collapsed[i] || p->r.h < 3 || p->r.w < 4;
 		p->win = win_at(p->r);
+		p->border = 0;
 		if (p->win && !p->collapsed)
 			p->inner = derwin(p->win, p->r.h - 2, p->r.w - 2, 1, 1);
 		p->dirty = true;
@@ -273,23 +274,40 @@ static void draw_collapsed(struct dash *d, struct pane *p, bool focus)
 	draw_role(d, w, TR_NORMAL);
 }
 
+/*
+ * The border is drawn again only when it changes (focus) or the screen is
+ * drawn whole: the idle dashboard redraws its RTT pane every second, and
+ * the border was a third of that frame's drawing, every line of it sent
+ * through doupdate()'s comparison for nothing.
+ */
 static void draw_pane(struct dash *d, struct pane *p)
 {
 	bool focus = p->id == d->focus;
+	int border = 1 + focus;
+	bool inside = !d->full && p->border == border;
 
 	if (!p->win)
 		return;
 	if (p->collapsed) {
 		draw_collapsed(d, p, focus);
+		p->border = 0;
+		wnoutrefresh(p->win);
+		p->dirty = false;
+		return;
+	}
+	if (inside) {
+		werase(p->inner);
 	} else {
 		werase(p->win);
 		draw_border(d, p, focus);
-		p->inner_h = p->r.h - 2;
-		p->inner_w = p->r.w - 2;
-		draw_role(d, p->inner, TR_NORMAL);
-		p->ops->draw(d, p, p->inner, p->inner_h, p->inner_w);
+		p->border = border;
 	}
-	wnoutrefresh(p->win);
+	p->inner_h = p->r.h - 2;
+	p->inner_w = p->r.w - 2;
+	draw_role(d, p->inner, TR_NORMAL);
+	p->ops->draw(d, p, p->inner, p->inner_h, p->inner_w);
+	/* the inside shares win's cells; only its own lines are marked */
+	wnoutrefresh(inside ? p->inner : p->win);
 	p->dirty = false;
 }
 

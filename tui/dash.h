@@ -64,6 +64,7 @@ struct pane {
 	struct rect r;
 	bool collapsed;
 	bool dirty;
+	int border; /* the border in win: 0 none (erased), 1 + focus */
 	int inner_h, inner_w; /* last drawn inside size */
 };
 

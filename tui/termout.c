@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ncurses into a memory file, the memory file to the terminal without
- * ever blocking. The memory file is emptied after each flush (truncated
- * and rewound: ncurses only ever writes at its offset), so it holds one
- * frame at most; what the terminal did not take yet waits in `pend`.
+ * ever blocking. The memory file is rewound after each flush (ncurses
+ * only ever writes at its offset, so the frame is what lies before it),
+ * never truncated: it keeps the size of the largest frame, and the
+ * idle dashboard's frame costs no system call for it. What
+ * the terminal did not take yet waits in `pend`.
  */
 #include "tui/termout.h"
 
@@ -96,7 +98,7 @@ void termout_flush(struct termout *t)
 		t->cap = cap;
 	}
 	got = pread(t->mem, t->pend + t->len, (size_t)n, 0);
-	if (ftruncate(t->mem, 0) < 0 || lseek(t->mem, 0, SEEK_SET) < 0)
+	if (lseek(t->mem, 0, SEEK_SET) < 0)
 		return;
 	if (got <= 0)
 		return;

@@ -12,6 +12,8 @@
 # not counted (it is the terminal's).
 #   KMDASH_BENCH_IDLE_SECS   the window (default 60)
 #   KMDASH_BENCH_BEFORE      another kmdash binary: its dashboard too
+#   KMDASH_BENCH_IDLE_PERF   a file: perf's profile of the dashboard over
+#                            the window (perf report -i FILE)
 . "$(dirname "$0")/lib.sh"
 . "$T_ROOT/tests/tui/lib/tmux.sh"
 cd "$T_ROOT"
@@ -62,7 +64,12 @@ ctx() { awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/s
 kn0=$(cpu_ns $kpid) on0=$(cpu_ns $opid) dn0=$(cpu_ns $dpid) dc0=$(ctx $dpid)
 [ -z "$bpid" ] || bn0=$(cpu_ns $bpid) bc0=$(ctx $bpid)
 k0=$(cpu_ticks $kpid) o0=$(cpu_ticks $opid) kc0=$(ctx $kpid) oc0=$(ctx $opid) t0=$(now)
-sleep "$SECS"
+if [ -n "${KMDASH_BENCH_IDLE_PERF:-}" ]; then
+	perf record -q -F 4999 --call-graph dwarf,16384 -p "$dpid" \
+		-o "$KMDASH_BENCH_IDLE_PERF" -- sleep "$SECS" >/dev/null 2>&1
+else
+	sleep "$SECS"
+fi
 kn1=$(cpu_ns $kpid) on1=$(cpu_ns $opid) dn1=$(cpu_ns $dpid) dc1=$(ctx $dpid)
 [ -z "$bpid" ] || bn1=$(cpu_ns $bpid) bc1=$(ctx $bpid)
 k1=$(cpu_ticks $kpid) o1=$(cpu_ticks $opid) kc1=$(ctx $kpid) oc1=$(ctx $opid) t=$(elapsed "$t0")

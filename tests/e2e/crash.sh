@@ -167,8 +167,13 @@ out=$("$KM" --config "$(crash_cfg panic)" run deploy load 2>&1)
 check "panic in init: the load fails" test $? -ne 0
 check "... the link goes DOWN with the panic as its reason" \
 	grep -q -- "-- link DOWN: kernel panic: " <<<"$out"
-check "... the panic text comes from the console" \
-	grep -qE "\(console\) Kernel panic - not syncing" <<<"$out"
+# The panic usually cuts the SSH stream, and its text comes from the
+# console, marked "(console)"; on a busy host the stream may still bring
+# it first (one run in five once), and the console's copy is its twin.
+# Either way the kernel's own line is shown (the link's reason says
+# "kernel panic:", never this).
+check "... the panic text is shown (from the console if the stream was cut)" \
+	grep -q "Kernel panic - not syncing" <<<"$out"
 check "... and is decoded to the marked line" \
 	grep -qE "decode .*-> .*$file:$line" <<<"$out"
 reset
