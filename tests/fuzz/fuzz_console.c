@@ -8,13 +8,16 @@
  * console.h promises that any split of the bytes gives the same screen
  * ("UTF-8 and escapes may straddle"): the stream goes to two consoles,
  * one in pieces of random sizes, the other in one piece but for where the
- * first was cut just before a character's UTF-8 lead byte, or inside the
- * character (libvterm gets its bytes in the next write then), and their
- * screens, scrollbacks, cursors and answers must be the same. (Those cuts
- * are kept because libvterm 0.1.4 joins combining marks that come in a
- * later write to their character everywhere but in the last column,
- * where they go to the next line: a limit of libvterm that kmdash does
- * not hide, see core/console/console_guard.c.)
+ * first was cut just before a character's UTF-8 lead byte or inside the
+ * character, and their screens, scrollbacks, cursors and answers must be
+ * the same. (Those cuts are kept because libvterm 0.1.4 joins combining
+ * marks that come in a later write to their character everywhere but in
+ * the last column, where they go to the next line: a limit of libvterm
+ * that kmdash does not hide, see core/console/console_guard.c. A cut
+ * inside a character is kept where it is, not moved to its lead byte:
+ * after a sequence that the lead byte breaks off, the guard writes the
+ * U+FFFD of the broken one when the lead byte comes, so the cut decides
+ * whether the next character shares its write.)
  *
  * Input: rows, cols, flags, the rows and cols of the resize, a split
  * byte, then the stream. Sizes stay below 256: the board cannot choose
@@ -48,11 +51,11 @@ struct cuts {
 };
 
 /*
- * Where libvterm's write ends for a cut at pos: before the character the
- * cut is in (console_guard.c holds its first bytes back until the rest
- * comes), or at pos when that is before a lead byte; else 0, no cut.
+ * pos if a cut there can end one of libvterm's writes before a character:
+ * before a lead byte or inside a character (console_guard.c holds its
+ * first bytes back until the rest comes); else 0, no cut.
  */
-static size_t char_start(const uint8_t *p, size_t len, size_t pos)
+static size_t write_cut(const uint8_t *p, size_t len, size_t pos)
 {
 	size_t q = pos;
 
@@ -71,7 +74,7 @@ static size_t char_start(const uint8_t *p, size_t len, size_t pos)
 					 6;
 
 		if (pos - (q - 1) < n)
-			return q - 1;
+			return pos;
 	}
 	return 0;
 }
@@ -83,7 +86,7 @@ static void feed(const void *piece, size_t len, void *arg)
 
 	console_feed(k->c, piece, len);
 	k->pos += len;
-	at = char_start(k->p, k->len, k->pos);
+	at = write_cut(k->p, k->len, k->pos);
 	if (at && (!k->n || k->at[k->n - 1] != at)) {
 		if (k->n == k->cap) {
 			k->cap = k->cap ? 2 * k->cap : 64;
