@@ -158,7 +158,43 @@ static bool same_workload(const struct bench_set *a, const struct bench_set *b)
 	       !strcmp(a->target, b->target);
 }
 
-/* A point's verdict over the earlier sets prev[0..n) (oldest first). */
+/*
+ * The speed of the median call comes from a latency percentile, which
+ * bench programs read from a log histogram: sebench's has 8 buckets per
+ * power of two, so its p50 moves in steps of up to 1/8, however still
+ * the engine is. Its noise is taken as at least such a step's (1/8 over
+ * sqrt(12), a uniform rounding error): a run of sets that happen to show
+ * the same bucket must not make a one-bucket move a regression.
+ */
+#define BENCH_P50_MIN_NOISE (0.125 / 3.4641016)
+
+static double judged_min_noise(enum bench_judged j)
+{
+	return j == BJ_P50 ? BENCH_P50_MIN_NOISE : 0;
+}
+
+/* The noise of what (ratio, j) judges over prev[0..n), its values in vals. */
+static double history_noise(const struct bench *b,
+			    const struct bench_set *const *prev, size_t n,
+			    const char *point, bool ratio, enum bench_judged j,
+			    double (*vals)[MAX_REPS],
+			    struct noise_result_reps *pr)
+{
+	double noise;
+
+	for (size_t i = 0; i < n; i++) {
+		pr[i].v = vals[i];
+		pr[i].n = judged_values(b, prev[i], point, ratio, j, vals[i]);
+	}
+	noise = noise_of(pr, n, NULL);
+	return noise < judged_min_noise(j) ? judged_min_noise(j) : noise;
+}
+
+/*
+ * A point's verdict over the earlier sets prev[0..n) (oldest first): of
+ * the figures a set can be judged by, the one whose history shows the
+ * least noise; the ratio first, throughput first on a tie.
+ */
 static void judge_point(const struct bench *b, const struct bench_set *set,
 			const struct bench_set *const *prev, size_t n,
 			const char *point, struct bench_verdict *v,
@@ -167,33 +203,33 @@ static void judge_point(const struct bench *b, const struct bench_set *set,
 	static double vals[BENCH_JUDGE_WINDOW][MAX_REPS], cur[MAX_REPS];
 	struct noise_result_reps pr[BENCH_JUDGE_WINDOW], cr;
 	double best = INFINITY;
+	bool ratio = set->baseline;
 	enum bench_judged pick = BJ_OPS;
 
-	/* the metric with less noise in the history, throughput on a tie */
-	for (int j = BJ_OPS; j <= BJ_P50 && n >= NOISE_MIN_PREV; j++) {
-		double noise;
+	v->ratio_noise_pct = NAN;
+	for (int r = set->baseline; r >= 0 && n >= NOISE_MIN_PREV; r--) {
+		for (int j = BJ_OPS; j <= BJ_P50; j++) {
+			double noise = history_noise(b, prev, n, point, r,
+						     (enum bench_judged)j, vals,
+						     pr);
 
-		for (size_t i = 0; i < n; i++) {
-			pr[i].v = vals[i];
-			pr[i].n = judged_values(b, prev[i], point,
-						set->baseline,
-						(enum bench_judged)j, vals[i]);
-		}
-		noise = noise_of(pr, n, NULL);
-		if (!isnan(noise) && noise < best) {
-			best = noise;
-			pick = (enum bench_judged)j;
+			if (r && !isnan(noise) &&
+			    (isnan(v->ratio_noise_pct) ||
+			     100 * noise < v->ratio_noise_pct))
+				v->ratio_noise_pct = 100 * noise;
+			if (!isnan(noise) && noise < best) {
+				best = noise;
+				ratio = r;
+				pick = (enum bench_judged)j;
+			}
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
-		pr[i].v = vals[i];
-		pr[i].n = judged_values(b, prev[i], point, set->baseline, pick,
-					vals[i]);
-	}
+	history_noise(b, prev, n, point, ratio, pick, vals, pr);
 	cr.v = cur;
-	cr.n = judged_values(b, set, point, set->baseline, pick, cur);
-	noise_judge(pr, n, &cr, info);
+	cr.n = judged_values(b, set, point, ratio, pick, cur);
+	noise_judge_min(pr, n, &cr, judged_min_noise(pick), info);
 	v->judged = pick;
+	v->ratio = ratio;
 }
 
 void bench_judge(const struct bench *b, const struct bench_set *set,
@@ -246,6 +282,8 @@ void bench_judge(const struct bench *b, const struct bench_set *set,
 			out->verdict = info.verdict;
 			out->info = info;
 			out->judged = v.judged;
+			out->ratio = v.ratio;
+			out->ratio_noise_pct = v.ratio_noise_pct;
 			snprintf(out->point, sizeof(out->point), "%s", pts[k]);
 		}
 	}
@@ -280,6 +318,13 @@ void bench_judge(const struct bench *b, const struct bench_set *set,
 			out->info.low, out->info.high, noise, out->info.nprev,
 			out->first, out->last, here);
 	}
+	/* a baseline ran but its ratio was not judged: say why */
+	if (set->baseline && !out->ratio && out->verdict != NOISE_NOT_ENOUGH &&
+	    len > 0 && (size_t)len < sizeof(out->text))
+		len += snprintf(
+			out->text + len, sizeof(out->text) - (size_t)len,
+			" (the %s/user ratio moved more here: noise +-%.1f%%)",
+			engine[0] ? engine : "module", out->ratio_noise_pct);
 	if (out->other && len > 0 && (size_t)len < sizeof(out->text))
 		snprintf(
 			out->text + len, sizeof(out->text) - (size_t)len,

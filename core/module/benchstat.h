@@ -7,11 +7,16 @@
  * machine (core/module/noise.h).
  *
  * Judged: with a baseline, the per-repetition ratio module/baseline (run
- * interleaved, it cancels the machine's drift); without one, the module's
- * own values. Of throughput (ops/s) and the speed of the median call
- * (1 / p50 latency: preempted calls of a busy host are outliers there,
- * not at the median), the one whose previous sets show less noise: the
- * choice looks at the history only, never at the result being judged.
+ * interleaved, it cancels the machine's drift), unless the module's own
+ * values are seen to move less: a baseline can bring more noise of its
+ * own than the drift it cancels (under QEMU's TCG the user-space table
+ * moves +-15% from run to run, the module +-4%, and a 20% slowdown hid
+ * inside the ratio's band); the verdict then says so, with the ratio's
+ * noise. Without a baseline, the module's own values. Of throughput
+ * (ops/s) and the speed of the median call (1 / p50 latency: preempted
+ * calls of a busy host are outliers there, not at the median), likewise
+ * the one whose previous sets show less noise. The choice looks at the
+ * history only, never at the result being judged.
  */
 #ifndef KMDASH_BENCHSTAT_H
 #define KMDASH_BENCHSTAT_H
@@ -58,6 +63,8 @@ struct bench_verdict {
 	char point[BENCH_POINT_MAX]; /* that point, "" without a sweep */
 	bool ratio; /* judged module/baseline */
 	enum bench_judged judged;
+	/* with a baseline: the ratio's noise in the history (NAN: unknown) */
+	double ratio_noise_pct;
 	char what[64]; /* "kmod/user ratio of ops/s" */
 	size_t other; /* earlier sets on another kernel or machine */
 	/* the commits judged against, short: the oldest and the newest */

@@ -113,12 +113,23 @@ enum noise_verdict noise_judge(const struct noise_result_reps *prev,
 			       const struct noise_result_reps *cur,
 			       struct noise_verdict_info *out)
 {
+	return noise_judge_min(prev, nprev, cur, 0, out);
+}
+
+enum noise_verdict noise_judge_min(const struct noise_result_reps *prev,
+				   size_t nprev,
+				   const struct noise_result_reps *cur,
+				   double min_rel,
+				   struct noise_verdict_info *out)
+{
 	size_t used, reps;
 	double half;
 
 	memset(out, 0, sizeof(*out));
 	out->value = cur ? result_median(cur, &reps) : NAN;
 	out->noise = noise_est(prev, nprev, &out->center, &used);
+	if (used && out->noise < min_rel * fabs(out->center))
+		out->noise = min_rel * fabs(out->center);
 	out->nprev = used;
 	half = used ? NOISE_K * out->noise *
 			       sqrt(1 + M_PI / (2 * (double)used)) :

@@ -66,6 +66,16 @@ enum noise_verdict noise_judge(const struct noise_result_reps *prev,
 			       size_t nprev,
 			       const struct noise_result_reps *cur,
 			       struct noise_verdict_info *out);
+/*
+ * The same, with the noise at least min_rel of the center: the figure's
+ * own resolution (a percentile read from a histogram moves in steps, and
+ * a few results that happen to agree say nothing of the step).
+ */
+enum noise_verdict noise_judge_min(const struct noise_result_reps *prev,
+				   size_t nprev,
+				   const struct noise_result_reps *cur,
+				   double min_rel,
+				   struct noise_verdict_info *out);
 
 /* The median of v[0..n) (sorted in place); NAN for n = 0. */
 double noise_median(double *v, size_t n);

@@ -135,10 +135,106 @@ static void test_verdicts(void **state)
 	bench_free(b);
 }
 
+/*
+ * A baseline noisier than the drift it cancels (user-space under QEMU's
+ * TCG moves +-15% from run to run, the module +-4%): the module's own
+ * ops/s are judged, so a 20% slowdown is caught, and the verdict says why
+ * the ratio was not used.
+ */
+static void test_noisy_baseline(void **state)
+{
+	struct bench *b = bench_new(1024);
+	struct bench_verdict v;
+	static const double user[10] = { 1.0, 1.25, 0.8, 1.15, 0.85,
+					 1.2, 0.75, 1.1, 0.9,  1.05 };
+	static const double kmod[10] = { 1.0,  1.02, 0.98, 1.01, 0.99,
+					 1.03, 0.97, 1.0,  1.02, 0.98 };
+	struct bench_set *s = NULL;
+
+	for (int i = 0; i < 10; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "s%d", i);
+		s = bench_set_begin(b, id);
+		memset(s->commit, 'a', 40);
+		snprintf(s->workload, sizeof(s->workload), "YCSB C");
+		snprintf(s->target, sizeof(s->target), "qemu");
+		snprintf(s->before.release, sizeof(s->before.release), "6.1");
+		s->baseline = true;
+		s->reps = 3;
+		for (int k = 0; k < 3; k++) {
+			/* its p50 moves more than its throughput */
+			run(b, false, k + 1, 1e5 * kmod[i],
+			    30 / kmod[i] * (1 + 0.05 * (k - 1)));
+			run(b, true, k + 1, 4e5 * user[(i + k) % 10],
+			    5 / user[(i + k) % 10]);
+		}
+		bench_set_end(b, true, NULL);
+	}
+	bench_judge(b, s, &v);
+	assert_int_equal(v.verdict, NOISE_WITHIN);
+	assert_false(v.ratio);
+	/* 20% slower module, the baseline at its usual: caught */
+	s = bench_set_begin(b, "slow");
+	memset(s->commit, 'b', 40);
+	snprintf(s->workload, sizeof(s->workload), "YCSB C");
+	snprintf(s->target, sizeof(s->target), "qemu");
+	snprintf(s->before.release, sizeof(s->before.release), "6.1");
+	s->baseline = true;
+	s->reps = 3;
+	for (int k = 0; k < 3; k++) {
+		run(b, false, k + 1, 1e5 / 1.2, 36 * (1 + 0.05 * (k - 1)));
+		run(b, true, k + 1, 4e5 * user[(3 + k) % 10],
+		    5 / user[(3 + k) % 10]);
+	}
+	bench_set_end(b, true, NULL);
+	bench_judge(b, s, &v);
+	assert_int_equal(v.verdict, NOISE_BELOW);
+	assert_false(v.ratio);
+	assert_non_null(strstr(v.text, "REGRESSION: kmod ops/s"));
+	assert_non_null(strstr(v.text, "the kmod/user ratio moved more here"));
+	bench_free(b);
+}
+
+/*
+ * A p50 read from a histogram moves in steps: sets that all show the same
+ * bucket have no noise to see, and the next bucket up (12.5% slower) is
+ * no regression of a module whose throughput did not move.
+ */
+static void test_p50_steps(void **state)
+{
+	struct bench *b = bench_new(1024);
+	struct bench_verdict v;
+	static const double ops[11] = { 1.0,  1.04, 0.96, 1.02, 0.98, 1.05,
+					0.95, 1.01, 0.99, 1.03, 1.0 };
+	struct bench_set *s = NULL;
+
+	for (int i = 0; i < 11; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "s%d", i);
+		s = bench_set_begin(b, id);
+		memset(s->commit, 'a', 40);
+		snprintf(s->workload, sizeof(s->workload), "YCSB C");
+		snprintf(s->target, sizeof(s->target), "qemu");
+		snprintf(s->before.release, sizeof(s->before.release), "6.1");
+		s->reps = 3;
+		for (int k = 0; k < 3; k++)
+			run(b, false, k + 1, 1e5 * ops[i],
+			    i < 10 ? 4.5 : 5.0625);
+		bench_set_end(b, true, NULL);
+	}
+	bench_judge(b, s, &v);
+	assert_int_equal(v.verdict, NOISE_WITHIN);
+	bench_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spreads_and_ratio),
+		cmocka_unit_test(test_noisy_baseline),
+		cmocka_unit_test(test_p50_steps),
 		cmocka_unit_test(test_verdicts),
 	};
 
