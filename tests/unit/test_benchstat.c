@@ -33,9 +33,26 @@ static void run(struct bench *b, bool baseline, int rep, double ops, double p50)
 }
 
 /*
+ * A set of YCSB C on qemu, 3 repetitions, begun: commit c repeated to 40
+ * hex digits, on kernel release.
+ */
+static struct bench_set *begin(struct bench *b, const char *id, char c,
+			       const char *release, bool baseline)
+{
+	struct bench_set *s = bench_set_begin(b, id);
+
+	memset(s->commit, c, 40);
+	snprintf(s->workload, sizeof(s->workload), "YCSB C");
+	snprintf(s->target, sizeof(s->target), "qemu");
+	snprintf(s->before.release, sizeof(s->before.release), "%s", release);
+	s->baseline = baseline;
+	s->reps = 3;
+	return s;
+}
+
+/*
  * A set of 3 repetitions, kmod at kops x (1 - 1%, 1, 1 + 1%) and user at
- * 4x that, with the machine's drift (both engines alike); commit c
- * repeated to 40 hex digits.
+ * 4x that, with the machine's drift (both engines alike); commit c.
  */
 static struct bench_set *set(struct bench *b, char c, double kops, double drift,
 			     const char *release, bool ok)
@@ -45,13 +62,7 @@ static struct bench_set *set(struct bench *b, char c, double kops, double drift,
 	struct bench_set *s;
 
 	snprintf(id, sizeof(id), "s%c", c);
-	s = bench_set_begin(b, id);
-	memset(s->commit, c, 40);
-	snprintf(s->workload, sizeof(s->workload), "YCSB C");
-	snprintf(s->target, sizeof(s->target), "qemu");
-	snprintf(s->before.release, sizeof(s->before.release), "%s", release);
-	s->baseline = true;
-	s->reps = 3;
+	s = begin(b, id, c, release, true);
 	for (int k = 0; k < 3; k++) {
 		run(b, false, k + 1, kops * drift * (1 + j[k]), 3.2 / kops);
 		run(b, true, k + 1, 4 * drift * (1 + j[2 - k]), 0.8);
@@ -155,13 +166,7 @@ static void test_noisy_baseline(void **state)
 		char id[16];
 
 		snprintf(id, sizeof(id), "s%d", i);
-		s = bench_set_begin(b, id);
-		memset(s->commit, 'a', 40);
-		snprintf(s->workload, sizeof(s->workload), "YCSB C");
-		snprintf(s->target, sizeof(s->target), "qemu");
-		snprintf(s->before.release, sizeof(s->before.release), "6.1");
-		s->baseline = true;
-		s->reps = 3;
+		s = begin(b, id, 'a', "6.1", true);
 		for (int k = 0; k < 3; k++) {
 			/* its p50 moves more than its throughput */
 			run(b, false, k + 1, 1e5 * kmod[i],
@@ -175,13 +180,7 @@ static void test_noisy_baseline(void **state)
 	assert_int_equal(v.verdict, NOISE_WITHIN);
 	assert_false(v.ratio);
 	/* 20% slower module, the baseline at its usual: caught */
-	s = bench_set_begin(b, "slow");
-	memset(s->commit, 'b', 40);
-	snprintf(s->workload, sizeof(s->workload), "YCSB C");
-	snprintf(s->target, sizeof(s->target), "qemu");
-	snprintf(s->before.release, sizeof(s->before.release), "6.1");
-	s->baseline = true;
-	s->reps = 3;
+	s = begin(b, "slow", 'b', "6.1", true);
 	for (int k = 0; k < 3; k++) {
 		run(b, false, k + 1, 1e5 / 1.2, 36 * (1 + 0.05 * (k - 1)));
 		run(b, true, k + 1, 4e5 * user[(3 + k) % 10],
@@ -213,12 +212,7 @@ static void test_p50_steps(void **state)
 		char id[16];
 
 		snprintf(id, sizeof(id), "s%d", i);
-		s = bench_set_begin(b, id);
-		memset(s->commit, 'a', 40);
-		snprintf(s->workload, sizeof(s->workload), "YCSB C");
-		snprintf(s->target, sizeof(s->target), "qemu");
-		snprintf(s->before.release, sizeof(s->before.release), "6.1");
-		s->reps = 3;
+		s = begin(b, id, 'a', "6.1", false);
 		for (int k = 0; k < 3; k++)
 			run(b, false, k + 1, 1e5 * ops[i],
 			    i < 10 ? 4.5 : 5.0625);
