@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What kmdash's sampling and streaming cost the throughput it measures:
-# kmdash run bench with sebench's samples streamed (ten a run, as the
-# dashboard draws them) vs the same run printing only its summary
+# kmdash run bench with sebench's samples streamed (its default: a tenth
+# of the run, at most four a second: four a 1 s run, as the dashboard
+# draws them) vs the same run printing only its summary
 # (--no-samples), alternated, PAIRS pairs; YCSB C, 1 s a run, the module
 # and the user-space baseline. The figure: the median over the pairs of
 # streamed/summary-only ops/s, with its spread. Goal: <= 2% lost.
