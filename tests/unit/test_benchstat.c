@@ -33,13 +33,17 @@ static void run(struct bench *b, bool baseline, int rep, double ops, double p50)
 }
 
 /*
- * A set of YCSB C on qemu, 3 repetitions, begun: commit c repeated to 40
- * hex digits, on kernel release.
+ * The n-th set of YCSB C on qemu, 3 repetitions, begun: commit c repeated
+ * to 40 hex digits, on kernel release.
  */
-static struct bench_set *begin(struct bench *b, const char *id, char c,
+static struct bench_set *begin(struct bench *b, char c, int n,
 			       const char *release, bool baseline)
 {
-	struct bench_set *s = bench_set_begin(b, id);
+	char id[16];
+	struct bench_set *s;
+
+	snprintf(id, sizeof(id), "%c%d", c, n);
+	s = bench_set_begin(b, id);
 
 	memset(s->commit, c, 40);
 	snprintf(s->workload, sizeof(s->workload), "YCSB C");
@@ -58,11 +62,7 @@ static struct bench_set *set(struct bench *b, char c, double kops, double drift,
 			     const char *release, bool ok)
 {
 	static const double j[3] = { -0.01, 0, 0.01 };
-	char id[8];
-	struct bench_set *s;
-
-	snprintf(id, sizeof(id), "s%c", c);
-	s = begin(b, id, c, release, true);
+	struct bench_set *s = begin(b, c, 0, release, true);
 	for (int k = 0; k < 3; k++) {
 		run(b, false, k + 1, kops * drift * (1 + j[k]), 3.2 / kops);
 		run(b, true, k + 1, 4 * drift * (1 + j[2 - k]), 0.8);
@@ -163,10 +163,7 @@ static void test_noisy_baseline(void **state)
 	struct bench_set *s = NULL;
 
 	for (int i = 0; i < 10; i++) {
-		char id[16];
-
-		snprintf(id, sizeof(id), "s%d", i);
-		s = begin(b, id, 'a', "6.1", true);
+		s = begin(b, 'a', i, "6.1", true);
 		for (int k = 0; k < 3; k++) {
 			/* its p50 moves more than its throughput */
 			run(b, false, k + 1, 1e5 * kmod[i],
@@ -180,7 +177,7 @@ static void test_noisy_baseline(void **state)
 	assert_int_equal(v.verdict, NOISE_WITHIN);
 	assert_false(v.ratio);
 	/* 20% slower module, the baseline at its usual: caught */
-	s = begin(b, "slow", 'b', "6.1", true);
+	s = begin(b, 'b', 0, "6.1", true);
 	for (int k = 0; k < 3; k++) {
 		run(b, false, k + 1, 1e5 / 1.2, 36 * (1 + 0.05 * (k - 1)));
 		run(b, true, k + 1, 4e5 * user[(3 + k) % 10],
@@ -209,10 +206,7 @@ static void test_p50_steps(void **state)
 	struct bench_set *s = NULL;
 
 	for (int i = 0; i < 11; i++) {
-		char id[16];
-
-		snprintf(id, sizeof(id), "s%d", i);
-		s = begin(b, id, 'a', "6.1", false);
+		s = begin(b, 'a', i, "6.1", false);
 		for (int k = 0; k < 3; k++)
 			run(b, false, k + 1, 1e5 * ops[i],
 			    i < 10 ? 4.5 : 5.0625);
