@@ -2004,6 +2004,7 @@ struct session *session_new(struct loop *loop, const struct session_opts *o,
 	bo.no_command = t->build.missing;
 	bo.mirror_src = t->build.mirror_src;
 	bo.mirror_dst = t->build.mirror_dst;
+	bo.plan_dir = t->build.plan_dir;
 	bo.cwd = t->build.dir;
 	bo.env = (const char *const *)t->build.env.v;
 	bo.path_map = (const char *const *)t->build.path_map.v;

@@ -146,6 +146,9 @@ struct config_build {
 	 */
 	char *mirror_src, *mirror_dst;
 	char *missing; /* why there is no build command, or NULL */
+	/* replay kbuild's plan (core/module/kbplan.h), and where it is kept */
+	bool kbuild_plan;
+	char *plan_dir;
 	struct config_container container;
 	/*
 	 * "FROM=TO": paths the build prints (FROM, the container's) and

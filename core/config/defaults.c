@@ -394,6 +394,11 @@ static void build_module(struct schema_ctx *c, struct config_target *t,
 	config_container_derive(c, &t->build, ms->known ? ms->src.dir : NULL,
 				out, kbuild);
 	free(out);
+	/* kbuild on the host, whoever wrote the command (core/module/kbplan.h) */
+	if (t->build.kbuild_plan && !t->build.container.present &&
+	    cfg->cache_dir && !t->build.plan_dir)
+		t->build.plan_dir =
+			xprintf(c, "%s/kbuild-plans", cfg->cache_dir);
 	/* a command of the user's runs in the module's directory */
 	if (ms->known && !ms->in_checkout && !t->build.dir)
 		t->build.dir = schema_strdup(c, ms->src.dir);

@@ -311,6 +311,18 @@ static const struct schema_row build_rows[] = {
 	  .check_each = config_check_path_map,
 	  .text = "Paths the build prints and where they are on the host "
 		  "(a container's mounts map themselves)." },
+	{ .name = "kbuild_plan",
+	  .type = SCHEMA_BOOL,
+	  .offset = BUILD(kbuild_plan),
+	  .default_num = true,
+	  .text = "Rebuild with kbuild's recorded plan: its sub-makes run "
+		  "without the top-level Makefile and its compiler probes "
+		  "while the kernel tree, the tools and the environment are "
+		  "unchanged (a kbuild command on the host only)." },
+	{ .name = "plan_dir",
+	  .type = SCHEMA_STRING,
+	  .flags = SCHEMA_INTERNAL,
+	  .offset = BUILD(plan_dir) },
 	{ .name = "mirror_src",
 	  .type = SCHEMA_STRING,
 	  .flags = SCHEMA_INTERNAL,

@@ -9,6 +9,7 @@
 
 #include "core/base/loop.h"
 #include "core/base/ring.h"
+#include "core/module/kbplan.h"
 #include "core/module/mirror.h"
 
 #include <errno.h>
@@ -27,7 +28,7 @@
 struct build {
 	/* configuration */
 	char **argv, **env, *cwd;
-	char *no_command, *mirror_src, *mirror_dst;
+	char *no_command, *mirror_src, *mirror_dst, *plan_dir;
 	char command[512];
 	/* in a container: its spec (copies), and the paths mapped back */
 	bool in_container;
@@ -200,6 +201,8 @@ struct build *build_new(const struct build_opts *o, char *err, size_t errlen)
 		if (!b->mirror_src || !b->mirror_dst)
 			goto nomem;
 	}
+	if (o->plan_dir && !(b->plan_dir = strdup(o->plan_dir)))
+		goto nomem;
 	b->ring = ring_new(o->max_lines ? o->max_lines : 20000,
 			   o->max_bytes ? o->max_bytes : 4 << 20);
 	if (!b->argv || !b->env || (o->cwd && !b->cwd) || !b->ring ||
@@ -280,6 +283,7 @@ void build_free(struct build *b)
 	free(b->no_command);
 	free(b->mirror_src);
 	free(b->mirror_dst);
+	free(b->plan_dir);
 	ring_free(b->ring);
 	diag_parser_free(&b->parser);
 	free(b->diags);
@@ -552,9 +556,15 @@ static int launch(struct build *b)
 					  "build cannot start: out of memory");
 		o.argv = (const char *const *)run;
 		o.env = NULL;
+	} else if (b->plan_dir) {
+		/* NULL (not kbuild's command, no runner): argv as it is */
+		run = kbplan_wrap(b->plan_dir, (const char *const *)b->argv);
+		if (run)
+			o.argv = (const char *const *)run;
 	}
 	errno = 0;
 	b->proc = proc_start(b->loop, &o, err, sizeof(err));
+	/* both made by strdup into a NULL-ended array */
 	container_strv_free(run);
 	if (!b->proc) {
 		int e = errno ? errno : EINVAL;

@@ -48,6 +48,12 @@ struct build_opts {
 	 * (core/module/mirror.h): made afresh before each run. NULL: none.
 	 */
 	const char *mirror_src, *mirror_dst;
+	/*
+	 * Where kbuild's plans are kept (core/module/kbplan.h): a kbuild
+	 * command on the host then skips the top-level Makefile while its
+	 * plan holds. NULL: argv runs as it is. Copied.
+	 */
+	const char *plan_dir;
 	const char *cwd; /* NULL: the current directory; copied */
 	const char *const *env; /* extra NAME=value entries; copied */
 	/*

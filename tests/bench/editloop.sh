@@ -14,6 +14,9 @@
 #                   make alone is the "bare kbuild" figure
 #   make kmod       the project's outer make (the old default build), for
 #                   the before/after of the build on the same commit
+#   kmdash build    `kmdash run build` alone, with kbuild's recorded plan
+#                   (the default) and with build.kbuild_plan false (the
+#                   top-level Makefile every time): the plan's before/after
 # then the build with nothing changed (bare kbuild and `kmdash run build`),
 # and where kbuild's time goes (from the time each of its lines appears).
 # Goals (issue 12): watch <= 1.2x bare kbuild; shell / watch >= 1.4x;
@@ -25,7 +28,7 @@ RUNS=${KMDASH_BENCH_RUNS:-5}
 private_cache
 grep -q 'pr_info("loaded: device' kmod/storage_hash.c || { echo "the module's load line changed: update editloop.sh"; exit 1; }
 cp kmod/storage_hash.c "$T_TMP/pristine.c"
-for w in watch cli shell outer; do
+for w in watch cli shell outer bplan bfull; do
 	cp -r kmod "$T_TMP/$w"
 done
 # edit WAY GEN: a save of WAY's copy whose load line says "gen GEN".
@@ -64,6 +67,14 @@ edit cli 0
 "$KMDASH" --module "$T_TMP/cli" run build reload >"$T_TMP/first.log" 2>&1 || { cat "$T_TMP/first.log"; exit 1; }
 "${kb[@]}" >"$T_TMP/first-kb.log" 2>&1 || { cat "$T_TMP/first-kb.log"; exit 1; }
 make -s kmod KMOD_SRC="$T_TMP/outer" KMOD_OUT="$T_TMP/outer-build" >"$T_TMP/first-outer.log" 2>&1 || { cat "$T_TMP/first-outer.log"; exit 1; }
+cat >"$T_TMP/noplan.json" <<EOF
+{ "targets": [ { "name": "qemu", "vm": { "profile": "virt" },
+  "build": { "kbuild_plan": false } } ] }
+EOF
+# kmdash_build WAY [ARG...]: kmdash run build of WAY's copy
+kmdash_build() { "$KMDASH" "${@:2}" --module "$T_TMP/$1" run build >"$T_TMP/$1.log" 2>&1 || { cat "$T_TMP/$1.log"; exit 1; }; }
+kmdash_build bplan
+kmdash_build bfull --config "$T_TMP/noplan.json"
 W=$T_TMP/watch.json
 : >"$W"
 "$KMDASH" --module "$T_TMP/watch" watch --json >"$W" 2>"$T_TMP/watch.err" &
@@ -100,7 +111,7 @@ watch_save()
 watch_save || { echo "kmdash watch: the first save did not reload"; tail "$W"; exit 1; }
 
 fails=()
-wt=() cli=() clie=() shell=() bare=() outer=()
+wt=() cli=() clie=() shell=() bare=() outer=() bplan=() bfull=()
 for i in $(seq "$RUNS"); do
 	watch_save || { echo "kmdash watch: gen $gen did not load"; tail -20 "$W"; cat "$T_TMP/watch.err"; exit 1; }
 	wt+=("$wtime")
@@ -138,6 +149,16 @@ for i in $(seq "$RUNS"); do
 	t0=$(now)
 	make -s kmod KMOD_SRC="$T_TMP/outer" KMOD_OUT="$T_TMP/outer-build" >/dev/null 2>&1 || { echo "make kmod failed"; exit 1; }
 	outer+=("$(elapsed "$t0")")
+
+	edit bplan $gen
+	t0=$(now)
+	kmdash_build bplan
+	bplan+=("$(elapsed "$t0")")
+	grep -qF "kbuild's top-level Makefile skipped" "$T_TMP/bplan.log" || { echo "kmdash run build did not use kbuild's plan:"; cat "$T_TMP/bplan.log"; exit 1; }
+	edit bfull $gen
+	t0=$(now)
+	kmdash_build bfull --config "$T_TMP/noplan.json"
+	bfull+=("$(elapsed "$t0")")
 done
 kill -INT $wpid
 
@@ -210,14 +231,16 @@ echo "save (one line changed) -> build -> unload -> deploy -> load -> the new bu
 report "kmdash watch: save to the line" "$w" s "($(spread "${wt[@]}")); goal <= 1.2x bare kbuild: $(ratio "$w" "$k")x, $(goal_max "$(ratio "$w" "$k")" 1.2)"
 report "kmdash run build reload: to the line" "$c" s "($(spread "${cli[@]}")); to exit $(median "${clie[@]}") s ($(spread "${clie[@]}"))"
 report "shell: kbuild + scp + ssh insmod + dmesg" "$h" s "($(spread "${shell[@]}"))"
-report "bare kbuild (the shell's make), one line" "$k" s "($(spread "${bare[@]}")); kmdash watch's own share: $(awk -v w="$w" -v k="$k" 'BEGIN { printf "%.2f", w - k }') s"
+report "bare kbuild (the shell's make), one line" "$k" s "($(spread "${bare[@]}")); kmdash watch - bare kbuild: $(awk -v w="$w" -v k="$k" 'BEGIN { printf "%+.2f", w - k }') s"
+report "kmdash run build, one line (kbuild's plan)" "$(median "${bplan[@]}")" s "($(spread "${bplan[@]}"))"
+report "... with build.kbuild_plan false (before)" "$(median "${bfull[@]}")" s "($(spread "${bfull[@]}")); before / after, run by run: $(pair bfull bplan)"
 report "make kmod (outer make, old default), one line" "$o" s "($(spread "${outer[@]}")); / bare kbuild: $(ratio "$o" "$k")x"
 report "shell / kmdash watch" "$(ratio "$h" "$w")" x "goal >= 1.4x: $(goal_min "$(ratio "$h" "$w")" 1.4); run by run: $(pair shell wt)"
 report "shell / kmdash run build reload" "$(ratio "$h" "$c")" x "goal >= 1.3x: $(goal_min "$(ratio "$h" "$c")" 1.3); run by run: $(pair shell cli)"
 report "kmdash watch / bare kbuild, run by run" "$(pair wt bare | cut -d' ' -f1)" x "$(pair wt bare | cut -d' ' -f2); goal <= 1.2x"
 nb=$(median "${nbare[@]}") nk=$(median "${nkm[@]}")
 report "bare kbuild, nothing changed" "$nb" s "($(spread "${nbare[@]}"))"
-report "kmdash run build, nothing changed" "$nk" s "($(spread "${nkm[@]}")); kbuild's own share: $(awk -v b="$nb" -v k="$nk" 'BEGIN { printf "%.0f%%", 100 * b / k }')"
+report "kmdash run build, nothing changed" "$nk" s "($(spread "${nkm[@]}")); bare kbuild / kmdash: $(ratio "$nb" "$nk")x (kbuild's plan skips its top-level Makefile, below)"
 echo "where the bare kbuild's time goes, s, median (min-max):"
 echo "  one line changed (kbuild's own lines):"
 phases kb "make's parsing of the kernel's Makefiles and the Kbuild, to the first CC" \

@@ -113,6 +113,14 @@ check "a change of a flag in the Kbuild loads a module that shows it" \
 	wait_events 1 "$(loaded 4 two $((FLAG + 1)))"
 check "... no build was skipped: every save built" \
 	test "$(count '"step":"build","state":"running"')" -eq 6
+# kbuild's recorded plan (core/module/kbplan.h) did those builds: each
+# build says "make: Entering directory" once, the first from kbuild's
+# top-level Makefile, which recorded the plan, every later one from it
+blog=$(ls -d "$XDG_STATE_HOME"/kmdash/*/2*/ | head -1)build.log
+entered() { grep -c "make: Entering directory" "$blog"; }
+replays() { grep -c "kbuild's top-level Makefile skipped" "$blog"; }
+all_but_first() { [ "$(entered)" -ge 2 ] && [ "$(replays)" -eq $(($(entered) - 1)) ]; }
+check "... and all but the first skipped kbuild's top-level Makefile" all_but_first
 
 kill -INT $WPID
 stopped() { ! kill -0 $WPID 2>/dev/null; }
