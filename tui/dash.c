@@ -39,6 +39,16 @@
 
 #define FRAME_MS 16
 #define TICK_MS 100
+/*
+ * At rest (no key for ui.rest_after_ms), a probe's answer that moves
+ * nothing much is drawn with the next ones, every REST_FRAME_US: a frame
+ * a second for an RTT that said nothing new was a third of the idle
+ * dashboard's CPU. A change of the link's state is drawn at once
+ * (SC_LINK), and so is an RTT REST_RTT_FACTOR times the one shown, or as
+ * far below it.
+ */
+#define REST_FRAME_US (5 * 1000000LL)
+#define REST_RTT_FACTOR 2
 
 static const struct pane_ops *const pane_ops[PANE_COUNT] = {
 	[PANE_CONSOLE] = &pane_console_ops, [PANE_TUNNEL] = &pane_tunnel_ops,
@@ -127,6 +137,39 @@ static void watch_said(struct dash *d)
 	d->watch_restarts = w->restarts;
 }
 
+/* Whether a probe's answer is drawn now, or with a later one (at rest). */
+static bool rtt_drawn_now(struct dash *d)
+{
+	struct link *l = session_link(d->s);
+	int64_t now = loop_now_us();
+	int32_t shown = d->rtt_shown_us, rtt;
+	struct link_stats st;
+
+	if (!l)
+		return true;
+	link_stats(l, &st);
+	rtt = st.last_rtt_us;
+	if (!d->cfg->ui.rest_after_ms ||
+	    now - d->input_us < d->cfg->ui.rest_after_ms * 1000LL ||
+	    now - d->rtt_frame_us >= REST_FRAME_US || shown <= 0 || rtt <= 0 ||
+	    rtt >= shown * REST_RTT_FACTOR || rtt * REST_RTT_FACTOR <= shown) {
+		d->rtt_shown_us = rtt;
+		d->rtt_frame_us = now;
+		return true;
+	}
+	return false;
+}
+
+/* Whether the next frame has anything to draw. */
+static bool anything_dirty(const struct dash *d)
+{
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (d->pane[i].dirty)
+			return true;
+	return d->full || d->relayout || d->status_dirty || d->keybar_dirty ||
+	       d->msgline_dirty || d->overlay != OV_NONE;
+}
+
 static void on_change(struct session *s, unsigned changes, void *arg)
 {
 	struct dash *d = arg;
@@ -134,14 +177,17 @@ static void on_change(struct session *s, unsigned changes, void *arg)
 	for (int i = 0; i < PANE_COUNT; i++)
 		if (d->pane[i].ops->changes & changes)
 			d->pane[i].dirty = true;
-	if (changes & ~(unsigned)(SC_CONSOLE | SC_KMSG | SC_BENCH | SC_ACTIONS))
+	if (changes &
+	    ~(unsigned)(SC_CONSOLE | SC_KMSG | SC_BENCH | SC_ACTIONS | SC_RTT))
 		d->status_dirty = true;
 	/*
 	 * The RTT and the uptime change with each probe's answer: drawn in
-	 * its wake-up, with no clock of our own.
+	 * its wake-up, with no clock of our own (at rest, every few).
 	 */
-	if (changes & SC_RTT)
+	if ((changes & SC_RTT) && rtt_drawn_now(d)) {
 		d->pane[PANE_TUNNEL].dirty = true;
+		d->status_dirty = true;
+	}
 	if (changes & SC_WATCH)
 		watch_said(d);
 	/* a full disk pauses the journal (any stream): the status bar says */
@@ -155,7 +201,8 @@ static void on_change(struct session *s, unsigned changes, void *arg)
 			failure_job_started(d);
 		arm_tick(d);
 	}
-	schedule(d);
+	if (anything_dirty(d))
+		schedule(d);
 }
 
 static void on_job_done(struct session *s, const struct job *job, void *arg)
@@ -904,6 +951,7 @@ static void overlay_key(struct dash *d, int k)
 
 static void on_key(struct dash *d, int k)
 {
+	d->input_us = loop_now_us();
 	if (k == KEY_MOUSE) {
 		on_mouse(d);
 		return;
@@ -1232,6 +1280,8 @@ int dash_main(const struct dash_opts *o)
 		free(d);
 		return 1;
 	}
+	/* the first seconds are not at rest: the user looks at what starts */
+	d->input_us = loop_now_us();
 	so.arg = d;
 	d->s = session_new(d->loop, &so, err, sizeof(err));
 	if (!d->s) {

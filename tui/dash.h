@@ -141,6 +141,9 @@ struct dash {
 	uint64_t tick_timer; /* spinner / elapsed while a job runs */
 	unsigned watch_restarts; /* watch mode's build restarts already said */
 	int64_t last_frame_us;
+	int64_t input_us; /* the last key or click */
+	int64_t rtt_frame_us; /* when the RTT shown was drawn */
+	int32_t rtt_shown_us;
 	unsigned spin;
 	struct record *rec;
 	struct termout *to; /* ncurses's output on its way to the terminal */

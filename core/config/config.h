@@ -223,6 +223,7 @@ struct config_ui {
 	enum config_graph graph;
 	enum config_timestamps timestamps;
 	enum config_gdb_window gdb_window;
+	int rest_after_ms; /* no key for this long: the RTT drawn less often */
 	struct config_binding *bindings;
 	size_t n_bindings;
 };

@@ -626,6 +626,15 @@ static const struct schema_row ui_rows[] = {
 	  .default_num = CONFIG_GDB_WINDOW,
 	  .text = "Where g opens gdb inside tmux: a new window, or a split "
 		  "beside the dashboard." },
+	{ .name = "rest_after_ms",
+	  .type = SCHEMA_INT,
+	  .offset = UI(rest_after_ms),
+	  .min = 0,
+	  .max = 86400000,
+	  .default_num = 30000,
+	  .text = "At rest (no key for this long), the link's RTT is drawn "
+		  "every 5 s, or at once when it doubles or halves; a change "
+		  "of the link's state is drawn at once (0: never at rest)." },
 	{ 0 },
 };
 
