@@ -7,7 +7,8 @@
 # stime from /proc/PID/stat, in 10 ms ticks, beside it), and the context
 # switches (wake-ups) per second. In the same window, the dashboard
 # (release build, in a 160x45 tmux window) open on the same target with
-# the module loaded and watch mode on (w), nothing changing: goal <= 1.5x
+# the module loaded and watch mode on (w), nothing changing, at rest (the
+# window starts ui.rest_after_ms after the last key): goal <= 1.5x
 # the CPU of kmdash dmesg -f (issue 12). tmux's own CPU for drawing is
 # not counted (it is the terminal's).
 #   KMDASH_BENCH_IDLE_SECS   the window (default 60)
@@ -34,6 +35,7 @@ open_dash()
 	wait_screen "$1" "link UP" 60 >/dev/null || { echo "$1: the dashboard's link did not come up"; return 1; }
 	wait_screen "$1" "storage_hash loaded" 30 >/dev/null || { echo "$1: the dashboard does not show the module loaded"; return 1; }
 	keys "$1" w
+	w_at=$(now)
 	wait_screen "$1" "watching mod/ (reload)" 10 >/dev/null || { echo "$1: w did not start watch mode"; return 1; }
 	# the pane runs a shell (tmux.sh), whose child is kmdash
 	dash_pid=$(ps --ppid "$(tm display-message -p -t "$1" '#{pane_pid}')" -o pid= | tr -d ' ')
@@ -57,7 +59,12 @@ track_pid $opid
 # Connected, the boot log replayed: then idle.
 wait_until 30 test -s "$T_TMP/k.out" || { echo "kmdash dmesg -f printed nothing"; exit 1; }
 wait_until 30 test -s "$T_TMP/o.out" || { echo "ssh cat /dev/kmsg printed nothing"; exit 1; }
-sleep 3
+# Idle is nobody at the keys: the window starts when the dashboard is at
+# rest (ui.rest_after_ms after its last key, w), as it is when left open.
+REST_S=$("$KMDASH" config --print | python3 -c 'import json, sys; print(json.load(sys.stdin)["ui"]["rest_after_ms"] / 1000)')
+rest_left=$(awk -v r="$REST_S" -v e="$(elapsed "$w_at")" 'BEGIN { d = r - e + 1; print (d > 3 ? d : 3) }')
+echo "the window starts ${rest_left} s from now: the dashboard at rest (${REST_S} s after its last key)"
+sleep "$rest_left"
 # wake-ups: the voluntary switches (a sleep that ended); preemptions by a
 # busy machine are not the process's doing.
 ctx() { awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"; }
