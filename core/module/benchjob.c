@@ -11,6 +11,7 @@
 #include "core/base/loop.h"
 #include "core/base/quote.h"
 #include "core/base/strutil.h"
+#include "core/base/strv.h"
 #include "core/base/version.h"
 #include "core/module/benchstat.h"
 #include "core/module/facts.h"
@@ -42,33 +43,6 @@ struct benchjob {
 	struct ssh_op *op;
 	struct bench_set *set;
 };
-
-static char **strv_dup(const char *const *v)
-{
-	size_t n = 0;
-	char **out;
-
-	while (v && v[n])
-		n++;
-	out = calloc(n + 1, sizeof(*out));
-	for (size_t i = 0; out && i < n; i++) {
-		out[i] = strdup(v[i]);
-		if (!out[i]) {
-			while (i--)
-				free(out[i]);
-			free(out);
-			return NULL;
-		}
-	}
-	return out;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
 
 struct benchjob *benchjob_new(void)
 {
@@ -359,8 +333,8 @@ static int copy_params(struct benchjob *j, const struct benchjob_params *p)
 			return -ENOMEM;
 		*dst[i] = j->reach_strs[i];
 	}
-	j->argv = strv_dup(p->argv);
-	j->baseline = strv_dup(p->baseline);
+	j->argv = strv_copy(p->argv);
+	j->baseline = strv_copy(p->baseline);
 	if (!j->argv || !j->baseline)
 		return -ENOMEM;
 	snprintf(j->remote_dir, sizeof(j->remote_dir), "%s", p->remote_dir);

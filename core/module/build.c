@@ -9,6 +9,7 @@
 
 #include "core/base/loop.h"
 #include "core/base/ring.h"
+#include "core/base/strv.h"
 #include "core/module/kbplan.h"
 #include "core/module/mirror.h"
 
@@ -68,35 +69,6 @@ struct build {
 	unsigned restarts;
 };
 
-static char **copy_strv(const char *const *v)
-{
-	size_t n = 0;
-	char **c;
-
-	while (v && v[n])
-		n++;
-	c = calloc(n + 1, sizeof(*c));
-	if (!c)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		c[i] = strdup(v[i]);
-		if (!c[i]) {
-			while (i--)
-				free(c[i]);
-			free(c);
-			return NULL;
-		}
-	}
-	return c;
-}
-
-static void free_strv(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* "make kmod KMOD_SRC=x": for display only, never run through a shell. */
 static void join_argv(char *dst, size_t cap, char **argv)
 {
@@ -153,7 +125,7 @@ static int copy_container(struct build *b, const struct build_opts *o)
 	b->engine = strdup(c->engine);
 	b->image = strdup(c->image);
 	b->workdir = strdup(c->workdir ? c->workdir : "/");
-	b->mounts = copy_strv(c->mounts);
+	b->mounts = strv_copy(c->mounts);
 	if (!b->engine || !b->image || !b->workdir || !b->mounts)
 		return -ENOMEM;
 	b->spec = (struct container_spec){
@@ -166,7 +138,7 @@ static int copy_container(struct build *b, const struct build_opts *o)
 	if (!derived)
 		return -ENOMEM;
 	r = append_strv(&b->maps, (const char *const *)derived);
-	container_strv_free(derived);
+	strv_free(derived);
 	return r;
 }
 
@@ -190,8 +162,8 @@ struct build *build_new(const struct build_opts *o, char *err, size_t errlen)
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		goto nomem;
-	b->argv = copy_strv(has_cmd ? o->argv : NULL);
-	b->env = copy_strv(o->env);
+	b->argv = strv_copy(has_cmd ? o->argv : NULL);
+	b->env = strv_copy(o->env);
 	b->cwd = o->cwd ? strdup(o->cwd) : NULL;
 	if (!has_cmd)
 		b->no_command = strdup(o->no_command);
@@ -261,7 +233,7 @@ static void kill_container_now(struct build *b)
 		}
 	}
 	posix_spawn_file_actions_destroy(&fa);
-	container_strv_free(argv);
+	strv_free(argv);
 }
 
 void build_free(struct build *b)
@@ -272,13 +244,13 @@ void build_free(struct build *b)
 		kill_container_now(b);
 	proc_free(b->proc);
 	proc_free(b->killer);
-	free_strv(b->argv);
+	strv_free(b->argv);
 	free(b->engine);
 	free(b->image);
 	free(b->workdir);
-	free_strv(b->mounts);
-	free_strv(b->maps);
-	free_strv(b->env);
+	strv_free(b->mounts);
+	strv_free(b->maps);
+	strv_free(b->env);
 	free(b->cwd);
 	free(b->no_command);
 	free(b->mirror_src);
@@ -564,8 +536,7 @@ static int launch(struct build *b)
 	}
 	errno = 0;
 	b->proc = proc_start(b->loop, &o, err, sizeof(err));
-	/* both made by strdup into a NULL-ended array */
-	container_strv_free(run);
+	strv_free(run);
 	if (!b->proc) {
 		int e = errno ? errno : EINVAL;
 		char why[sizeof(b->result)];
@@ -634,7 +605,7 @@ static void kill_container(struct build *b)
 	o.argv = (const char *const *)argv;
 	proc_free(b->killer);
 	b->killer = proc_start(b->loop, &o, err, sizeof(err));
-	container_strv_free(argv);
+	strv_free(argv);
 }
 
 int build_cancel(struct build *b)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/base/strutil.h"
+#include "core/base/strv.h"
 
 /* A growing NULL-terminated argv; oom sticks until the end. */
 struct strv {
@@ -47,19 +48,12 @@ static void push_str(struct strv *a, const char *s)
 static char **finish(struct strv *a)
 {
 	if (a->oom) {
-		container_strv_free(a->v);
+		strv_free(a->v);
 		return NULL;
 	}
 	if (!a->v)
 		a->v = calloc(1, sizeof(*a->v));
 	return a->v;
-}
-
-void container_strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 static bool is_docker(const struct container_spec *s)

@@ -26,14 +26,13 @@ struct container_spec {
 
 /*
  * The engine's argv: ENGINE run ... --name NAME ... -e ENV... -v MOUNTS...
- * -w WORKDIR IMAGE CMD... (malloc'ed, NULL-terminated; container_strv_free).
+ * -w WORKDIR IMAGE CMD... (malloc'ed, NULL-terminated; strv_free).
  * NULL when out of memory.
  */
 char **container_run_argv(const struct container_spec *s, const char *name,
 			  const char *const *cmd, const char *const *env);
 /* ENGINE kill NAME: stops the container at once (--rm then removes it). */
 char **container_kill_argv(const struct container_spec *s, const char *name);
-void container_strv_free(char **v);
 
 /*
  * "CONTAINER=HOST" for every mount whose container path is not the host's

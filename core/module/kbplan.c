@@ -4,6 +4,7 @@
  * its fingerprint and its shape (see kbplan.h).
  */
 #include "core/module/kbplan.h"
+#include "core/base/strv.h"
 #include "core/module/kbplan_int.h"
 
 #include <cjson/cJSON.h>
@@ -74,13 +75,6 @@ static bool plain_path(const char *s)
 	return true;
 }
 
-void kbplan_strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 char **kbplan_wrap(const char *plan_dir, const char *const *argv)
 {
 	size_t n = 0, k = 0;
@@ -102,7 +96,7 @@ char **kbplan_wrap(const char *plan_dir, const char *const *argv)
 		v[k++] = strdup(argv[i]);
 	for (size_t i = 0; i < k; i++)
 		if (!v[i]) {
-			kbplan_strv_free(v);
+			strv_free(v);
 			return NULL;
 		}
 	return v;
@@ -111,8 +105,8 @@ char **kbplan_wrap(const char *plan_dir, const char *const *argv)
 void kbplan_step_clear(struct kbplan_step *s)
 {
 	free(s->dir);
-	kbplan_strv_free(s->argv);
-	kbplan_strv_free(s->env);
+	strv_free(s->argv);
+	strv_free(s->env);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -232,7 +226,7 @@ static char **json_strv(const cJSON *a)
 		const cJSON *s = cJSON_GetArrayItem(a, i);
 
 		if (!cJSON_IsString(s) || !(v[i] = strdup(s->valuestring))) {
-			kbplan_strv_free(v);
+			strv_free(v);
 			return NULL;
 		}
 	}

@@ -47,10 +47,9 @@ const char *kbplan_runner(void);
  * What to spawn for argv: RUNNER __kbuild PLAN_DIR -- ARGV..., or NULL
  * when there is no runner, argv is not kbuild's, or the runner's or
  * plan_dir's path cannot go into a makefile unquoted. Free with
- * kbplan_strv_free().
+ * strv_free() (core/base/strv.h).
  */
 char **kbplan_wrap(const char *plan_dir, const char *const *argv);
-void kbplan_strv_free(char **v);
 
 /* KBPLAN_RUN and KBPLAN_STEP, argv[0] being the word: an exit status. */
 int kbplan_main(int argc, char **argv);

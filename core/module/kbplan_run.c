@@ -5,6 +5,7 @@
  * kbuild's $(MAKE) and $(CONFIG_SHELL) become while it records.
  */
 #include "core/module/kbplan.h"
+#include "core/base/strv.h"
 #include "core/module/kbplan_int.h"
 
 #include <dirent.h>
@@ -112,7 +113,7 @@ static int replay(const struct kbplan *p)
 				status = EXIT_MAKE;
 		if (!status)
 			status = run(s->dir, s->argv, env);
-		kbplan_strv_free(env);
+		strv_free(env);
 	}
 	printf("make: Leaving directory '%s'\n", p->kdir);
 	return finish(status);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/base/strv.h"
 #include "core/module/container.h"
 
 static const char *const mounts[] = { "/cache/build/pi/m-1:/workspace",
@@ -73,7 +74,7 @@ static void test_run_argv(void **state)
 	assert_null(v[img + 5]);
 	/* as root nothing maps the user; as a user the files stay theirs */
 	assert_int_equal(has(v, "--userns=keep-id"), getuid() != 0);
-	container_strv_free(v);
+	strv_free(v);
 }
 
 static void test_kill_argv(void **state)
@@ -85,7 +86,7 @@ static void test_kill_argv(void **state)
 	assert_string_equal(v[1], "kill");
 	assert_string_equal(v[2], "kmdash-build-7-2");
 	assert_null(v[3]);
-	container_strv_free(v);
+	strv_free(v);
 }
 
 static void test_path_maps(void **state)
@@ -96,7 +97,7 @@ static void test_path_maps(void **state)
 	/* only the mounts whose paths differ */
 	assert_string_equal(m[0], "/workspace=/cache/build/pi/m-1");
 	assert_null(m[1]);
-	container_strv_free(m);
+	strv_free(m);
 }
 
 static void test_explain(void **state)

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/base/strv.h"
 #include "core/module/kbplan.h"
 #include "core/module/kbplan_int.h"
 
@@ -68,7 +69,7 @@ static void test_wrap(void **state)
 	for (size_t i = 0; kbuild[i]; i++)
 		assert_string_equal(v[4 + i], kbuild[i]);
 	assert_null(v[8]);
-	kbplan_strv_free(v);
+	strv_free(v);
 	kbplan_set_runner(NULL);
 }
 
@@ -104,15 +105,9 @@ static void test_env_for_replay(void **state)
 
 static char **strv(const char *const *v)
 {
-	size_t n = 0;
-	char **c;
+	char **c = strv_copy(v);
 
-	while (v[n])
-		n++;
-	c = calloc(n + 1, sizeof(*c));
 	assert_non_null(c);
-	for (size_t i = 0; i < n; i++)
-		c[i] = strdup(v[i]);
 	return c;
 }
 
@@ -316,7 +311,7 @@ static struct kbplan *tree_plan(void)
 	snprintf(path, sizeof(path), "%s/obj", root);
 	p->kdir = strdup(path);
 	add_step(p, false, build_step);
-	kbplan_strv_free(p->steps[0].env);
+	strv_free(p->steps[0].env);
 	p->steps[0].env = strv(env);
 	assert_int_equal(kbplan_fingerprint(p), 0);
 	return p;
