@@ -34,6 +34,17 @@ static int say(const char *fmt, const char *a, const char *b)
 	return EXIT_MAKE;
 }
 
+/* The child a signal is passed on to, and the signal the runner took. */
+static volatile pid_t child;
+static volatile sig_atomic_t caught;
+
+static void pass_on(int sig)
+{
+	caught = sig;
+	if (child > 0)
+		kill(child, sig);
+}
+
 /* Runs argv in dir with env and waits: its exit status, as a shell's. */
 static int run(const char *dir, char *const *argv, char *const *env)
 {
@@ -55,9 +66,13 @@ static int run(const char *dir, char *const *argv, char *const *env)
 		fprintf(stderr, "kmdash: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	child = pid;
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			child = 0;
 			return EXIT_MAKE;
+		}
+	child = 0;
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
@@ -290,6 +305,7 @@ static const char *top_makefile(const char *kdir)
 static int record(const char *self, const char *dir, const char *plan_path,
 		  char *const *argv)
 {
+	static const int ended_by[] = { SIGTERM, SIGINT, SIGHUP };
 	char rec[PATH_MAX], wrap[PATH_MAX + 16], why[256];
 	const char *kdir = kdir_of(argv);
 	const char *mf = kdir ? top_makefile(kdir) : NULL;
@@ -310,8 +326,18 @@ static int record(const char *self, const char *dir, const char *plan_path,
 		rm_tree(rec);
 		return finish(run(NULL, argv, environ));
 	}
+	/*
+	 * A cancel (SIGTERM to the build's group) or a hang-up ends the
+	 * build, not the clean-up: the recording goes, then the runner ends
+	 * by that signal.
+	 */
+	for (size_t i = 0; i < sizeof(ended_by) / sizeof(*ended_by); i++)
+		sigaction(ended_by[i],
+			  &(struct sigaction){ .sa_handler = pass_on }, NULL);
 	status = run(NULL, v, environ);
 	free(v);
+	if (caught)
+		status = 128 + caught;
 	if (!status && (p = calloc(1, sizeof(*p)))) {
 		p->recorded = (long long)time(NULL);
 		p->kdir = strdup(real);

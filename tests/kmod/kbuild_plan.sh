@@ -92,3 +92,22 @@ cat >"$T_TMP/off.json" <<EOF
 EOF
 check "with build.kbuild_plan false a build succeeds" build "$T_TMP/off.json"
 check "... and runs the top-level Makefile" not replayed
+
+# A cancel during the recording (SIGTERM to the build's process group, as
+# c and a save during the build send): the runner ends by that signal,
+# with its group, and leaves no recording behind.
+PLANS2=$T_TMP/cancel-plans
+touch "$(out_dir)/watchmod.c"
+setsid "$KM" __kbuild "$PLANS2" -- make -C "$KDIR" M="$(out_dir)" ARCH=arm64 \
+	CROSS_COMPILE=aarch64-linux-gnu- modules >"$T_TMP/cancel.out" 2>&1 &
+rpid=$!
+track_pid $rpid
+recording() { compgen -G "$PLANS2/rec.*" >/dev/null; }
+check "a recording build starts" wait_until 20 recording
+kill -TERM -- -"$rpid"
+wait "$rpid"
+check "... a cancel ends it by SIGTERM" test $? -eq 143
+group_gone() { ! pgrep -g "$rpid" >/dev/null; }
+check "... and its group with it" wait_until 10 group_gone
+check "... and no recording left behind" not recording
+check "... nor a plan" test -z "$(ls "$PLANS2")"
