@@ -102,7 +102,9 @@ static const char *kdir_of(char *const *argv)
 
 static int replay(const struct kbplan *p)
 {
-	char when[32];
+	const char *lv = getenv("MAKELEVEL");
+	long level = lv ? strtol(lv, NULL, 10) : 0;
+	char when[32], self[32] = "make";
 	time_t t = (time_t)p->recorded;
 	struct tm tm;
 	int status = 0;
@@ -111,8 +113,13 @@ static int replay(const struct kbplan *p)
 	printf("kmdash: kbuild's top-level Makefile skipped: its plan of %s "
 	       "still holds (same kernel tree, tools and environment)\n",
 	       when);
-	/* the runner stands where the top-level make stood, as make -C says */
-	printf("make: Entering directory '%s'\n", p->kdir);
+	/*
+	 * the runner stands where the top-level make stood, and says what
+	 * make -C says there (make[N] below another make)
+	 */
+	if (level > 0)
+		snprintf(self, sizeof(self), "make[%ld]", level);
+	printf("%s: Entering directory '%s'\n", self, p->kdir);
 	for (size_t i = 0; !status && i < p->nsteps; i++) {
 		const struct kbplan_step *s = &p->steps[i];
 		size_t n = 0;
@@ -130,7 +137,7 @@ static int replay(const struct kbplan *p)
 			status = run(s->dir, s->argv, env);
 		strv_free(env);
 	}
-	printf("make: Leaving directory '%s'\n", p->kdir);
+	printf("%s: Leaving directory '%s'\n", self, p->kdir);
 	return finish(status);
 }
 

@@ -140,7 +140,7 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown_top",
 	  "3:2: targtes: unknown key (did you mean \"targets\"? expected one of: default_target, targets, ui, watch)" },
 	{ "unknown_ui_key",
-	  "4:3: ui.colour: unknown key (expected one of: theme, graph, keys, timestamps, gdb_window)" },
+	  "4:3: ui.colour: unknown key (expected one of: theme, graph, keys, timestamps, gdb_window, rest_after_ms)" },
 	{ "unknown_vm_key",
 	  "3:48: targets[0].vm.memory: unknown key (did you mean \"memory_mb\"? expected one of: profile, image, kernel, initrd, dtb, append, memory_mb, smp, qemu, extra_args, host_key, boot_timeout_ms)" },
 	{ "syntax_bad_escape",
