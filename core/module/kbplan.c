@@ -78,7 +78,8 @@ static bool plain_path(const char *s)
 char **kbplan_wrap(const char *plan_dir, const char *const *argv)
 {
 	size_t n = 0, k = 0;
-	char **v;
+	const char **v;
+	char **copy;
 
 	if (!runner || !plain_path(runner) || !plain_path(plan_dir) ||
 	    !kbplan_applies(argv))
@@ -88,18 +89,15 @@ char **kbplan_wrap(const char *plan_dir, const char *const *argv)
 	v = calloc(n + 5, sizeof(*v));
 	if (!v)
 		return NULL;
-	v[k++] = strdup(runner);
-	v[k++] = strdup(KBPLAN_RUN);
-	v[k++] = strdup(plan_dir);
-	v[k++] = strdup("--");
+	v[k++] = runner;
+	v[k++] = KBPLAN_RUN;
+	v[k++] = plan_dir;
+	v[k++] = "--";
 	for (size_t i = 0; i < n; i++)
-		v[k++] = strdup(argv[i]);
-	for (size_t i = 0; i < k; i++)
-		if (!v[i]) {
-			strv_free(v);
-			return NULL;
-		}
-	return v;
+		v[k++] = argv[i];
+	copy = strv_copy(v);
+	free(v);
+	return copy;
 }
 
 void kbplan_step_clear(struct kbplan_step *s)
