@@ -29,14 +29,19 @@ sshd_setup()
 	chmod 600 "$d/authorized_keys"
 }
 
-# port_is_free PORT
-sshd_port_free() { [ -z "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
+# sshd_port_free PORT: no socket of any state on it (a client's
+# connection on it makes a bind fail as surely as a listener)
+sshd_port_free() { [ -z "$(ss -Htan "sport = :$1" 2>/dev/null)" ]; }
 
+# sshd_free_port: a free port below the kernel's ephemeral range, which
+# other processes' outgoing connections take at any moment
 sshd_free_port()
 {
-	local p
+	local p low
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${low:-0}" -gt 12000 ] || low=40000
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 20000))
+		p=$((10000 + RANDOM % (low - 10000)))
 		sshd_port_free "$p" && { echo "$p"; return 0; }
 	done
 	return 1
@@ -66,27 +71,43 @@ ${SSHD_EXTRA:-}
 EOF
 }
 
+# sshd_start DIR [PORT]: on a port of its choosing, it tries another if
+# that one was taken between the choice and sshd's bind
 sshd_start()
 {
+	local try
+	[ -n "${2:-}" ] && { sshd_start_on "$1" "$2"; return; }
+	for try in 1 2 3; do
+		sshd_start_on "$1" "$(sshd_free_port)" && return 0
+		kill -0 "$SSHD_PID" 2>/dev/null && return 1 # up but deaf: no retry
+		grep -q "Address already in use" "$1/sshd.log" || return 1
+	done
+	return 1
+}
+
+sshd_start_on()
+{
 	local d=$1 listen=${SSHD_LISTEN:-127.0.0.1} ns=()
-	SSHD_PORT=${2:-$(sshd_free_port)}
+	SSHD_PORT=$2
 	mkdir -p /run/sshd
 	sshd_write_config "$d" "$SSHD_PORT" "$listen"
 	[ -n "${SSHD_NETNS:-}" ] && ns=(ip netns exec "$SSHD_NETNS")
+	# this start's lines of the log: it is kept across restarts
+	local from
+	from=$(($(stat -c %s "$d/sshd.log" 2>/dev/null || echo 0) + 1))
 	"${ns[@]}" "$SSHD_BIN" -D -e -f "$d/sshd_config" >>"$d/sshd.log" 2>&1 &
 	SSHD_PID=$!
 	track_pid "$SSHD_PID"
 	printf '[%s]:%s %s\n' "$listen" "$SSHD_PORT" "$(cut -d' ' -f1,2 "$d/host_ed25519.pub")" \
 		>"$d/known_hosts"
-	# ready when it listens (or gone: show its log)
+	# ready when it says it listens (another process listening on the
+	# port would fool a look at the port), or gone: show its log
 	local i
 	for i in $(seq 250); do
-		kill -0 "$SSHD_PID" 2>/dev/null || { cat "$d/sshd.log" >&2; return 1; }
-		if [ -n "${SSHD_NETNS:-}" ]; then
-			ip netns exec "$SSHD_NETNS" ss -Hltn "sport = :$SSHD_PORT" | grep -q . && return 0
-		else
-			sshd_port_free "$SSHD_PORT" || return 0
-		fi
+		kill -0 "$SSHD_PID" 2>/dev/null || { tail -c +"$from" "$d/sshd.log" | tail -3 >&2; return 1; }
+		# (sshd -e ends its lines with \r\n)
+		tail -c +"$from" "$d/sshd.log" | tr -d '\r' |
+			grep -q "^Server listening on .* port $SSHD_PORT\.$" && return 0
 		sleep 0.02
 	done
 	return 1
